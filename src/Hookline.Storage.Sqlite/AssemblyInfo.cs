@@ -1,0 +1,1 @@
+namespace Hookline.Storage.Sqlite;

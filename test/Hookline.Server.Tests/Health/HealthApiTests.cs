@@ -1,0 +1,18 @@
+using System.Net;
+using Hookline.Server.Tests.Infrastructure;
+
+namespace Hookline.Server.Tests.Health;
+
+public sealed class HealthApiTests
+{
+    [Fact]
+    public async Task Health_OnFreshDataDirectory_Answers204()
+    {
+        await using var host = await HooklineHost.StartAsync();
+        using var client = host.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/api/v1/health", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+}
