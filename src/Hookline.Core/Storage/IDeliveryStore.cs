@@ -1,0 +1,103 @@
+using Hookline.Core.Model;
+
+namespace Hookline.Core.Storage;
+
+/// <summary>What a dispatcher asks for when it claims work.</summary>
+public sealed record ClaimRequest
+{
+    /// <summary>Identifies the claiming node (for diagnostics; leases are identified by token).</summary>
+    public required string NodeId { get; init; }
+    public required DateTimeOffset Now { get; init; }
+
+    /// <summary>Most deliveries returned by one claim.</summary>
+    public int MaxDeliveries { get; init; } = 100;
+    public required TimeSpan LeaseDuration { get; init; }
+
+    /// <summary>Requests in flight per endpoint when the endpoint sets no limit of its own.</summary>
+    public int DefaultMaxConcurrency { get; init; } = 10;
+
+    /// <summary>
+    /// How far ahead throttled endpoints may be booked in one claim: with rate R, up to
+    /// R × horizon deliveries are claimed with staggered <see cref="ClaimedDelivery.NotBefore"/> times.
+    /// </summary>
+    public TimeSpan ThrottleHorizon { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// The rules a claim obeys (the compliance suite checks each):
+/// <list type="bullet">
+/// <item>a delivery is due when pending with <c>next_attempt_at ≤ now</c>, or sending with an expired lease;</item>
+/// <item>no two claims ever hold the same delivery with live leases;</item>
+/// <item>per endpoint, live leases never exceed its concurrency limit (ordered endpoints: 1, and only
+/// the oldest unfinished delivery of the endpoint, so FIFO holds across retries);</item>
+/// <item>per endpoint with a throttle rate (the endpoint's, else its application's), claimed deliveries
+/// get <c>NotBefore</c> times spaced 1/rate apart, booked in the store so the rate holds across nodes;</item>
+/// <item>disabled endpoints are not claimed; their deliveries wait.</item>
+/// </list>
+/// </summary>
+public interface IDeliveryStore
+{
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records attempts and moves their deliveries on, all in one transaction. A completion whose lease
+    /// token no longer matches still records its attempt but leaves the delivery to the newer claim.
+    /// Also keeps endpoint health: success clears <c>FailingSince</c>; failure sets it if unset, and
+    /// disables the endpoint once it has been failing for <see cref="DeliveryCompletion.DisableAfter"/>.
+    /// </summary>
+    /// <returns>Endpoints this batch disabled (for operational webhooks).</returns>
+    Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The earliest time any delivery becomes due (pending with a future next attempt, or a lease
+    /// that will expire), or null when nothing is pending.
+    /// </summary>
+    Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken);
+
+    /// <summary>Endpoints a message went to, with its delivery state for each; ordered by endpoint id.</summary>
+    Task<Page<(Endpoint Endpoint, DeliveryRecord Delivery)>> ListMessageDestinationsAsync(string appId, string messageId, ListQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Messages sent to one endpoint with their delivery state; newest first by message id.</summary>
+    Task<Page<(Message Message, DeliveryRecord Delivery)>> ListEndpointMessagesAsync(string appId, string endpointId, MessageFilter filter, ListQuery query, bool withContent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Queues a manual attempt of a message to an endpoint now (the delivery row is created if the
+    /// message never went there). False when the message or endpoint does not exist.
+    /// </summary>
+    Task<bool> ResendAsync(string appId, string messageId, string endpointId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Queues failed deliveries of an endpoint whose message was created in [since, until) again; returns how many.</summary>
+    Task<int> RecoverFailedAsync(string appId, string endpointId, DateTimeOffset since, DateTimeOffset? until, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Delivery counts by status for an endpoint, for messages created in [since, until).</summary>
+    Task<EndpointStats> GetEndpointStatsAsync(string appId, string endpointId, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken);
+}
+
+public enum DeliveryOutcome
+{
+    /// <summary>2xx: the delivery is done.</summary>
+    Succeeded = 0,
+
+    /// <summary>Failed; try again at <see cref="DeliveryCompletion.NextAttemptAt"/>.</summary>
+    Retry = 1,
+
+    /// <summary>Failed and no tries left (or the endpoint answered 410).</summary>
+    Failed = 2,
+}
+
+public sealed record DeliveryCompletion
+{
+    public required long DeliveryId { get; init; }
+    public required string LeaseToken { get; init; }
+    public required MessageAttempt Attempt { get; init; }
+    public required DeliveryOutcome Outcome { get; init; }
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>Disable the endpoint now (it answered 410 Gone).</summary>
+    public bool DisableEndpoint { get; init; }
+    public required TimeSpan DisableAfter { get; init; }
+}
+
+public sealed record EndpointDisabled(string AppId, string EndpointId, string? EndpointUid, DateTimeOffset FailingSince);
+
+public sealed record EndpointStats(long Success, long Pending, long Fail, long Sending, long Canceled);

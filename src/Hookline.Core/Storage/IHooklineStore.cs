@@ -1,0 +1,21 @@
+namespace Hookline.Core.Storage;
+
+/// <summary>
+/// Everything Hookline keeps. One implementation per database (SQLite, PostgreSQL); both pass the
+/// compliance suite in <c>test/Hookline.Storage.Compliance</c>. All shared state lives here so any
+/// node can serve any request.
+/// </summary>
+public interface IHooklineStore :
+    IApplicationStore,
+    IEventTypeStore,
+    IEndpointStore,
+    IMessageStore,
+    IDeliveryStore,
+    IAttemptStore,
+    IIdempotencyStore,
+    IAuthStore,
+    ITaskStore
+{
+    /// <summary>Creates or upgrades the schema. Safe to call from several nodes at once.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,37 @@
+using Hookline.Core.Model;
+
+namespace Hookline.Core.Storage;
+
+/// <summary>A message to insert together with one pending delivery per endpoint id.</summary>
+public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointIds);
+
+public enum MessageInsertOutcome
+{
+    Created = 0,
+
+    /// <summary>Another message of the application already has this eventId; nothing was written.</summary>
+    DuplicateEventId = 1,
+}
+
+public sealed record MessageInsertResult(MessageInsertOutcome Outcome, Message? Existing = null);
+
+public interface IMessageStore
+{
+    /// <summary>
+    /// Inserts messages and their deliveries, all in one transaction (a group commit: the API
+    /// batches concurrent requests). Each message either lands whole with its deliveries or, on an
+    /// eventId collision, not at all. When this returns, what was created is durable.
+    /// </summary>
+    Task<IReadOnlyList<MessageInsertResult>> InsertMessagesAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>By id or eventId.</summary>
+    Task<Message?> GetMessageAsync(string appId, string idOrEventId, CancellationToken cancellationToken);
+
+    /// <summary>Newest first unless the query says otherwise; ordered by id.</summary>
+    Task<Page<Message>> ListMessagesAsync(string appId, MessageFilter filter, ListQuery query, bool withContent, CancellationToken cancellationToken);
+
+    Task<bool> ExpungeMessageContentAsync(string appId, string messageId, CancellationToken cancellationToken);
+
+    /// <summary>Removes payloads whose retention ended before <paramref name="now"/>; returns how many.</summary>
+    Task<int> PurgeExpiredPayloadsAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken);
+}
