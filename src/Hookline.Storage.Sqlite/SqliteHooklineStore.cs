@@ -121,7 +121,9 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = OFF;";
+        // case_sensitive_like: SQLite's LIKE ignores ASCII case, PostgreSQL's does not; channel filters
+        // (the only LIKE) must match names exactly, as Endpoint.Accepts does.
+        pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = OFF; PRAGMA case_sensitive_like = ON;";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
