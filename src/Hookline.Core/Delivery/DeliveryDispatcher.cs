@@ -127,15 +127,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
 
     private async Task<TimeSpan> SleepTimeAsync(CancellationToken cancellationToken)
     {
-        var next = await _store.GetNextDueAsync(cancellationToken);
-        if (next is null)
-        {
-            return PollInterval;
-        }
-        var wait = next.Value - _time.GetUtcNow();
-        // Due but not claimable means every such endpoint is at its concurrency limit: a completion
-        // will signal; the poll interval is only the fallback.
-        return wait <= TimeSpan.Zero ? PollInterval : wait < PollInterval ? wait : PollInterval;
+        var now = _time.GetUtcNow();
+        var next = await _store.GetNextDueAsync(now, cancellationToken);
+        var wait = next is null ? PollInterval : next.Value - now;
+        return wait < PollInterval ? wait : PollInterval;
     }
 
     private async Task SendAsync(ClaimedDelivery delivery, CancellationToken stoppingToken)
