@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Hookline.Core.Tests.Delivery.Engine;
+namespace Hookline.Testing;
 
 /// <summary>A request as a receiver saw it.</summary>
 public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset At);
