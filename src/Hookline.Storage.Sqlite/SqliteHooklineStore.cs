@@ -52,19 +52,31 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         {
             // BEGIN IMMEDIATE takes the file's write lock: two processes migrating at once take turns.
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", cancellationToken);
-            await using var current = connection.CreateCommand();
-            current.Transaction = transaction;
-            current.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-            var version = Convert.ToInt32(await current.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-            foreach (var (step, sql) in SqliteMigrations.Steps)
+            await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)", cancellationToken);
+            var applied = new HashSet<string>(StringComparer.Ordinal);
+            await using (var current = connection.CreateCommand())
             {
-                if (step <= version)
+                current.Transaction = transaction;
+                current.CommandText = "SELECT name FROM schema_migrations";
+                await using var reader = await current.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    applied.Add(reader.GetString(0));
+                }
+            }
+            foreach (var (name, sql) in SqliteMigrations.Steps)
+            {
+                if (applied.Contains(name))
                 {
                     continue;
                 }
                 await ExecuteAsync(connection, transaction, sql, cancellationToken);
-                await ExecuteAsync(connection, transaction, $"INSERT INTO schema_migrations (version, applied_at) VALUES ({step}, {Time.GetUtcNow().ToUnixTimeMilliseconds()})", cancellationToken);
+                await using var record = connection.CreateCommand();
+                record.Transaction = transaction;
+                record.CommandText = "INSERT INTO schema_migrations (name, applied_at) VALUES ($name, $at)";
+                record.Parameters.AddWithValue("$name", name);
+                record.Parameters.AddWithValue("$at", Time.GetUtcNow().ToUnixTimeMilliseconds());
+                await record.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
         }

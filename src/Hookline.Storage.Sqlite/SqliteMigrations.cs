@@ -1,14 +1,15 @@
 namespace Hookline.Storage.Sqlite;
 
 /// <summary>
-/// The schema, as numbered steps applied in order and recorded in <c>schema_migrations</c>.
-/// Never edit a step that has shipped; add the next one.
+/// The schema, as named steps applied in list order and recorded by name in
+/// <c>schema_migrations</c>. A step runs when its name is not recorded yet, so steps written on
+/// parallel branches merge without renumbering. Never edit a step that has shipped; add one.
 /// </summary>
 internal static class SqliteMigrations
 {
-    public static readonly IReadOnlyList<(int Version, string Sql)> Steps =
+    public static readonly IReadOnlyList<(string Name, string Sql)> Steps =
     [
-        (1, """
+        ("0001_initial", """
             CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 
             CREATE TABLE applications (

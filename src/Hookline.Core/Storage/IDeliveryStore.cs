@@ -49,10 +49,13 @@ public interface IDeliveryStore
     Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The earliest time any delivery becomes due (pending with a future next attempt, or a lease
-    /// that will expire), or null when nothing is pending.
+    /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint
+    /// becomes due (a pending retry, or a lease that runs out), or null when there is none. Work
+    /// already due but not claimable (its endpoint is at its concurrency limit, or it waits behind an
+    /// ordered endpoint's head) is not reported: a completion frees it, and completions wake the
+    /// dispatcher themselves.
     /// </summary>
-    Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken);
+    Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken);
 
     /// <summary>Endpoints a message went to, with its delivery state for each; ordered by endpoint id.</summary>
     Task<Page<(Endpoint Endpoint, DeliveryRecord Delivery)>> ListMessageDestinationsAsync(string appId, string messageId, ListQuery query, CancellationToken cancellationToken);
@@ -61,7 +64,7 @@ public interface IDeliveryStore
     Task<Page<(Message Message, DeliveryRecord Delivery)>> ListEndpointMessagesAsync(string appId, string endpointId, MessageFilter filter, ListQuery query, bool withContent, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Queues a manual attempt of a message to an endpoint now (the delivery row is created if the
+    /// Queues a manual attempt of a message to an endpoint now, with a fresh retry schedule (the delivery row is created if the
     /// message never went there). False when the message or endpoint does not exist.
     /// </summary>
     Task<bool> ResendAsync(string appId, string messageId, string endpointId, DateTimeOffset now, CancellationToken cancellationToken);

@@ -209,15 +209,17 @@ public abstract partial class SqlHooklineStore
             return disabled;
         }, cancellationToken);
 
-    public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken) =>
+    public Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken) =>
         ReadAsync(async c =>
         {
-            // Two index lookups rather than one scan over both states.
-            // Deliveries of disabled endpoints wait without being due.
+            // Two index range scans (pending by due time, leases by expiry) rather than one over both
+            // states; deliveries of disabled endpoints wait without ever being due.
             var pending = await c.ScalarAsync(null,
-                "SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 1 AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0) " +
-                "ORDER BY d.next_attempt_at LIMIT 1", cancellationToken);
-            var leases = await c.ScalarAsync(null, "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 3", cancellationToken);
+                "SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 1 AND d.next_attempt_at > @after " +
+                "AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0) ORDER BY d.next_attempt_at LIMIT 1",
+                cancellationToken, ("@after", after));
+            var leases = await c.ScalarAsync(null,
+                "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 3 AND next_attempt_at > @after", cancellationToken, ("@after", after));
             long? next = null;
             foreach (var value in new[] { pending, leases })
             {

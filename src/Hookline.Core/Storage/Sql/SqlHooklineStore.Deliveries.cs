@@ -59,7 +59,7 @@ public abstract partial class SqlHooklineStore
             }
             // A delivery already in flight keeps its lease; the manual try follows once it is done.
             var updated = await c.ExecuteAsync(t,
-                "UPDATE deliveries SET status = 1, next_attempt_at = @now, trigger_type = 1 WHERE msg_id = @msg AND endpoint_id = @endpoint AND status <> 3",
+                "UPDATE deliveries SET status = 1, attempt_count = 0, next_attempt_at = @now, trigger_type = 1 WHERE msg_id = @msg AND endpoint_id = @endpoint AND status <> 3",
                 cancellationToken, ("@now", now), ("@msg", messageId), ("@endpoint", endpointId));
             if (updated == 0)
             {
@@ -73,7 +73,7 @@ public abstract partial class SqlHooklineStore
 
     public Task<int> RecoverFailedAsync(string appId, string endpointId, DateTimeOffset since, DateTimeOffset? until, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync((c, t) => c.ExecuteAsync(t,
-            "UPDATE deliveries SET status = 1, next_attempt_at = @now, trigger_type = 1 " +
+            "UPDATE deliveries SET status = 1, attempt_count = 0, next_attempt_at = @now, trigger_type = 1 " +
             "WHERE app_id = @app AND endpoint_id = @endpoint AND status = 2 AND msg_id >= @since AND msg_id < @until",
             cancellationToken, ("@now", now), ("@app", appId), ("@endpoint", endpointId),
             ("@since", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, since)),

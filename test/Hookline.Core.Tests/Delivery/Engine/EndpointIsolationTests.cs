@@ -1,0 +1,146 @@
+using System.Text;
+
+namespace Hookline.Core.Tests.Delivery.Engine;
+
+/// <summary>Throttle, concurrency, slow endpoints and ordering, measured at real receivers.</summary>
+public sealed class EndpointIsolationTests
+{
+    [Fact]
+    public async Task Throttle_RateOf20PerSecond_ReceiverNeverSeesMore()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var engine = await EngineHarness.StartAsync();
+        var app = await engine.CreateApplicationAsync();
+        await engine.CreateEndpointAsync(app, receiver.Url("/slowed"), e => e with { ThrottleRate = 20 });
+
+        for (var i = 0; i < 60; i++)
+        {
+            await engine.SendAsync(app, "a.b", "{}");
+        }
+        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 60, TimeSpan.FromSeconds(15));
+
+        var times = receiver.Requests.Select(r => r.At).Order().ToArray();
+        var elapsed = (times[^1] - times[0]).TotalSeconds;
+        // 60 requests at 20/s need about 59/20 = 2.95 s from first to last.
+        Assert.True(elapsed >= 2.7, $"60 requests took {elapsed:F2}s; a 20/s throttle needs ~2.95s");
+        // No one-second window holds more than the rate, with a 10 % tolerance: sends are booked
+        // 50 ms apart, but a timer that fires late shifts where a measured window starts.
+        for (var i = 0; i < times.Length; i++)
+        {
+            var inWindow = times.Count(t => t >= times[i] && t < times[i].AddSeconds(1));
+            Assert.True(inWindow <= 22, $"{inWindow} requests within one second");
+        }
+    }
+
+    [Fact]
+    public async Task Concurrency_LimitOf3_NeverMoreInFlight()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var engine = await EngineHarness.StartAsync();
+        var app = await engine.CreateApplicationAsync();
+        var inFlight = 0;
+        var peak = 0;
+        receiver.On("/capped", async (ctx, _) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref peak, now);
+            await Task.Delay(100);
+            Interlocked.Decrement(ref inFlight);
+        });
+        await engine.CreateEndpointAsync(app, receiver.Url("/capped"), e => e with { MaxConcurrency = 3 });
+
+        for (var i = 0; i < 30; i++)
+        {
+            await engine.SendAsync(app, "a.b", "{}");
+        }
+        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 30, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(3, peak);
+    }
+
+    [Fact]
+    public async Task HangingEndpoint_NextToHealthyOne_DoesNotSlowTheHealthyOne()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var engine = await EngineHarness.StartAsync(o => o.Timeout = TimeSpan.FromSeconds(30));
+        var app = await engine.CreateApplicationAsync();
+        using var release = new CancellationTokenSource();
+        receiver.On("/hanging", async (ctx, _) => await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        await engine.CreateEndpointAsync(app, receiver.Url("/hanging"), e => e with { EventTypes = ["to.hanging"] });
+        await engine.CreateEndpointAsync(app, receiver.Url("/healthy"), e => e with { EventTypes = ["to.healthy"] });
+
+        // Fill the hanging endpoint's queue first, so its backlog is older than the healthy work.
+        for (var i = 0; i < 200; i++)
+        {
+            await engine.SendAsync(app, "to.hanging", "{}");
+        }
+        var started = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 200; i++)
+        {
+            await engine.SendAsync(app, "to.healthy", "{}");
+        }
+        await EngineHarness.WaitUntilAsync(() => receiver.At("/healthy").Count() == 200, TimeSpan.FromSeconds(10), "the healthy endpoint's 200 messages");
+        var healthyDone = receiver.At("/healthy").Max(r => r.At) - started;
+
+        // The hanging endpoint holds only its own 10 slots; the healthy one finishes as if alone.
+        Assert.Equal(10, receiver.At("/hanging").Count());
+        Assert.True(healthyDone < TimeSpan.FromSeconds(5), $"healthy endpoint took {healthyDone.TotalSeconds:F2}s");
+        await release.CancelAsync();
+    }
+
+    [Fact]
+    public async Task OrderedEndpoint_WithFailures_DeliversStrictlyInOrder()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var engine = await EngineHarness.StartAsync(o => o.RetrySchedule = [.. Enumerable.Repeat(TimeSpan.FromMilliseconds(50), 10)]);
+        var app = await engine.CreateApplicationAsync();
+        var delivered = new List<int>();
+        var inFlight = 0;
+        var overlapped = false;
+        var random = new Random(42);
+        receiver.On("/ordered", async (ctx, request) =>
+        {
+            if (Interlocked.Increment(ref inFlight) > 1)
+            {
+                overlapped = true;
+            }
+            await Task.Delay(5);
+            var n = int.Parse(Encoding.UTF8.GetString(request.Body).Trim('{', '}').Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+            bool fail;
+            lock (random)
+            {
+                fail = random.Next(3) == 0; // a third of attempts fail and are retried
+            }
+            if (fail)
+            {
+                ctx.Response.StatusCode = 500;
+            }
+            else
+            {
+                lock (delivered)
+                {
+                    delivered.Add(n);
+                }
+            }
+            Interlocked.Decrement(ref inFlight);
+        });
+        await engine.CreateEndpointAsync(app, receiver.Url("/ordered"), e => e with { Ordered = true });
+
+        for (var i = 0; i < 40; i++)
+        {
+            await engine.SendAsync(app, "a.b", $"{{\"n\":{i}}}");
+        }
+        await EngineHarness.WaitUntilAsync(() => { lock (delivered) { return delivered.Count == 40; } }, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Enumerable.Range(0, 40), delivered);
+        Assert.False(overlapped, "an ordered endpoint had two requests in flight");
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+}
