@@ -186,6 +186,21 @@ public abstract partial class StoreComplianceSuite
         var again = Assert.Single(await ClaimAsync(now));
         Assert.Equal(claimed.DeliveryId, again.DeliveryId);
         Assert.Equal(AttemptTrigger.Manual, again.Trigger);
+        // A fresh retry schedule: the dispatcher counts tries from here.
+        Assert.Equal(0, again.AttemptCount);
+    }
+
+    [Fact]
+    public async Task ResendAsync_DeliveryInFlight_KeepsLease()
+    {
+        var (app, endpoint, message, claimed) = await ClaimOneAsync();
+
+        Assert.True(await Store.ResendAsync(app.Id, message.Id, endpoint.Id, Start.AddSeconds(1), None));
+
+        // The lease holder is not robbed of its delivery: no second claim while it sends.
+        Assert.Empty(await ClaimAsync(Start.AddSeconds(1)));
+        await Store.CompleteAsync([Retry(claimed, Start.AddSeconds(2), Start.AddMinutes(5))], None);
+        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(message, endpoint)).Status);
     }
 
     [Fact]
@@ -229,6 +244,7 @@ public abstract partial class StoreComplianceSuite
 
         var again = await ClaimAsync(now);
         Assert.Equal(new[] { inWindow.Id, recent.Id }.Order(StringComparer.Ordinal), again.Select(c => c.Message.Id).Order(StringComparer.Ordinal));
+        Assert.All(again, c => Assert.Equal(0, c.AttemptCount));
     }
 
     [Fact]

@@ -298,11 +298,7 @@ public abstract partial class StoreComplianceSuite
         Assert.Equal([disabled.Id], (await ClaimAsync(Start.AddSeconds(2))).Select(c => c.Endpoint.Id));
     }
 
-    /// <summary>
-    /// The next time a delivery becomes due, asked at <paramref name="now"/>. The suite only asks when
-    /// nothing is due already, where every reading of "next due" agrees.
-    /// </summary>
-    protected static Task<DateTimeOffset?> NextDueAsync(IHooklineStore store, DateTimeOffset now) => store.GetNextDueAsync(None);
+    private static Task<DateTimeOffset?> NextDueAsync(IHooklineStore store, DateTimeOffset now) => store.GetNextDueAsync(now, None);
 
     [Fact]
     public async Task GetNextDueAsync_NothingPending_ReturnsNull()
@@ -351,5 +347,31 @@ public abstract partial class StoreComplianceSuite
         Assert.Equal(Start.AddMinutes(10), await NextDueAsync(Store, now));
         await Store.UpdateEndpointAsync(other with { Disabled = true }, None);
         Assert.Null(await NextDueAsync(Store, now));
+    }
+
+    [Fact]
+    public async Task GetNextDueAsync_WorkAlreadyDue_NotReported()
+    {
+        // Due work is the claim's business; "next due" is what the dispatcher sleeps until.
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await AddMessagesAsync(app, endpoint, 2);
+        var claimed = await ClaimAsync(Start);
+        await Store.CompleteAsync([Retry(claimed[0], Start, Start.AddSeconds(5)), Retry(claimed[1], Start, Start.AddSeconds(20))], None);
+
+        Assert.Equal(Start.AddSeconds(5), await NextDueAsync(Store, Start.AddSeconds(1)));
+        Assert.Equal(Start.AddSeconds(20), await NextDueAsync(Store, Start.AddSeconds(5)));
+        Assert.Null(await NextDueAsync(Store, Start.AddSeconds(20)));
+    }
+
+    [Fact]
+    public async Task GetNextDueAsync_NewMessage_NotReportedOnceDue()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await AddMessageAsync(app, endpoint, at: Start.AddSeconds(10));
+
+        Assert.Equal(Start.AddSeconds(10), await NextDueAsync(Store, Start));
+        Assert.Null(await NextDueAsync(Store, Start.AddSeconds(10)));
     }
 }
