@@ -81,10 +81,14 @@ public abstract partial class StoreComplianceSuite
     protected Task<Message> AddMessageAsync(Application app, Endpoint endpoint, DateTimeOffset? at = null, string eventType = "user.created", string? eventId = null, IReadOnlyList<string>? channels = null) =>
         AddMessageAsync(app, [endpoint], at, eventType, eventId, channels);
 
-    /// <summary>Messages one millisecond apart, so their ids (and so their list order) follow creation order.</summary>
+    /// <summary>
+    /// Messages one millisecond apart, so their ids (and so their list order) follow creation order;
+    /// by default from a minute before <see cref="Start"/>, so that all of them are due at <see cref="Start"/>.
+    /// </summary>
     protected async Task<List<Message>> AddMessagesAsync(Application app, Endpoint endpoint, int count, DateTimeOffset? from = null)
     {
-        var messages = Enumerable.Range(0, count).Select(i => NewMessage(app, (from ?? Start).AddMilliseconds(i))).ToList();
+        var first = from ?? Start.AddMinutes(-1);
+        var messages = Enumerable.Range(0, count).Select(i => NewMessage(app, first.AddMilliseconds(i))).ToList();
         var results = await Store.InsertMessagesAsync(messages.ConvertAll(m => new NewMessage(m, [endpoint.Id])), None);
         Assert.All(results, r => Assert.Equal(MessageInsertOutcome.Created, r.Outcome));
         return messages;
