@@ -1,0 +1,320 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Hookline.Core.Ids;
+using Hookline.Core.Model;
+using Hookline.Core.Operational;
+using Hookline.Core.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hookline.Core.Delivery;
+
+/// <summary>
+/// The outbound engine of one node. It claims due deliveries in batches (the store enforces each
+/// endpoint's concurrency, FIFO and throttle, so a slow endpoint only ever holds its own slots),
+/// sends each one as soon as its throttle slot comes, and records outcomes in batches. It sleeps
+/// until the next delivery is due or until <see cref="DeliverySignal"/> says new work committed.
+/// A crash loses nothing: unfinished deliveries are still leased in the store and are claimed
+/// again when the lease runs out.
+/// </summary>
+internal sealed partial class DeliveryDispatcher : BackgroundService
+{
+    /// <summary>Longest sleep when nothing is due, in case a wake-up from another node was missed.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private const int ClaimBatchSize = 200;
+    private const int MaxInFlight = 2000;
+    private const int CompletionBatchSize = 500;
+
+    /// <summary>Svix sends <c>message.attempt.failing</c> on the fourth failed attempt in a row.</summary>
+    private const int FailingAfterAttempts = 4;
+
+    private readonly IDeliveryStore _store;
+    private readonly DeliverySignal _signal;
+    private readonly AttemptSender _sender;
+    private readonly OperationalWebhooks _operational;
+    private readonly DeliveryOptions _options;
+    private readonly RetrySchedule _schedule;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeliveryDispatcher> _logger;
+    private readonly string _nodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly Channel<(DeliveryCompletion Completion, ClaimedDelivery Delivery)> _completions =
+        Channel.CreateUnbounded<(DeliveryCompletion, ClaimedDelivery)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<long, Task> _inFlight = new();
+    private string? _operationalAppId;
+
+    public DeliveryDispatcher(
+        IDeliveryStore store,
+        DeliverySignal signal,
+        AttemptSender sender,
+        OperationalWebhooks operational,
+        IOptions<DeliveryOptions> options,
+        TimeProvider time,
+        ILogger<DeliveryDispatcher> logger)
+    {
+        _store = store;
+        _signal = signal;
+        _sender = sender;
+        _operational = operational;
+        _options = options.Value;
+        _schedule = new RetrySchedule(_options.RetrySchedule);
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _operationalAppId = (await _operational.GetApplicationAsync(stoppingToken)).Id;
+        var recorder = Task.Run(() => RecordCompletionsAsync(), CancellationToken.None);
+        try
+        {
+            await ClaimLoopAsync(stoppingToken);
+        }
+        finally
+        {
+            // Let attempts in flight finish (they are bounded by the delivery timeout) and record
+            // them, so a graceful stop does not cause duplicate sends after restart.
+            await Task.WhenAll(_inFlight.Values);
+            _completions.Writer.TryComplete();
+            await recorder;
+        }
+    }
+
+    private async Task ClaimLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var room = MaxInFlight - _inFlight.Count;
+                if (room <= 0)
+                {
+                    await _signal.WaitAsync(PollInterval, _time, stoppingToken);
+                    continue;
+                }
+                var claimed = await _store.ClaimDueAsync(new ClaimRequest
+                {
+                    NodeId = _nodeId,
+                    Now = _time.GetUtcNow(),
+                    MaxDeliveries = Math.Min(ClaimBatchSize, room),
+                    LeaseDuration = _options.EffectiveLeaseDuration,
+                    DefaultMaxConcurrency = _options.MaxConcurrencyPerEndpoint,
+                }, stoppingToken);
+                foreach (var delivery in claimed)
+                {
+                    _inFlight[delivery.DeliveryId] = SendAsync(delivery, stoppingToken);
+                }
+                if (claimed.Count > 0)
+                {
+                    // There may be more due right now; claim again before sleeping.
+                    continue;
+                }
+                await _signal.WaitAsync(await SleepTimeAsync(stoppingToken), _time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The database may be briefly unavailable; nothing is lost while we wait.
+                Log.ClaimFailed(_logger, ex);
+                await Task.Delay(PollInterval, _time, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<TimeSpan> SleepTimeAsync(CancellationToken cancellationToken)
+    {
+        var next = await _store.GetNextDueAsync(cancellationToken);
+        if (next is null)
+        {
+            return PollInterval;
+        }
+        var wait = next.Value - _time.GetUtcNow();
+        // Due but not claimable means every such endpoint is at its concurrency limit: a completion
+        // will signal; the poll interval is only the fallback.
+        return wait <= TimeSpan.Zero ? PollInterval : wait < PollInterval ? wait : PollInterval;
+    }
+
+    private async Task SendAsync(ClaimedDelivery delivery, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            var wait = delivery.NotBefore - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _time, stoppingToken);
+            }
+            // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
+            var result = await _sender.SendAsync(delivery, CancellationToken.None);
+            _completions.Writer.TryWrite((Decide(delivery, result), delivery));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down before the throttle slot came: the lease runs out and another node (or
+            // this one after restart) sends it.
+        }
+        catch (Exception ex)
+        {
+            Log.SendFailed(_logger, delivery.DeliveryId, ex);
+        }
+        finally
+        {
+            _inFlight.TryRemove(delivery.DeliveryId, out _);
+        }
+    }
+
+    private DeliveryCompletion Decide(ClaimedDelivery delivery, AttemptResult result)
+    {
+        var attemptsMade = delivery.AttemptCount + 1;
+        var attempt = new MessageAttempt
+        {
+            Id = HooklineIds.New(HooklineIds.Attempt, result.StartedAt),
+            MessageId = delivery.Message.Id,
+            EndpointId = delivery.Endpoint.Id,
+            AppId = delivery.Message.AppId,
+            Url = delivery.Endpoint.Url,
+            Status = result.IsSuccess ? MessageStatus.Success : MessageStatus.Fail,
+            ResponseStatusCode = result.StatusCode,
+            Response = result.Response.Length > 0 || result.Error is null ? result.Response : result.Error,
+            ResponseDurationMs = (int)Math.Min(int.MaxValue, result.Duration.TotalMilliseconds),
+            Timestamp = result.StartedAt,
+            TriggerType = delivery.Trigger,
+            Error = result.Error,
+        };
+        if (result.IsSuccess)
+        {
+            return Completion(DeliveryOutcome.Succeeded, null);
+        }
+        if (result.StatusCode == 410)
+        {
+            // 410 Gone: the receiver says this endpoint no longer exists.
+            return Completion(DeliveryOutcome.Failed, null, disable: true);
+        }
+        if (delivery.Message.Payload is null)
+        {
+            return Completion(DeliveryOutcome.Failed, null);
+        }
+        var delay = _schedule.NextDelay(attemptsMade, Random.Shared);
+        if (delay is null)
+        {
+            return Completion(DeliveryOutcome.Failed, null);
+        }
+        if (result.RetryAfter is { } retryAfter)
+        {
+            // Honour the receiver's Retry-After when it asks for more time than the schedule gives,
+            // but never beyond the configured cap, so one header cannot park a delivery for days.
+            var capped = retryAfter < _options.MaxRetryAfter ? retryAfter : _options.MaxRetryAfter;
+            delay = capped > delay ? capped : delay;
+        }
+        return Completion(DeliveryOutcome.Retry, _time.GetUtcNow() + delay.Value);
+
+        DeliveryCompletion Completion(DeliveryOutcome outcome, DateTimeOffset? next, bool disable = false) => new()
+        {
+            DeliveryId = delivery.DeliveryId,
+            LeaseToken = delivery.LeaseToken,
+            Attempt = attempt,
+            Outcome = outcome,
+            NextAttemptAt = next,
+            DisableEndpoint = disable,
+            DisableAfter = _options.DisableAfter,
+        };
+    }
+
+    private async Task RecordCompletionsAsync()
+    {
+        var reader = _completions.Reader;
+        var batch = new List<(DeliveryCompletion Completion, ClaimedDelivery Delivery)>(CompletionBatchSize);
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < CompletionBatchSize && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            IReadOnlyList<EndpointDisabled> disabled;
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
+            {
+                try
+                {
+                    disabled = await _store.CompleteAsync(batch.ConvertAll(x => x.Completion), CancellationToken.None);
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    // Keep trying: dropping a completion would only cause a duplicate send after the
+                    // lease expires, but recording it is what keeps the attempt log complete.
+                    Log.RecordFailed(_logger, batch.Count, ex);
+                    await Task.Delay(delay, _time, CancellationToken.None);
+                    delay = delay < TimeSpan.FromSeconds(5) ? delay * 2 : delay;
+                }
+            }
+            // Slots are free again: claim more right away.
+            _signal.NotifyLocal();
+            await PublishOperationalEventsAsync(batch, disabled);
+            batch.Clear();
+        }
+    }
+
+    private async Task PublishOperationalEventsAsync(List<(DeliveryCompletion Completion, ClaimedDelivery Delivery)> batch, IReadOnlyList<EndpointDisabled> disabled)
+    {
+        try
+        {
+            foreach (var off in disabled)
+            {
+                if (off.AppId != _operationalAppId)
+                {
+                    await _operational.PublishAsync(OperationalWebhooks.EndpointDisabled,
+                        new EndpointDisabledEventData(off.AppId, null, off.EndpointId, off.EndpointUid, off.FailingSince), CancellationToken.None);
+                }
+            }
+            foreach (var (completion, delivery) in batch)
+            {
+                // Operational endpoints failing must not report on themselves, or one dead receiver
+                // would feed an endless loop of events about its own failures.
+                if (delivery.Message.AppId == _operationalAppId)
+                {
+                    continue;
+                }
+                var attemptsMade = delivery.AttemptCount + 1;
+                var type = completion.Outcome switch
+                {
+                    DeliveryOutcome.Failed => OperationalWebhooks.MessageAttemptExhausted,
+                    DeliveryOutcome.Retry when attemptsMade == FailingAfterAttempts => OperationalWebhooks.MessageAttemptFailing,
+                    DeliveryOutcome.Succeeded when attemptsMade > FailingAfterAttempts => OperationalWebhooks.MessageAttemptRecovered,
+                    _ => null,
+                };
+                if (type is null)
+                {
+                    continue;
+                }
+                var a = completion.Attempt;
+                await _operational.PublishAsync(type, new MessageAttemptEventData(
+                    a.AppId, null, a.EndpointId, a.MessageId, delivery.Message.EventId,
+                    new LastAttempt(a.Id, a.ResponseStatusCode, a.Timestamp)), CancellationToken.None);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.OperationalEventFailed(_logger, ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Claiming deliveries failed; retrying shortly")]
+        public static partial void ClaimFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Error, "Sending delivery {DeliveryId} failed unexpectedly; its lease will expire and it will be retried")]
+        public static partial void SendFailed(ILogger logger, long deliveryId, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Warning, "Recording {Count} delivery outcomes failed; retrying")]
+        public static partial void RecordFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Publishing an operational webhook failed")]
+        public static partial void OperationalEventFailed(ILogger logger, Exception exception);
+    }
+}

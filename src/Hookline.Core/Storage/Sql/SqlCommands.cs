@@ -1,0 +1,131 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace Hookline.Core.Storage.Sql;
+
+/// <summary>Small ADO.NET helpers shared by the SQL stores. Times are Unix milliseconds, booleans 0/1, lists and maps JSON text.</summary>
+internal static class SqlCommands
+{
+    public static DbCommand Command(this DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.AddParameter(name, value);
+        }
+        return command;
+    }
+
+    public static void AddParameter(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value switch
+        {
+            null => DBNull.Value,
+            bool b => b ? 1L : 0L,
+            int i => (long)i,
+            DateTimeOffset t => t.ToUnixTimeMilliseconds(),
+            Enum e => Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
+            _ => value,
+        };
+        command.Parameters.Add(parameter);
+    }
+
+    public static async Task<int> ExecuteAsync(this DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var command = connection.Command(transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public static async Task<object?> ScalarAsync(this DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var command = connection.Command(transaction, sql, parameters);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DBNull ? null : value;
+    }
+
+    public static async Task<List<T>> QueryAsync<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var command = connection.Command(transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+        return rows;
+    }
+
+    public static async Task<T?> QuerySingleAsync<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string, object?)[] parameters)
+        where T : class
+    {
+        await using var command = connection.Command(transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
+    }
+
+    public static string? Text(this DbDataReader reader, string column)
+    {
+        var i = reader.GetOrdinal(column);
+        return reader.IsDBNull(i) ? null : reader.GetString(i);
+    }
+
+    public static long Long(this DbDataReader reader, string column) => Convert.ToInt64(reader.GetValue(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static long? NullableLong(this DbDataReader reader, string column)
+    {
+        var i = reader.GetOrdinal(column);
+        return reader.IsDBNull(i) ? null : Convert.ToInt64(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static int? NullableInt(this DbDataReader reader, string column) => (int?)reader.NullableLong(column);
+
+    public static bool Bool(this DbDataReader reader, string column) => reader.Long(column) != 0;
+
+    public static DateTimeOffset Time(this DbDataReader reader, string column) => DateTimeOffset.FromUnixTimeMilliseconds(reader.Long(column));
+
+    public static DateTimeOffset? NullableTime(this DbDataReader reader, string column) =>
+        reader.NullableLong(column) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
+    public static byte[]? Bytes(this DbDataReader reader, string column)
+    {
+        var i = reader.GetOrdinal(column);
+        return reader.IsDBNull(i) ? null : (byte[])reader.GetValue(i);
+    }
+
+    public static bool HasColumn(this DbDataReader reader, string column)
+    {
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            if (string.Equals(reader.GetName(i), column, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value);
+
+    public static string? ToJsonOrNull<T>(IReadOnlyCollection<T>? values) => values is { Count: > 0 } ? JsonSerializer.Serialize(values) : null;
+
+    public static IReadOnlyList<string>? StringList(this DbDataReader reader, string column) =>
+        reader.Text(column) is { } json ? JsonSerializer.Deserialize<string[]>(json) : null;
+
+    public static IReadOnlyDictionary<string, string> StringMap(this DbDataReader reader, string column) =>
+        reader.Text(column) is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : new Dictionary<string, string>();
+
+    /// <summary>Channels are stored as <c>,a,b,</c> so one LIKE finds a channel without a JSON function.</summary>
+    public static string? ChannelsColumn(IReadOnlyList<string>? channels) =>
+        channels is { Count: > 0 } ? "," + string.Join(',', channels) + "," : null;
+
+    public static IReadOnlyList<string>? ChannelsFromColumn(string? stored) =>
+        string.IsNullOrEmpty(stored) ? null : stored.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A LIKE pattern matching one channel in a <see cref="ChannelsColumn"/> value; use with <c>ESCAPE '\'</c>.</summary>
+    public static string ChannelPattern(string channel) =>
+        "%," + channel.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + ",%";
+}

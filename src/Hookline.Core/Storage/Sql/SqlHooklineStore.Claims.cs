@@ -1,0 +1,232 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Hookline.Core.Model;
+
+namespace Hookline.Core.Storage.Sql;
+
+/// <summary>
+/// Claiming and completing deliveries. A delivery row is the queue entry:
+/// status 1 (pending) with <c>next_attempt_at</c> = when it is due, or status 3 (sending) with
+/// <c>next_attempt_at</c> = when its lease expires. A claim goes endpoint by endpoint (not by
+/// scanning the whole backlog) so that a dead endpoint with a million queued deliveries costs one
+/// index probe, and it honours each endpoint's concurrency limit, FIFO order and throttle — all
+/// bookkept in the database so that they hold across nodes.
+/// </summary>
+public abstract partial class SqlHooklineStore
+{
+    private sealed record EndpointCapacity(string Id, bool Ordered, int? MaxConcurrency, int? ThrottleRate, long ThrottleNextAt, long InFlight);
+
+    private sealed record Candidate(long DeliveryId, string EndpointId);
+
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, t) =>
+        {
+            var now = request.Now.ToUnixTimeMilliseconds();
+            var leaseMs = (long)request.LeaseDuration.TotalMilliseconds;
+
+            // 1. Leases that ran out (a node died or hung) become pending again, due at once.
+            await c.ExecuteAsync(t, "UPDATE deliveries SET status = 1, lease_token = NULL WHERE status = 3 AND next_attempt_at <= @now", cancellationToken, ("@now", now));
+
+            // 2. Endpoints with due work, with what is in flight for each. Locked where the database
+            //    has row locks so two nodes never book the same endpoint's slots at once.
+            var endpoints = await c.QueryAsync(t,
+                "SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at, " +
+                "(SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight " +
+                "FROM endpoints e JOIN applications a ON a.id = e.app_id " +
+                "WHERE e.disabled = 0 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)" +
+                LockEndpointsClause,
+                r => new EndpointCapacity(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"), r.Long("throttle_next_at"), r.Long("in_flight")),
+                cancellationToken, ("@now", now));
+            if (endpoints.Count == 0)
+            {
+                return [];
+            }
+
+            // Start at a random endpoint so that when the batch limit bites, no endpoint is always last.
+            var start = RandomNumberGenerator.GetInt32(endpoints.Count);
+            var remaining = request.MaxDeliveries;
+            var claims = new List<(long DeliveryId, long NotBefore)>();
+            for (var n = 0; n < endpoints.Count && remaining > 0; n++)
+            {
+                var e = endpoints[(start + n) % endpoints.Count];
+                var limit = e.Ordered ? 1 : Math.Max(1, e.MaxConcurrency ?? request.DefaultMaxConcurrency);
+                var free = (int)Math.Min(remaining, limit - e.InFlight);
+                if (e.ThrottleRate is { } rate and > 0)
+                {
+                    free = Math.Min(free, Math.Max(1, (int)(rate * request.ThrottleHorizon.TotalSeconds)));
+                }
+                if (free <= 0)
+                {
+                    continue;
+                }
+                var ids = e.Ordered
+                    ? await OrderedHeadAsync(c, t, e.Id, now, cancellationToken)
+                    : await c.QueryAsync(t,
+                        "SELECT id FROM deliveries WHERE endpoint_id = @endpoint AND status = 1 AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @n" + SkipLockedClause,
+                        r => r.Long("id"), cancellationToken, ("@endpoint", e.Id), ("@now", now), ("@n", (long)free));
+                if (ids.Count == 0)
+                {
+                    continue;
+                }
+                var notBefore = now;
+                var spacing = e.ThrottleRate is { } r2 and > 0 ? 1000.0 / r2 : 0;
+                var cursor = Math.Max(e.ThrottleNextAt, now);
+                for (var i = 0; i < ids.Count; i++)
+                {
+                    if (spacing > 0)
+                    {
+                        notBefore = cursor + (long)(i * spacing);
+                    }
+                    claims.Add((ids[i], notBefore));
+                }
+                if (spacing > 0)
+                {
+                    await c.ExecuteAsync(t, "UPDATE endpoints SET throttle_next_at = @next WHERE id = @id", cancellationToken,
+                        ("@next", cursor + (long)(ids.Count * spacing)), ("@id", e.Id));
+                }
+                remaining -= ids.Count;
+            }
+            if (claims.Count == 0)
+            {
+                return [];
+            }
+
+            // 3. Lease them. The lease runs from the booked send time, so a throttled delivery waiting
+            //    for its slot is not taken back while it waits.
+            var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+            await using (var lease = c.Command(t, "UPDATE deliveries SET status = 3, next_attempt_at = @until, lease_token = @token WHERE id = @id"))
+            {
+                foreach (var (id, notBefore) in claims)
+                {
+                    lease.Parameters.Clear();
+                    lease.AddParameter("@until", notBefore + leaseMs);
+                    lease.AddParameter("@token", token);
+                    lease.AddParameter("@id", id);
+                    await lease.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            // 4. Everything needed to send, in one read.
+            var notBeforeById = claims.ToDictionary(x => x.DeliveryId, x => x.NotBefore);
+            var sql = new StringBuilder(
+                $"SELECT d.id AS d_id, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, {MessageColumnsAliased}, {EndpointColumnsAliased} " +
+                "FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id IN (");
+            await using var select = c.Command(t, "");
+            for (var i = 0; i < claims.Count; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append("@d").Append(i);
+                select.AddParameter($"@d{i}", claims[i].DeliveryId);
+            }
+            select.CommandText = sql.Append(") ORDER BY d.id").ToString();
+            var claimed = new List<ClaimedDelivery>(claims.Count);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.Long("d_id");
+                claimed.Add(new ClaimedDelivery
+                {
+                    DeliveryId = id,
+                    LeaseToken = token,
+                    AttemptCount = (int)reader.Long("d_attempt_count"),
+                    Trigger = (AttemptTrigger)reader.Long("d_trigger_type"),
+                    NotBefore = DateTimeOffset.FromUnixTimeMilliseconds(notBeforeById[id]),
+                    Message = ReadMessage(reader, "m_", withContent: true),
+                    Endpoint = ReadEndpoint(reader, "e_"),
+                });
+            }
+            return claimed;
+        }, cancellationToken);
+
+    /// <summary>
+    /// For an ordered endpoint only the oldest unfinished delivery may go, and only when it is due:
+    /// while it waits for a retry, everything behind it waits too.
+    /// </summary>
+    private static async Task<List<long>> OrderedHeadAsync(DbConnection c, DbTransaction t, string endpointId, long now, CancellationToken cancellationToken)
+    {
+        var head = await c.QueryAsync(t,
+            "SELECT id, status, next_attempt_at FROM deliveries WHERE endpoint_id = @endpoint AND status IN (1, 3) ORDER BY id LIMIT 1",
+            r => (Id: r.Long("id"), Status: r.Long("status"), Due: r.Long("next_attempt_at")),
+            cancellationToken, ("@endpoint", endpointId));
+        return head.Count == 1 && head[0].Status == 1 && head[0].Due <= now ? [head[0].Id] : [];
+    }
+
+    public Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
+        {
+            var disabled = new List<EndpointDisabled>();
+            await using var insertAttempt = c.Command(t,
+                "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
+                "VALUES (@id, @msg, @endpoint, @app, @url, @status, @code, @response, @duration, @timestamp, @trigger, @error)");
+            await using var updateDelivery = c.Command(t,
+                "UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, next_attempt_at = @next, last_attempt_at = @last, " +
+                "lease_token = NULL, trigger_type = 0 WHERE id = @id AND lease_token = @token");
+            foreach (var done in completions)
+            {
+                var a = done.Attempt;
+                insertAttempt.Parameters.Clear();
+                insertAttempt.AddParameter("@id", a.Id);
+                insertAttempt.AddParameter("@msg", a.MessageId);
+                insertAttempt.AddParameter("@endpoint", a.EndpointId);
+                insertAttempt.AddParameter("@app", a.AppId);
+                insertAttempt.AddParameter("@url", a.Url);
+                insertAttempt.AddParameter("@status", a.Status);
+                insertAttempt.AddParameter("@code", a.ResponseStatusCode);
+                insertAttempt.AddParameter("@response", a.Response);
+                insertAttempt.AddParameter("@duration", a.ResponseDurationMs);
+                insertAttempt.AddParameter("@timestamp", a.Timestamp);
+                insertAttempt.AddParameter("@trigger", a.TriggerType);
+                insertAttempt.AddParameter("@error", a.Error);
+                await insertAttempt.ExecuteNonQueryAsync(cancellationToken);
+
+                updateDelivery.Parameters.Clear();
+                updateDelivery.AddParameter("@status", done.Outcome switch
+                {
+                    DeliveryOutcome.Succeeded => MessageStatus.Success,
+                    DeliveryOutcome.Retry => MessageStatus.Pending,
+                    _ => MessageStatus.Fail,
+                });
+                updateDelivery.AddParameter("@next", done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt : null);
+                updateDelivery.AddParameter("@last", a.Timestamp);
+                updateDelivery.AddParameter("@id", done.DeliveryId);
+                updateDelivery.AddParameter("@token", done.LeaseToken);
+                await updateDelivery.ExecuteNonQueryAsync(cancellationToken);
+
+                if (done.Outcome == DeliveryOutcome.Succeeded)
+                {
+                    await c.ExecuteAsync(t, "UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", cancellationToken, ("@id", a.EndpointId));
+                    continue;
+                }
+                await c.ExecuteAsync(t, "UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id", cancellationToken, ("@id", a.EndpointId), ("@now", a.Timestamp));
+                var off = await c.QueryAsync(t,
+                    "UPDATE endpoints SET disabled = 1, updated_at = @now WHERE id = @id AND disabled = 0 AND (@force = 1 OR failing_since <= @cutoff) " +
+                    "RETURNING app_id, id, uid, failing_since",
+                    r => new EndpointDisabled(r.Text("app_id")!, r.Text("id")!, r.Text("uid"), r.Time("failing_since")),
+                    cancellationToken, ("@id", a.EndpointId), ("@now", a.Timestamp), ("@force", done.DisableEndpoint),
+                    ("@cutoff", a.Timestamp - done.DisableAfter));
+                disabled.AddRange(off);
+            }
+            return disabled;
+        }, cancellationToken);
+
+    public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken) =>
+        ReadAsync(async c =>
+        {
+            // Two index lookups rather than one scan over both states.
+            // Deliveries of disabled endpoints wait without being due.
+            var pending = await c.ScalarAsync(null,
+                "SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 1 AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0) " +
+                "ORDER BY d.next_attempt_at LIMIT 1", cancellationToken);
+            var leases = await c.ScalarAsync(null, "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 3", cancellationToken);
+            long? next = null;
+            foreach (var value in new[] { pending, leases })
+            {
+                if (value is not null)
+                {
+                    var ms = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                    next = next is null ? ms : Math.Min(next.Value, ms);
+                }
+            }
+            return next is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : (DateTimeOffset?)null;
+        }, cancellationToken);
+}

@@ -1,0 +1,139 @@
+using System.Data.Common;
+using System.Text;
+using Hookline.Core.Model;
+using static Hookline.Core.Storage.Sql.SqlCommands;
+
+namespace Hookline.Core.Storage.Sql;
+
+public abstract partial class SqlHooklineStore
+{
+    private static Message ReadMessage(DbDataReader r) => ReadMessage(r, "", withContent: true);
+
+    private static Message ReadMessage(DbDataReader r, string prefix, bool withContent) => new()
+    {
+        Id = r.Text(prefix + "id")!,
+        AppId = r.Text(prefix + "app_id")!,
+        EventId = r.Text(prefix + "event_id"),
+        EventType = r.Text(prefix + "event_type")!,
+        Payload = withContent ? r.Bytes(prefix + "payload") : null,
+        Channels = ChannelsFromColumn(r.Text(prefix + "channels")),
+        CreatedAt = r.Time(prefix + "created_at"),
+        PayloadExpiresAt = r.NullableTime(prefix + "payload_expires_at"),
+        TraceParent = r.Text(prefix + "trace_parent"),
+        ExtraHeaders = r.Text(prefix + "extra_headers") is null ? null : r.StringMap(prefix + "extra_headers"),
+    };
+
+    protected const string MessageColumnsAliased =
+        "m.id AS m_id, m.app_id AS m_app_id, m.event_id AS m_event_id, m.event_type AS m_event_type, m.payload AS m_payload, " +
+        "m.channels AS m_channels, m.created_at AS m_created_at, m.payload_expires_at AS m_payload_expires_at, " +
+        "m.trace_parent AS m_trace_parent, m.extra_headers AS m_extra_headers";
+
+    public Task<IReadOnlyList<MessageInsertResult>> InsertMessagesAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<MessageInsertResult>>(async (c, t) =>
+        {
+            var results = new MessageInsertResult[messages.Count];
+            await using var findEvent = c.Command(t, "SELECT * FROM messages WHERE app_id = @app AND event_id = @event");
+            await using var insertMessage = c.Command(t,
+                "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
+                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers)");
+            await using var insertDelivery = c.Command(t,
+                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+                "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)");
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var (message, endpointIds) = messages[i];
+                if (message.EventId is not null)
+                {
+                    findEvent.Parameters.Clear();
+                    findEvent.AddParameter("@app", message.AppId);
+                    findEvent.AddParameter("@event", message.EventId);
+                    await using var reader = await findEvent.ExecuteReaderAsync(cancellationToken);
+                    if (await reader.ReadAsync(cancellationToken))
+                    {
+                        results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId, ReadMessage(reader));
+                        continue;
+                    }
+                }
+                insertMessage.Parameters.Clear();
+                insertMessage.AddParameter("@id", message.Id);
+                insertMessage.AddParameter("@app", message.AppId);
+                insertMessage.AddParameter("@event", message.EventId);
+                insertMessage.AddParameter("@type", message.EventType);
+                insertMessage.AddParameter("@payload", message.Payload);
+                insertMessage.AddParameter("@channels", ChannelsColumn(message.Channels));
+                insertMessage.AddParameter("@created", message.CreatedAt);
+                insertMessage.AddParameter("@expires", message.PayloadExpiresAt);
+                insertMessage.AddParameter("@trace", message.TraceParent);
+                insertMessage.AddParameter("@headers", message.ExtraHeaders is { Count: > 0 } h ? ToJson(h) : null);
+                await insertMessage.ExecuteNonQueryAsync(cancellationToken);
+                foreach (var endpointId in endpointIds)
+                {
+                    insertDelivery.Parameters.Clear();
+                    insertDelivery.AddParameter("@msg", message.Id);
+                    insertDelivery.AddParameter("@endpoint", endpointId);
+                    insertDelivery.AddParameter("@app", message.AppId);
+                    insertDelivery.AddParameter("@created", message.CreatedAt);
+                    await insertDelivery.ExecuteNonQueryAsync(cancellationToken);
+                }
+                results[i] = new MessageInsertResult(MessageInsertOutcome.Created);
+            }
+            return results;
+        }, cancellationToken);
+
+    public Task<Message?> GetMessageAsync(string appId, string idOrEventId, CancellationToken cancellationToken) =>
+        ReadAsync(c => c.QuerySingleAsync(null,
+            "SELECT * FROM messages WHERE app_id = @app AND (id = @key OR event_id = @key) ORDER BY CASE WHEN id = @key THEN 0 ELSE 1 END LIMIT 1",
+            ReadMessage, cancellationToken, ("@app", appId), ("@key", idOrEventId)), cancellationToken);
+
+    public Task<Page<Message>> ListMessagesAsync(string appId, MessageFilter filter, ListQuery query, bool withContent, CancellationToken cancellationToken)
+    {
+        var parameters = new List<(string, object?)> { ("@app", appId) };
+        var where = new StringBuilder("m.app_id = @app");
+        AppendMessageFilter(where, parameters, filter);
+        return PageAsync(
+            $"SELECT m.id, m.app_id, m.event_id, m.event_type, {(withContent ? "m.payload" : "NULL AS payload")}, m.channels, m.created_at, m.payload_expires_at, m.trace_parent, m.extra_headers FROM messages m",
+            where.ToString(), "m.id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
+    }
+
+    /// <summary>Channel, event type and time filters over a messages table aliased <c>m</c>.</summary>
+    private static void AppendMessageFilter(StringBuilder where, List<(string, object?)> parameters, MessageFilter filter) =>
+        AppendMessageConditions(where, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "m.id", Ids.HooklineIds.Message);
+
+    private static void AppendMessageConditions(StringBuilder where, List<(string, object?)> parameters, string? channel, IReadOnlyList<string>? eventTypes, DateTimeOffset? before, DateTimeOffset? after, string idColumn, string idPrefix)
+    {
+        if (channel is not null)
+        {
+            where.Append(" AND m.channels LIKE @channel ESCAPE '\\'");
+            parameters.Add(("@channel", ChannelPattern(channel)));
+        }
+        if (eventTypes is { Count: > 0 })
+        {
+            where.Append(" AND m.event_type IN (");
+            for (var i = 0; i < eventTypes.Count; i++)
+            {
+                where.Append(i == 0 ? "" : ", ").Append("@et").Append(i);
+                parameters.Add(($"@et{i}", eventTypes[i]));
+            }
+            where.Append(')');
+        }
+        // Ids begin with their creation time, so time bounds are id bounds and use the id index.
+        if (before is { } b)
+        {
+            where.Append($" AND {idColumn} < @before");
+            parameters.Add(("@before", Ids.HooklineIds.Lowest(idPrefix, b)));
+        }
+        if (after is { } a)
+        {
+            where.Append($" AND {idColumn} >= @after");
+            parameters.Add(("@after", Ids.HooklineIds.Lowest(idPrefix, a.AddMilliseconds(1))));
+        }
+    }
+
+    public async Task<bool> ExpungeMessageContentAsync(string appId, string messageId, CancellationToken cancellationToken) =>
+        await WriteAsync((c, t) => c.ExecuteAsync(t, "UPDATE messages SET payload = NULL WHERE app_id = @app AND id = @id", cancellationToken, ("@app", appId), ("@id", messageId)), cancellationToken) > 0;
+
+    public Task<int> PurgeExpiredPayloadsAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>
+        WriteAsync((c, t) => c.ExecuteAsync(t,
+            "UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages WHERE payload IS NOT NULL AND payload_expires_at <= @now LIMIT @batch)",
+            cancellationToken, ("@now", now), ("@batch", (long)batchSize)), cancellationToken);
+}

@@ -1,0 +1,77 @@
+using Hookline.Signatures.Internal;
+
+namespace Hookline.Signatures.StandardWebhooks;
+
+/// <summary>
+/// Verifies Standard Webhooks (and Svix) requests: <c>webhook-id</c>/<c>webhook-timestamp</c>/
+/// <c>webhook-signature</c>, or the <c>svix-</c> aliases. Any valid signature for any configured
+/// secret passes (rotation on either side). Immutable and thread-safe.
+/// </summary>
+public sealed class StandardWebhookVerifier : IWebhookVerifier
+{
+    /// <summary>The default timestamp tolerance, in both directions: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
+
+    private readonly StandardWebhookKeys _keys;
+    private readonly TimeSpan _tolerance;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a verifier.</summary>
+    /// <param name="secrets">The secrets (<c>whsec_</c>) and/or public keys (<c>whpk_</c>, or <c>whsk_</c>) to accept.</param>
+    /// <param name="tolerance">Allowed clock difference in both directions; <see cref="DefaultTolerance"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="type">The type name reported by <see cref="Type"/>: <c>svix</c> or <c>standard-webhooks</c>.</param>
+    public StandardWebhookVerifier(IReadOnlyList<StandardWebhookSecret> secrets, TimeSpan? tolerance = null, TimeProvider? timeProvider = null, string type = "standard-webhooks")
+    {
+        _keys = StandardWebhookKeys.From(secrets);
+        _tolerance = tolerance ?? DefaultTolerance;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_tolerance, TimeSpan.Zero, nameof(tolerance));
+        _time = timeProvider ?? TimeProvider.System;
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        Type = type;
+    }
+
+    /// <summary>Creates a verifier for one secret.</summary>
+    /// <param name="secret">The secret or public key to accept.</param>
+    /// <param name="tolerance">Allowed clock difference in both directions; <see cref="DefaultTolerance"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public StandardWebhookVerifier(StandardWebhookSecret secret, TimeSpan? tolerance = null, TimeProvider? timeProvider = null)
+        : this(new[] { secret ?? throw new ArgumentNullException(nameof(secret)) }, tolerance, timeProvider)
+    {
+    }
+
+    /// <inheritdoc />
+    public string Type { get; }
+
+    /// <inheritdoc />
+    public VerificationResult Verify(WebhookRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var headers = request.Headers;
+        if (Failures.Require(headers, StandardWebhookHeaders.Id, StandardWebhookHeaders.SvixId, out var id, out var idHeader) is { } missingId)
+        {
+            return missingId;
+        }
+
+        if (Failures.Require(headers, StandardWebhookHeaders.Timestamp, StandardWebhookHeaders.SvixTimestamp, out var timestamp, out var timestampHeader) is { } missingTimestamp)
+        {
+            return missingTimestamp;
+        }
+
+        // Several signature header lines are equivalent to one space-separated line.
+        var signatureHeader = StandardWebhookHeaders.Signature;
+        var signatures = headers.GetValues(signatureHeader);
+        if (signatures.Count == 0)
+        {
+            signatureHeader = StandardWebhookHeaders.SvixSignature;
+            signatures = headers.GetValues(signatureHeader);
+            if (signatures.Count == 0)
+            {
+                return Failures.MissingHeader(StandardWebhookHeaders.Signature);
+            }
+        }
+
+        var signature = signatures.Count == 1 ? signatures[0] : string.Join(' ', signatures);
+        return StandardWebhookSignature.Verify(_keys, id, timestamp, signature, request.Body.Span, _tolerance, _time, idHeader, timestampHeader, signatureHeader);
+    }
+}

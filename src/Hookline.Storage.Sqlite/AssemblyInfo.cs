@@ -1,1 +1,0 @@
-namespace Hookline.Storage.Sqlite;

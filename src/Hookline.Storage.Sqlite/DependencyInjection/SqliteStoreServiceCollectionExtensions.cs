@@ -1,0 +1,27 @@
+using Hookline.Core.Storage;
+using Hookline.Storage.Sqlite;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class SqliteStoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the SQLite store as <see cref="IHooklineStore"/> (and each of its parts).
+    /// <paramref name="dataDirectoryOrConnectionString"/> is either a folder (the file is
+    /// <c>hookline.db</c> in it) or a connection string (<c>Data Source=…</c>).
+    /// </summary>
+    public static IServiceCollection AddHooklineSqliteStore(this IServiceCollection services, string dataDirectoryOrConnectionString)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectoryOrConnectionString);
+        services.AddSingleton(sp =>
+        {
+            var time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
+            return dataDirectoryOrConnectionString.Contains('=', StringComparison.Ordinal)
+                ? new SqliteHooklineStore(dataDirectoryOrConnectionString, time)
+                : SqliteHooklineStore.ForDirectory(dataDirectoryOrConnectionString, time);
+        });
+        services.AddHooklineStoreParts<SqliteHooklineStore>();
+        return services;
+    }
+}

@@ -1,0 +1,70 @@
+namespace Hookline.Storage.Sqlite;
+
+/// <summary>
+/// The schema, as numbered steps applied in order and recorded in <c>schema_migrations</c>.
+/// Never edit a step that has shipped; add the next one.
+/// </summary>
+internal static class SqliteMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Sql)> Steps =
+    [
+        (1, """
+            CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+            CREATE TABLE applications (
+                id TEXT PRIMARY KEY, uid TEXT UNIQUE, name TEXT NOT NULL, throttle_rate INTEGER,
+                metadata TEXT NOT NULL, kind INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+
+            CREATE TABLE event_types (
+                name TEXT PRIMARY KEY, description TEXT NOT NULL, schemas TEXT, archived INTEGER NOT NULL,
+                deprecated INTEGER NOT NULL, feature_flag TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+
+            CREATE TABLE endpoints (
+                id TEXT PRIMARY KEY, app_id TEXT NOT NULL, uid TEXT, url TEXT NOT NULL, description TEXT NOT NULL,
+                event_types TEXT, channels TEXT, throttle_rate INTEGER, disabled INTEGER NOT NULL,
+                metadata TEXT NOT NULL, headers TEXT NOT NULL, secrets TEXT NOT NULL, ordered INTEGER NOT NULL,
+                max_concurrency INTEGER, failing_since INTEGER, throttle_next_at INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                UNIQUE (app_id, uid));
+            CREATE INDEX ix_endpoints_app ON endpoints (app_id, id);
+
+            CREATE TABLE messages (
+                id TEXT PRIMARY KEY, app_id TEXT NOT NULL, event_id TEXT, event_type TEXT NOT NULL, payload BLOB,
+                channels TEXT, created_at INTEGER NOT NULL, payload_expires_at INTEGER, trace_parent TEXT, extra_headers TEXT);
+            CREATE INDEX ix_messages_app ON messages (app_id, id);
+            CREATE UNIQUE INDEX ix_messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+            CREATE INDEX ix_messages_expiry ON messages (payload_expires_at) WHERE payload IS NOT NULL;
+
+            CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
+                status INTEGER NOT NULL, attempt_count INTEGER NOT NULL, next_attempt_at INTEGER, last_attempt_at INTEGER,
+                lease_token TEXT, trigger_type INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                UNIQUE (msg_id, endpoint_id));
+            CREATE INDEX ix_deliveries_pending ON deliveries (endpoint_id, next_attempt_at, id) WHERE status = 1;
+            CREATE INDEX ix_deliveries_pending_due ON deliveries (next_attempt_at) WHERE status = 1;
+            CREATE INDEX ix_deliveries_sending ON deliveries (endpoint_id) WHERE status = 3;
+            CREATE INDEX ix_deliveries_leases ON deliveries (next_attempt_at) WHERE status = 3;
+            CREATE INDEX ix_deliveries_open ON deliveries (endpoint_id, id) WHERE status IN (1, 3);
+            CREATE INDEX ix_deliveries_endpoint ON deliveries (endpoint_id, msg_id);
+
+            CREATE TABLE attempts (
+                id TEXT PRIMARY KEY, msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL, url TEXT NOT NULL,
+                status INTEGER NOT NULL, response_status_code INTEGER NOT NULL, response TEXT, response_duration_ms INTEGER NOT NULL,
+                timestamp INTEGER NOT NULL, trigger_type INTEGER NOT NULL, error TEXT);
+            CREATE INDEX ix_attempts_endpoint ON attempts (app_id, endpoint_id, id);
+            CREATE INDEX ix_attempts_msg ON attempts (app_id, msg_id, id);
+
+            CREATE TABLE idempotency_keys (
+                key_hash TEXT PRIMARY KEY, state INTEGER NOT NULL, status_code INTEGER, content_type TEXT, body BLOB,
+                created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+            CREATE INDEX ix_idempotency_expiry ON idempotency_keys (expires_at);
+
+            CREATE TABLE app_tokens (token_hash TEXT PRIMARY KEY, app_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+
+            CREATE TABLE tasks (
+                id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, lease_until INTEGER NOT NULL);
+            """),
+    ];
+}

@@ -1,0 +1,133 @@
+using Hookline.Core.Delivery;
+using Hookline.Core.Ids;
+using Hookline.Core.Messages;
+using Hookline.Core.Model;
+using Hookline.Core.Operational;
+using Hookline.Core.Storage;
+using Hookline.Signatures.StandardWebhooks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hookline.Core.Tests.Delivery.Engine;
+
+/// <summary>
+/// The delivery engine as the server composes it — SQLite store on a temp file, message writer,
+/// dispatcher, SSRF-safe client — without the HTTP API in front, so engine behaviour is tested
+/// against real receivers with nothing mocked.
+/// </summary>
+public sealed class EngineHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly List<IHostedService> _hosted;
+    private readonly string _directory;
+
+    private EngineHarness(ServiceProvider services, List<IHostedService> hosted, string directory)
+    {
+        _services = services;
+        _hosted = hosted;
+        _directory = directory;
+    }
+
+    public IHooklineStore Store => _services.GetRequiredService<IHooklineStore>();
+
+    public MessageService Messages => _services.GetRequiredService<MessageService>();
+
+    public OperationalWebhooks Operational => _services.GetRequiredService<OperationalWebhooks>();
+
+    public static async Task<EngineHarness> StartAsync(Action<DeliveryOptions>? configure = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "hookline-engine-tests", Guid.NewGuid().ToString("N"));
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddHooklineSqliteStore(directory);
+        services.AddHooklineCore();
+        services.Configure<DeliveryOptions>(o =>
+        {
+            o.AllowPrivateNetworks = true;
+            o.RetrySchedule = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(300)];
+            o.Timeout = TimeSpan.FromSeconds(5);
+            configure?.Invoke(o);
+        });
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IHooklineStore>().MigrateAsync(CancellationToken.None);
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+        return new EngineHarness(provider, hosted, directory);
+    }
+
+    public async Task<Application> CreateApplicationAsync(int? throttleRate = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var app = new Application { Id = HooklineIds.New(HooklineIds.Application, now), Name = "test", ThrottleRate = throttleRate, CreatedAt = now, UpdatedAt = now };
+        await Store.CreateApplicationAsync(app, CancellationToken.None);
+        return app;
+    }
+
+    public async Task<Endpoint> CreateEndpointAsync(Application app, string url, Func<Endpoint, Endpoint>? change = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var secret = StandardWebhookSecret.GenerateSymmetric();
+        var endpoint = new Endpoint
+        {
+            Id = HooklineIds.New(HooklineIds.Endpoint, now),
+            AppId = app.Id,
+            Url = url,
+            Secrets = [new EndpointSecret(secret.Export(), null)],
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        endpoint = change?.Invoke(endpoint) ?? endpoint;
+        await Store.CreateEndpointAsync(endpoint, CancellationToken.None);
+        return endpoint;
+    }
+
+    public Task<MessageCreated> SendAsync(Application app, string eventType, string json, IReadOnlyList<string>? channels = null) =>
+        Messages.CreateAsync(app, new MessageDraft { EventType = eventType, Payload = System.Text.Encoding.UTF8.GetBytes(json), Channels = channels }, CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _hosted.Count - 1; i >= 0; i--)
+        {
+            await _hosted[i].StopAsync(CancellationToken.None);
+        }
+        await _services.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Polls until the condition holds or the timeout passes.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting{(because is null ? "" : " for " + because)}.");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting{(because is null ? "" : " for " + because)}.");
+            }
+            await Task.Delay(20);
+        }
+    }
+}
