@@ -1,6 +1,4 @@
 using Hookline.Core.Delivery;
-using Hookline.Core.Messages;
-using Hookline.Core.Operational;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
 using Hookline.Server.Applications;
@@ -54,12 +52,9 @@ public static class HooklineServerExtensions
         services.AddSingleton<IValidateOptions<DeliveryOptions>>(new DeliveryOptionsValidation(configuration));
         services.TryAddSingleton(TimeProvider.System);
 
-        var storeAvailable = AddStore(services, configuration);
-
-        services.TryAddSingleton<DeliverySignal>();
-        services.TryAddSingleton<MessageWriter>();
-        services.TryAddSingleton<MessageService>();
-        services.TryAddSingleton<OperationalWebhooks>();
+        AddStore(services, configuration);
+        // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping.
+        services.AddHooklineCore();
 
         services.AddSingleton<AdminCredential>();
         services.TryAddSingleton(new StartupConsole(Console.Out));
@@ -69,13 +64,7 @@ public static class HooklineServerExtensions
         services.AddSingleton<BackgroundTaskSignal>();
 
         services.AddHostedService<HooklineStartup>();
-        if (storeAvailable)
-        {
-            // The writer is one instance: the API writes through it and the host runs its commit loop.
-            services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
-            services.AddHostedService<BackgroundTaskWorker>();
-            services.AddHostedService<IdempotencyKeyJanitor>();
-        }
+        services.AddHostedService<BackgroundTaskWorker>();
 
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -109,32 +98,20 @@ public static class HooklineServerExtensions
     }
 
     /// <summary>
-    /// Registers the store chosen by <c>Hookline:Storage:Provider</c> and exposes its parts
-    /// (<see cref="IMessageStore"/>, <see cref="IEndpointStore"/>, …) as the same instance.
+    /// Registers the store chosen by <c>Hookline:Storage:Provider</c> (as <see cref="IHooklineStore"/>
+    /// and each of its parts). SQLite keeps <c>hookline.db</c> in <c>Hookline:DataDirectory</c> unless
+    /// <c>Hookline:Storage:ConnectionString</c> names another database.
     /// </summary>
-    private static bool AddStore(IServiceCollection services, IConfiguration configuration)
+    private static void AddStore(IServiceCollection services, IConfiguration configuration)
     {
-        var storage = configuration.GetSection(HooklineServerOptions.SectionName).Get<HooklineServerOptions>()?.Storage ?? new StorageOptions();
-        _ = storage;
-        // TODO(store): services.AddHooklineSqliteStore(dataDirectory or Storage:ConnectionString) once
-        // Hookline.Storage.Sqlite is in main; 'postgres' once Hookline.Storage.Postgres exists.
-        var available = services.Any(d => d.ServiceType == typeof(IHooklineStore));
-        if (!available)
+        var options = configuration.GetSection(HooklineServerOptions.SectionName).Get<HooklineServerOptions>() ?? new HooklineServerOptions();
+        if (options.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
         {
-            services.TryAddSingleton<IHooklineStore>(_ => throw new InvalidOperationException(
-                "No Hookline store is registered (Hookline:Storage:Provider). This build has no store implementation yet."));
+            services.AddHooklineSqliteStore(string.IsNullOrWhiteSpace(options.Storage.ConnectionString)
+                ? (string.IsNullOrWhiteSpace(options.DataDirectory) ? "./hookline-data" : options.DataDirectory)
+                : options.Storage.ConnectionString);
         }
-        services.TryAddSingleton<IApplicationStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<IEventTypeStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<IEndpointStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<IDeliveryStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<IAttemptStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<IAuthStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.TryAddSingleton<ITaskStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.AddSingleton(new StoreAvailability(available));
-        return available;
+        // Any other provider is refused with a clear message by HooklineServerOptionsValidation at start.
     }
 
     /// <summary>Unknown routes (404) and wrong methods (405) get Svix's error body too.</summary>
@@ -154,6 +131,3 @@ public static class HooklineServerExtensions
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : $"HTTP {status}";
 }
-
-/// <summary>Whether a real store is registered. TODO(store): remove once the SQLite store is always registered.</summary>
-internal sealed record StoreAvailability(bool Available);

@@ -2,6 +2,7 @@ using Hookline.Core.Ids;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
+using Hookline.Server.OpenApi;
 using Hookline.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -15,12 +16,12 @@ internal static class ApplicationApi
         var group = api.MapGroup("/app").WithTags("Application");
         group.MapGet("/", ListAsync).WithName("v1.application.list").WithSummary("List Applications");
         group.MapPost("/", CreateAsync).WithName("v1.application.create").WithSummary("Create Application")
-            .Accepts<ApplicationIn>("application/json");
+            .AcceptsJson<ApplicationIn>();
         group.MapGet("/{app_id}", GetAsync).WithName("v1.application.get").WithSummary("Get Application");
         group.MapPut("/{app_id}", UpdateAsync).WithName("v1.application.update").WithSummary("Update Application (creates it when missing)")
-            .Accepts<ApplicationIn>("application/json");
+            .AcceptsJson<ApplicationIn>();
         group.MapPatch("/{app_id}", PatchAsync).WithName("v1.application.patch").WithSummary("Patch Application")
-            .Accepts<ApplicationPatch>("application/json");
+            .AcceptsJson<ApplicationPatch>();
         group.MapDelete("/{app_id}", DeleteAsync).WithName("v1.application.delete").WithSummary("Delete Application");
         return api;
     }

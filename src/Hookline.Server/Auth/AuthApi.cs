@@ -1,6 +1,7 @@
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
+using Hookline.Server.OpenApi;
 using Hookline.Server.Applications;
 using Hookline.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +28,7 @@ internal static class AuthApi
     {
         var group = api.MapGroup("/auth").WithTags("Authentication");
         group.MapPost("/app-portal-access/{app_id}", AppPortalAccessAsync).WithName("v1.authentication.app-portal-access").WithSummary("Get Consumer App Portal Access")
-            .Accepts<AppPortalAccessIn>("application/json");
+            .AcceptsJson<AppPortalAccessIn>();
         group.MapPost("/logout", LogoutAsync).WithName("v1.authentication.logout").WithSummary("Logout");
         return api;
     }

@@ -177,9 +177,10 @@ internal sealed class HooklineServerOptionsValidation : IValidateOptions<Hooklin
         {
             failures.Add($"Hookline:Storage:Provider = '{provider}': use 'sqlite' or 'postgres'.");
         }
-        if (provider.Equals("postgres", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        else if (provider.Equals("postgres", StringComparison.OrdinalIgnoreCase))
         {
-            failures.Add("Hookline:Storage:ConnectionString is required when Hookline:Storage:Provider is 'postgres'.");
+            // TODO(postgres): register Hookline.Storage.Postgres once it exists.
+            failures.Add("Hookline:Storage:Provider = 'postgres': the PostgreSQL store is not part of this build yet; use 'sqlite'.");
         }
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {

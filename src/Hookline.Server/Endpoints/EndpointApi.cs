@@ -3,6 +3,7 @@ using Hookline.Core.Model;
 using Hookline.Core.Operational;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
+using Hookline.Server.OpenApi;
 using Hookline.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -26,9 +27,9 @@ internal static partial class EndpointApi
         MapCommon(app, "v1.endpoint");
         app.MapGet("/{endpoint_id}/stats", GetStatsAsync).WithName("v1.endpoint.get-stats").WithSummary("Endpoint Stats");
         app.MapPost("/{endpoint_id}/send-example", SendExampleAsync).WithName("v1.endpoint.send-example").WithSummary("Send Event Type Example Message")
-            .Accepts<EventExampleIn>("application/json");
+            .AcceptsJson<EventExampleIn>();
         app.MapPost("/{endpoint_id}/recover", RecoverAsync).WithName("v1.endpoint.recover").WithSummary("Recover Failed Webhooks")
-            .Accepts<RecoverIn>("application/json");
+            .AcceptsJson<RecoverIn>();
 
         var operational = api.MapGroup("/operational-webhook/endpoint").WithTags("Webhook Endpoint").WithMetadata(new EndpointScope(Operational: true));
         MapCommon(operational, "v1.operational-webhook-endpoint");
@@ -38,19 +39,19 @@ internal static partial class EndpointApi
     private static void MapCommon(RouteGroupBuilder group, string name)
     {
         group.MapGet("/", ListAsync).WithName($"{name}.list").WithSummary("List Endpoints");
-        group.MapPost("/", CreateAsync).WithName($"{name}.create").WithSummary("Create Endpoint").Accepts<EndpointIn>("application/json");
+        group.MapPost("/", CreateAsync).WithName($"{name}.create").WithSummary("Create Endpoint").AcceptsJson<EndpointIn>();
         group.MapGet("/{endpoint_id}", GetAsync).WithName($"{name}.get").WithSummary("Get Endpoint");
-        group.MapPut("/{endpoint_id}", UpdateAsync).WithName($"{name}.update").WithSummary("Update Endpoint (creates it when missing)").Accepts<EndpointIn>("application/json");
-        group.MapPatch("/{endpoint_id}", PatchAsync).WithName($"{name}.patch").WithSummary("Patch Endpoint").Accepts<EndpointPatch>("application/json");
+        group.MapPut("/{endpoint_id}", UpdateAsync).WithName($"{name}.update").WithSummary("Update Endpoint (creates it when missing)").AcceptsJson<EndpointIn>();
+        group.MapPatch("/{endpoint_id}", PatchAsync).WithName($"{name}.patch").WithSummary("Patch Endpoint").AcceptsJson<EndpointPatch>();
         group.MapDelete("/{endpoint_id}", DeleteAsync).WithName($"{name}.delete").WithSummary("Delete Endpoint");
         group.MapGet("/{endpoint_id}/secret", GetSecretAsync).WithName($"{name}.get-secret").WithSummary("Get Endpoint Secret");
         group.MapPost("/{endpoint_id}/secret/rotate", RotateSecretAsync).WithName($"{name}.rotate-secret").WithSummary("Rotate Endpoint Secret")
-            .Accepts<EndpointSecretRotateIn>("application/json");
+            .AcceptsJson<EndpointSecretRotateIn>();
         group.MapGet("/{endpoint_id}/headers", GetHeadersAsync).WithName($"{name}.get-headers").WithSummary("Get Endpoint Headers");
         group.MapPut("/{endpoint_id}/headers", UpdateHeadersAsync).WithName($"{name}.update-headers").WithSummary("Update Endpoint Headers")
-            .Accepts<EndpointHeadersIn>("application/json");
+            .AcceptsJson<EndpointHeadersIn>();
         group.MapPatch("/{endpoint_id}/headers", PatchHeadersAsync).WithName($"{name}.patch-headers").WithSummary("Patch Endpoint Headers")
-            .Accepts<EndpointHeadersIn>("application/json");
+            .AcceptsJson<EndpointHeadersIn>();
     }
 
     private static async Task<Ok<ListResponse<EndpointOut>>> ListAsync(

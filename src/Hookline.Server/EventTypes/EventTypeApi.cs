@@ -1,6 +1,7 @@
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
+using Hookline.Server.OpenApi;
 using Hookline.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -14,11 +15,11 @@ internal static class EventTypeApi
     {
         var group = api.MapGroup("/event-type").WithTags("Event Type");
         group.MapGet("/", ListAsync).WithName("v1.event-type.list").WithSummary("List Event Types");
-        group.MapPost("/", CreateAsync).WithName("v1.event-type.create").WithSummary("Create Event Type").Accepts<EventTypeIn>("application/json");
+        group.MapPost("/", CreateAsync).WithName("v1.event-type.create").WithSummary("Create Event Type").AcceptsJson<EventTypeIn>();
         group.MapGet("/{event_type_name}", GetAsync).WithName("v1.event-type.get").WithSummary("Get Event Type");
         group.MapPut("/{event_type_name}", UpdateAsync).WithName("v1.event-type.update").WithSummary("Update Event Type (creates it when missing)")
-            .Accepts<EventTypeIn>("application/json");
-        group.MapPatch("/{event_type_name}", PatchAsync).WithName("v1.event-type.patch").WithSummary("Patch Event Type").Accepts<EventTypePatch>("application/json");
+            .AcceptsJson<EventTypeIn>();
+        group.MapPatch("/{event_type_name}", PatchAsync).WithName("v1.event-type.patch").WithSummary("Patch Event Type").AcceptsJson<EventTypePatch>();
         group.MapDelete("/{event_type_name}", DeleteAsync).WithName("v1.event-type.delete").WithSummary("Delete (archive) Event Type");
         return api;
     }

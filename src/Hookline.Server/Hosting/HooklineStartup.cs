@@ -30,12 +30,6 @@ internal sealed class HooklineStartup : IHostedLifecycleService
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (!_services.GetRequiredService<StoreAvailability>().Available)
-        {
-            // TODO(store): remove once the SQLite store is registered by AddHooklineServer.
-            _console.WriteLine("Hookline: no store is registered yet; the management API is unavailable.");
-            return;
-        }
         var store = _services.GetRequiredService<IHooklineStore>();
         await store.MigrateAsync(cancellationToken);
         await EnsureAdminTokenAsync(store, cancellationToken);

@@ -6,6 +6,7 @@ using Hookline.Core.Messages;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
+using Hookline.Server.OpenApi;
 using Hookline.Server.Applications;
 using Hookline.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +24,7 @@ internal static class MessageApi
     {
         var group = api.MapGroup("/app/{app_id}/msg").WithTags("Message");
         group.MapGet("/", ListAsync).WithName("v1.message.list").WithSummary("List Messages");
-        group.MapPost("/", CreateAsync).WithName("v1.message.create").WithSummary("Create Message").Accepts<MessageIn>("application/json");
+        group.MapPost("/", CreateAsync).WithName("v1.message.create").WithSummary("Create Message").AcceptsJson<MessageIn>();
         group.MapGet("/{msg_id}", GetAsync).WithName("v1.message.get").WithSummary("Get Message");
         group.MapDelete("/{msg_id}/content", ExpungeContentAsync).WithName("v1.message.expunge-content").WithSummary("Expunge Message Content");
         return api;

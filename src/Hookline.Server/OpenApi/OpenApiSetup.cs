@@ -12,6 +12,7 @@ internal static class OpenApiSetup
 
     public static IServiceCollection AddHooklineOpenApi(this IServiceCollection services) =>
         services.AddOpenApi("v1", options => options
+            .AddOperationTransformer(JsonBody.AddRequestBodyAsync)
             .AddSchemaTransformer((schema, context, cancellationToken) =>
             {
                 // Payloads and schemas are passed through as raw JSON objects.
