@@ -1,6 +1,6 @@
+using Hookline.Server.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Hookline.Server;
 
 namespace Hookline.Server.Tests.Infrastructure;
 
@@ -10,13 +10,19 @@ namespace Hookline.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class HooklineHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    /// <summary>The admin token every host gets unless a test configures <c>Hookline:AdminToken</c> itself.</summary>
+    public const string AdminToken = "hk_admin_test_token_0123456789abcdef";
 
-    private HooklineHost(WebApplication app, string dataDirectory, Uri baseAddress)
+    private readonly WebApplication _app;
+    private readonly bool _ownsDataDirectory;
+
+    private HooklineHost(WebApplication app, string dataDirectory, Uri baseAddress, StringWriter console, bool ownsDataDirectory)
     {
         _app = app;
         DataDirectory = dataDirectory;
         BaseAddress = baseAddress;
+        Console = console;
+        _ownsDataDirectory = ownsDataDirectory;
     }
 
     public string DataDirectory { get; }
@@ -25,32 +31,44 @@ public sealed class HooklineHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<HooklineHost> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>What the host printed at start-up (listen address, data directory, a generated admin token).</summary>
+    public StringWriter Console { get; }
+
+    /// <param name="settings">Configuration on top of the defaults; a key set to null removes a default (e.g. the admin token).</param>
+    /// <param name="dataDirectory">An existing data directory to reuse (the caller deletes it); a fresh temporary one otherwise.</param>
+    public static async Task<HooklineHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "hookline-tests", Guid.NewGuid().ToString("N"));
+        var ownsDataDirectory = dataDirectory is null;
+        dataDirectory ??= NewDataDirectory();
         Directory.CreateDirectory(dataDirectory);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = "Testing",
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var effective = new Dictionary<string, string?>
         {
             ["Hookline:DataDirectory"] = dataDirectory,
-        });
-        if (settings is not null)
+            ["Hookline:AdminToken"] = AdminToken,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            builder.Configuration.AddInMemoryCollection(settings);
+            effective[key] = value;
         }
+        builder.Configuration.AddInMemoryCollection(effective.Where(kv => kv.Value is not null));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var console = new StringWriter();
+        builder.Services.AddSingleton(new StartupConsole(console));
         builder.AddHooklineServer();
         var app = builder.Build();
         app.MapHooklineServer();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HooklineHost(app, dataDirectory, new Uri(address));
+        return new HooklineHost(app, dataDirectory, new Uri(address), console, ownsDataDirectory);
     }
+
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "hookline-tests", Guid.NewGuid().ToString("N"));
 
     public HttpClient CreateClient(string? bearerToken = null)
     {
@@ -62,13 +80,24 @@ public sealed class HooklineHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client authenticated with the admin token.</summary>
+    public HttpClient CreateAdminClient() => CreateClient(AdminToken);
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_ownsDataDirectory)
+        {
+            DeleteDirectory(DataDirectory);
+        }
+    }
+
+    public static void DeleteDirectory(string directory)
+    {
         try
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {

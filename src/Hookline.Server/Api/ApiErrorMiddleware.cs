@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Hookline.Core.Storage;
+
+namespace Hookline.Server.Api;
+
+/// <summary>
+/// Turns exceptions into Svix-shaped answers: <see cref="ApiException"/> as it says, malformed
+/// requests (<see cref="BadHttpRequestException"/>, <see cref="JsonException"/>) as 400/413, a store
+/// uniqueness clash as 409, and only genuine server faults as 500. Registered twice: inside the
+/// idempotency layer (so the stored response is the final one) and outermost (for auth errors).
+/// </summary>
+internal sealed partial class ApiErrorMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ILogger<ApiErrorMiddleware> _logger;
+
+    public ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger)
+    {
+        _next = next;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await _next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            var (status, body) = Translate(ex);
+            if (status >= 500)
+            {
+                LogServerFault(_logger, context.Request.Method, context.Request.Path, ex);
+            }
+            await WriteAsync(context, status, body);
+        }
+    }
+
+    public static (int Status, object Body) Translate(Exception ex) => ex switch
+    {
+        ApiException api => (api.StatusCode, api.Body),
+        BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+            (413, new HttpErrorOut("payload_too_large", "The request body is too large.")),
+        BadHttpRequestException bad => (bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, new HttpErrorOut("bad_request", bad.Message)),
+        JsonException json => (400, new HttpErrorOut("invalid_json", "The request body is not valid JSON: " + json.Message)),
+        StoreConflictException conflict => (409, new HttpErrorOut("conflict", string.IsNullOrEmpty(conflict.Message) ? "A conflict has occurred" : conflict.Message)),
+        _ => (500, new HttpErrorOut("server_error", "Internal Server Error")),
+    };
+
+    public static async Task WriteAsync(HttpContext context, int status, object body)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, body.GetType(), ApiJson.Options, context.RequestAborted);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
+    private static partial void LogServerFault(ILogger logger, string method, string path, Exception exception);
+}

@@ -1,0 +1,93 @@
+using Hookline.Core.Ids;
+using Hookline.Core.Messages;
+using Hookline.Core.Model;
+using Hookline.Core.Operational;
+using Hookline.Core.Storage;
+using Hookline.Server.Api;
+using Hookline.Server.EventTypes;
+using Hookline.Server.Messages;
+using Hookline.Server.Tasks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Hookline.Server.Endpoints;
+
+internal static partial class EndpointApi
+{
+    private static async Task<Ok<EndpointStatsOut>> GetStatsAsync(
+        HttpContext context, IHooklineStore store, OperationalWebhooks operational,
+        [FromRoute(Name = "endpoint_id")] string endpointId, DateTimeOffset? since, DateTimeOffset? until)
+    {
+        var (app, endpoint) = await ResolveAsync(context, store, operational, endpointId);
+        var stats = await store.GetEndpointStatsAsync(app.Id, endpoint.Id, since, until, context.RequestAborted);
+        return TypedResults.Ok(new EndpointStatsOut(stats.Success, stats.Pending, stats.Fail, stats.Sending, stats.Canceled));
+    }
+
+    /// <summary>
+    /// Sends one message of the event type to this endpoint only, with the example from the event
+    /// type's schema (the first of <c>examples</c>, else <c>example</c>), or <c>{}</c> when it has none.
+    /// </summary>
+    private static async Task<Ok<MessageOut>> SendExampleAsync(
+        HttpContext context, IHooklineStore store, OperationalWebhooks operational, ApiBody body, MessageWriter writer, TimeProvider time,
+        [FromRoute(Name = "endpoint_id")] string endpointId)
+    {
+        var (app, endpoint) = await ResolveAsync(context, store, operational, endpointId);
+        var input = (await body.ReadAsync<EventExampleIn>(context.Request)).Value;
+        var v = new Validation();
+        if (input.EventType is null)
+        {
+            v.Missing(["body", "eventType"]);
+        }
+        v.Name(["body", "eventType"], input.EventType);
+        v.ThrowIfAny();
+        var eventType = await store.GetEventTypeAsync(input.EventType!, context.RequestAborted)
+            ?? throw ApiException.NotFound($"Event type '{input.EventType}' not found");
+
+        var now = time.GetUtcNow();
+        var message = new Message
+        {
+            Id = HooklineIds.New(HooklineIds.Message, now),
+            AppId = app.Id,
+            EventType = eventType.Name,
+            Payload = SchemaExamples.ExamplePayload(eventType.SchemasJson),
+            CreatedAt = now,
+            PayloadExpiresAt = now + MessageService.DefaultRetention,
+            TraceParent = MessageApi.TraceParent(context),
+        };
+        // Only this endpoint gets the example, whatever the other endpoints subscribe to.
+        var result = await writer.WriteAsync(new NewMessage(message, [endpoint.Id]), context.RequestAborted);
+        return TypedResults.Ok(MessageOut.From(result.Existing ?? message, withContent: true));
+    }
+
+    private static async Task<Accepted<RecoverOut>> RecoverAsync(
+        HttpContext context, IHooklineStore store, OperationalWebhooks operational, ApiBody body, TimeProvider time, BackgroundTaskSignal signal,
+        [FromRoute(Name = "endpoint_id")] string endpointId)
+    {
+        var (app, endpoint) = await ResolveAsync(context, store, operational, endpointId);
+        var input = (await body.ReadAsync<RecoverIn>(context.Request)).Value;
+        var v = new Validation();
+        if (input.Since is null)
+        {
+            v.Missing(["body", "since"]);
+        }
+        else if (input.Until is { } until && until <= input.Since)
+        {
+            v.Add(["body", "until"], "'until' must be after 'since'.");
+        }
+        v.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var task = new BackgroundTask
+        {
+            Id = HooklineIds.New(HooklineIds.Task, now),
+            Type = BackgroundTasks.EndpointRecover,
+            Status = BackgroundTasks.Running,
+            DataJson = BackgroundTasks.Serialize(new RecoverTaskData(app.Id, endpoint.Id, input.Since!.Value, input.Until)),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.CreateTaskAsync(task, context.RequestAborted);
+        signal.Notify();
+        return TypedResults.Accepted((string?)null, new RecoverOut(task.Id, task.Status, task.Type, task.UpdatedAt));
+    }
+}

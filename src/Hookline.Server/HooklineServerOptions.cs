@@ -1,0 +1,41 @@
+namespace Hookline.Server;
+
+/// <summary>The <c>Hookline</c> configuration section (delivery settings live in <c>Hookline:Delivery</c>).</summary>
+public sealed class HooklineServerOptions
+{
+    public const string SectionName = "Hookline";
+
+    /// <summary>Where the SQLite file and other local state live.</summary>
+    /// <value>The default value is <c>./hookline-data</c>.</value>
+    public string DataDirectory { get; set; } = "./hookline-data";
+
+    /// <summary>Bearer token with full access. When unset, one is generated on first start and printed once.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? AdminToken { get; set; }
+
+    /// <summary>Base URL of this server as clients reach it (portal links, ingest URLs).</summary>
+    /// <value>The default value is the first listen address.</value>
+    public string? PublicUrl { get; set; }
+
+    public StorageOptions Storage { get; set; } = new();
+
+    public LimitOptions Limits { get; set; } = new();
+}
+
+public sealed class StorageOptions
+{
+    /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
+    /// <value>The default value is <c>sqlite</c>.</value>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>PostgreSQL connection string when the provider is <c>postgres</c>; for SQLite, an optional connection string overriding the file in the data directory.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ConnectionString { get; set; }
+}
+
+public sealed class LimitOptions
+{
+    /// <summary>Largest request body accepted; larger bodies get 413.</summary>
+    /// <value>The default value is 1048576 (1 MiB).</value>
+    public long MaxPayloadBytes { get; set; } = 1024 * 1024;
+}

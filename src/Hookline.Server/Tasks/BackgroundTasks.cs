@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Hookline.Server.Api;
+
+namespace Hookline.Server.Tasks;
+
+/// <summary>Background task kinds and their data, as stored in <c>BackgroundTask.DataJson</c>.</summary>
+internal static class BackgroundTasks
+{
+    public const string EndpointRecover = "endpoint.recover";
+    public const string Running = "running";
+    public const string Finished = "finished";
+    public const string Failed = "failed";
+
+    public static string Serialize<T>(T data) => JsonSerializer.Serialize(data, ApiJson.Options);
+
+    public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, ApiJson.Options);
+}
+
+/// <summary>Input and result of an <c>endpoint.recover</c> task.</summary>
+internal sealed record RecoverTaskData(string AppId, string EndpointId, DateTimeOffset Since, DateTimeOffset? Until, int? Recovered = null, string? Error = null);
+
+/// <summary>Wakes the task worker when this node queues a task (other nodes find it on their next poll).</summary>
+internal sealed class BackgroundTaskSignal : IDisposable
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled; one wake-up is enough.
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+
+    public void Dispose() => _signal.Dispose();
+}
