@@ -67,5 +67,18 @@ internal static class SqliteMigrations
                 id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL,
                 created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, lease_until INTEGER NOT NULL);
             """),
+        ("0100_inbox", """
+            -- The receiver inbox (Hookline.Receiver.AspNetCore). Status 1 = pending (next_attempt_at: due
+            -- time), 3 = running (next_attempt_at: lease expiry), 4 = done, 5 = dead letter.
+            CREATE TABLE inbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, webhook TEXT NOT NULL, delivery_id TEXT NOT NULL,
+                status INTEGER NOT NULL, attempt_count INTEGER NOT NULL, next_attempt_at INTEGER, lease_token TEXT,
+                received_at INTEGER NOT NULL, last_attempt_at INTEGER, completed_at INTEGER, last_error TEXT,
+                verified_timestamp INTEGER, url TEXT, method TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,
+                UNIQUE (webhook, delivery_id));
+            CREATE INDEX ix_inbox_due ON inbox (next_attempt_at) WHERE status IN (1, 3);
+            CREATE INDEX ix_inbox_status ON inbox (status, id);
+            CREATE INDEX ix_inbox_done ON inbox (completed_at) WHERE status = 4;
+            """),
     ];
 }

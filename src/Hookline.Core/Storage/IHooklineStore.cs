@@ -14,7 +14,8 @@ public interface IHooklineStore :
     IAttemptStore,
     IIdempotencyStore,
     IAuthStore,
-    ITaskStore
+    ITaskStore,
+    IInboxStore
 {
     /// <summary>Creates or upgrades the schema. Safe to call from several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);

@@ -15,7 +15,8 @@ namespace Hookline.Core.Storage.Sql;
 /// </summary>
 public abstract partial class SqlHooklineStore
 {
-    private sealed record EndpointCapacity(string Id, bool Ordered, int? MaxConcurrency, int? ThrottleRate, long ThrottleNextAt, long InFlight);
+    /// <summary>An endpoint with due work: its limits, its throttle booking, and how many of its deliveries are leased now.</summary>
+    protected sealed record EndpointCapacity(string Id, bool Ordered, int? MaxConcurrency, int? ThrottleRate, long ThrottleNextAt, long InFlight);
 
     private sealed record Candidate(long DeliveryId, string EndpointId);
 
@@ -25,19 +26,15 @@ public abstract partial class SqlHooklineStore
             var now = request.Now.ToUnixTimeMilliseconds();
             var leaseMs = (long)request.LeaseDuration.TotalMilliseconds;
 
-            // 1. Leases that ran out (a node died or hung) become pending again, due at once.
-            await c.ExecuteAsync(t, "UPDATE deliveries SET status = 1, lease_token = NULL WHERE status = 3 AND next_attempt_at <= @now", cancellationToken, ("@now", now));
-
-            // 2. Endpoints with due work, with what is in flight for each. Locked where the database
-            //    has row locks so two nodes never book the same endpoint's slots at once.
-            var endpoints = await c.QueryAsync(t,
-                "SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at, " +
-                "(SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight " +
-                "FROM endpoints e JOIN applications a ON a.id = e.app_id " +
-                "WHERE e.disabled = 0 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)" +
-                LockEndpointsClause,
-                r => new EndpointCapacity(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"), r.Long("throttle_next_at"), r.Long("in_flight")),
+            // 1. Leases that ran out (a node died or hung) become pending again, due at once. Rows another
+            //    claimer or a late completion holds are skipped (where the database has row locks) rather
+            //    than waited for: the next claim gets them, and a claim that never waits cannot deadlock.
+            await c.ExecuteAsync(t,
+                "UPDATE deliveries SET status = 1, lease_token = NULL WHERE id IN (SELECT id FROM deliveries WHERE status = 3 AND next_attempt_at <= @now" + SkipLockedClause + ")",
                 cancellationToken, ("@now", now));
+
+            // 2. Endpoints with due work, with what is in flight for each.
+            var endpoints = await SelectClaimableEndpointsAsync(c, t, request, now, cancellationToken);
             if (endpoints.Count == 0)
             {
                 return [];
@@ -139,6 +136,24 @@ public abstract partial class SqlHooklineStore
         }, cancellationToken);
 
     /// <summary>
+    /// Step 2 of a claim: the enabled endpoints with due deliveries and their capacity. The claim then
+    /// books slots on each of them, so whoever runs this concurrently must not see the same endpoint:
+    /// the default reads everything in one statement (with <see cref="LockEndpointsClause"/> appended),
+    /// which suits a database with one writer at a time. A database whose claims run in parallel
+    /// overrides it to lock the endpoint rows first and count what is in flight afterwards, so the
+    /// counts include every claim committed while it waited for the locks.
+    /// </summary>
+    protected virtual async Task<IReadOnlyList<EndpointCapacity>> SelectClaimableEndpointsAsync(DbConnection connection, DbTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken) =>
+        await connection.QueryAsync(transaction,
+            "SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at, " +
+            "(SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight " +
+            "FROM endpoints e JOIN applications a ON a.id = e.app_id " +
+            "WHERE e.disabled = 0 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)" +
+            LockEndpointsClause,
+            r => new EndpointCapacity(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"), r.Long("throttle_next_at"), r.Long("in_flight")),
+            cancellationToken, ("@now", now));
+
+    /// <summary>
     /// For an ordered endpoint only the oldest unfinished delivery may go, and only when it is due:
     /// while it waits for a retry, everything behind it waits too.
     /// </summary>
@@ -161,7 +176,9 @@ public abstract partial class SqlHooklineStore
             await using var updateDelivery = c.Command(t,
                 "UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, next_attempt_at = @next, last_attempt_at = @last, " +
                 "lease_token = NULL, trigger_type = 0 WHERE id = @id AND lease_token = @token");
-            foreach (var done in completions)
+            // Endpoint rows are updated in id order, so two nodes recording failures for the same
+            // endpoints lock them in the same order and never deadlock.
+            foreach (var done in completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId))
             {
                 var a = done.Attempt;
                 insertAttempt.Parameters.Clear();

@@ -35,24 +35,25 @@ public abstract partial class SqlHooklineStore
             await using var findEvent = c.Command(t, "SELECT * FROM messages WHERE app_id = @app AND event_id = @event");
             await using var insertMessage = c.Command(t,
                 "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
-                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers)");
+                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers) ON CONFLICT DO NOTHING");
             await using var insertDelivery = c.Command(t,
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
                 "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)");
+            async Task<Message?> FindEventAsync(Message message)
+            {
+                findEvent.Parameters.Clear();
+                findEvent.AddParameter("@app", message.AppId);
+                findEvent.AddParameter("@event", message.EventId);
+                await using var reader = await findEvent.ExecuteReaderAsync(cancellationToken);
+                return await reader.ReadAsync(cancellationToken) ? ReadMessage(reader) : null;
+            }
             for (var i = 0; i < messages.Count; i++)
             {
                 var (message, endpointIds) = messages[i];
-                if (message.EventId is not null)
+                if (message.EventId is not null && await FindEventAsync(message) is { } existing)
                 {
-                    findEvent.Parameters.Clear();
-                    findEvent.AddParameter("@app", message.AppId);
-                    findEvent.AddParameter("@event", message.EventId);
-                    await using var reader = await findEvent.ExecuteReaderAsync(cancellationToken);
-                    if (await reader.ReadAsync(cancellationToken))
-                    {
-                        results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId, ReadMessage(reader));
-                        continue;
-                    }
+                    results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId, existing);
+                    continue;
                 }
                 insertMessage.Parameters.Clear();
                 insertMessage.AddParameter("@id", message.Id);
@@ -65,7 +66,16 @@ public abstract partial class SqlHooklineStore
                 insertMessage.AddParameter("@expires", message.PayloadExpiresAt);
                 insertMessage.AddParameter("@trace", message.TraceParent);
                 insertMessage.AddParameter("@headers", message.ExtraHeaders is { Count: > 0 } h ? ToJson(h) : null);
-                await insertMessage.ExecuteNonQueryAsync(cancellationToken);
+                if (await insertMessage.ExecuteNonQueryAsync(cancellationToken) == 0)
+                {
+                    // Where writers run in parallel (PostgreSQL), another node may have committed the same
+                    // eventId after the lookup above; the insert then waits for it and does nothing, and
+                    // the message is a duplicate like any other instead of failing the whole batch.
+                    results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId,
+                        (message.EventId is null ? null : await FindEventAsync(message))
+                        ?? throw new InvalidOperationException($"Message {message.Id} already exists."));
+                    continue;
+                }
                 foreach (var endpointId in endpointIds)
                 {
                     insertDelivery.Parameters.Clear();

@@ -1,0 +1,106 @@
+using System.Data;
+using System.Data.Common;
+using Hookline.Core.Storage.Sql;
+using Npgsql;
+
+namespace Hookline.Storage.Postgres;
+
+/// <summary>
+/// The multi-node store: any number of Hookline nodes share one PostgreSQL database. It runs the
+/// portable SQL of <see cref="SqlHooklineStore"/> unchanged over Npgsql (pooled connections from one
+/// <see cref="NpgsqlDataSource"/>, transactions at READ COMMITTED) and adds what parallel writers need:
+/// claims lock the endpoint rows they book (<c>FOR UPDATE SKIP LOCKED</c>) so concurrency limits,
+/// throttles and FIFO hold across nodes, delivery rows are claimed with <c>SKIP LOCKED</c>, and
+/// migrations serialise on an advisory lock.
+/// </summary>
+public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisposable, IDisposable
+{
+    private readonly bool _ownsDataSource;
+
+    /// <summary>A store over its own pooled data source built from <paramref name="connectionString"/>.</summary>
+    public PostgresHooklineStore(string connectionString, TimeProvider time)
+        : this(CreateDataSource(connectionString), time, ownsDataSource: true)
+    {
+    }
+
+    /// <summary>A store over a data source the caller owns (and disposes).</summary>
+    public PostgresHooklineStore(NpgsqlDataSource dataSource, TimeProvider time)
+        : this(dataSource, time, ownsDataSource: false)
+    {
+    }
+
+    private PostgresHooklineStore(NpgsqlDataSource dataSource, TimeProvider time, bool ownsDataSource)
+        : base(time)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        DataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+    }
+
+    /// <summary>The pooled data source every query of this store goes through.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Delivery rows another claimer holds are skipped, never waited for.</summary>
+    protected override string SkipLockedClause => " FOR UPDATE SKIP LOCKED";
+
+    /// <summary>
+    /// Not used: <see cref="SelectClaimableEndpointsAsync"/> is overridden to lock endpoint rows in a
+    /// statement of their own. Kept in step with it for any other caller.
+    /// </summary>
+    protected override string LockEndpointsClause => " FOR UPDATE OF e SKIP LOCKED";
+
+    /// <summary>
+    /// A data source with Hookline's defaults: an application name for <c>pg_stat_activity</c> unless
+    /// the connection string sets one. Pool size, timeouts and TLS come from the connection string.
+    /// </summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
+        {
+            builder.ConnectionStringBuilder.ApplicationName = "hookline";
+        }
+        return builder.Build();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await DataSource.DisposeAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsDataSource)
+        {
+            DataSource.Dispose();
+        }
+    }
+
+    protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
+        await DataSource.OpenConnectionAsync(cancellationToken);
+
+    protected override async Task<WriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            // READ COMMITTED: every statement sees what committed before it started. Claims rely on
+            // that — they count in-flight deliveries in a statement that runs after the endpoint locks
+            // are held, so the count includes every claim that committed while they waited.
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            return new WriteTransaction(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    protected override bool IsUniqueViolation(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}

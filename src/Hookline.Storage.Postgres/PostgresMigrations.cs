@@ -1,0 +1,86 @@
+namespace Hookline.Storage.Postgres;
+
+/// <summary>
+/// The schema, as numbered steps applied in order and recorded in <c>schema_migrations</c>, the same
+/// numbering as <c>SqliteMigrations</c>. Never edit a step that has shipped; add the next one.
+/// </summary>
+/// <remarks>
+/// The portable SQL in <c>SqlHooklineStore</c> runs unchanged on these tables, so the column types keep
+/// its conventions: ids and other keys are <c>text COLLATE "C"</c> (byte order, like SQLite's BINARY, so
+/// the time-sortable base62 ids page and compare the same on both stores whatever the database's
+/// locale); times are <c>bigint</c> Unix milliseconds; booleans and small enums are <c>integer</c> 0/1
+/// (the SQL compares them with literals and binds <c>bigint</c> parameters, which PostgreSQL compares
+/// and assigns to <c>integer</c> without casts); lists and maps are JSON <c>text</c>; payloads <c>bytea</c>.
+/// There are no foreign keys, as on SQLite: the store deletes dependants itself, and claims lock
+/// endpoint rows, which foreign-key checks from hot inserts would otherwise contend with.
+/// </remarks>
+internal static class PostgresMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Sql)> Steps =
+    [
+        (1, """
+            CREATE TABLE settings (name text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+
+            CREATE TABLE applications (
+                id text COLLATE "C" PRIMARY KEY, uid text COLLATE "C" UNIQUE, name text NOT NULL, throttle_rate integer,
+                metadata text NOT NULL, kind integer NOT NULL DEFAULT 0,
+                created_at bigint NOT NULL, updated_at bigint NOT NULL);
+
+            CREATE TABLE event_types (
+                name text COLLATE "C" PRIMARY KEY, description text NOT NULL, schemas text, archived integer NOT NULL,
+                deprecated integer NOT NULL, feature_flag text, created_at bigint NOT NULL, updated_at bigint NOT NULL);
+
+            CREATE TABLE endpoints (
+                id text COLLATE "C" PRIMARY KEY, app_id text COLLATE "C" NOT NULL, uid text COLLATE "C", url text NOT NULL,
+                description text NOT NULL, event_types text, channels text, throttle_rate integer, disabled integer NOT NULL,
+                metadata text NOT NULL, headers text NOT NULL, secrets text NOT NULL, ordered integer NOT NULL,
+                max_concurrency integer, failing_since bigint, throttle_next_at bigint NOT NULL DEFAULT 0,
+                created_at bigint NOT NULL, updated_at bigint NOT NULL,
+                UNIQUE (app_id, uid));
+            CREATE INDEX ix_endpoints_app ON endpoints (app_id, id);
+
+            CREATE TABLE messages (
+                id text COLLATE "C" PRIMARY KEY, app_id text COLLATE "C" NOT NULL, event_id text COLLATE "C",
+                event_type text COLLATE "C" NOT NULL, payload bytea, channels text COLLATE "C", created_at bigint NOT NULL,
+                payload_expires_at bigint, trace_parent text, extra_headers text);
+            CREATE INDEX ix_messages_app ON messages (app_id, id);
+            CREATE UNIQUE INDEX ix_messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+            CREATE INDEX ix_messages_expiry ON messages (payload_expires_at) WHERE payload IS NOT NULL;
+
+            -- The queue. Status 1 = pending (next_attempt_at: due time), 3 = sending (next_attempt_at:
+            -- lease expiry); the partial indexes cover exactly the rows claims and wake-ups look at, so
+            -- millions of finished deliveries cost them nothing.
+            CREATE TABLE deliveries (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, msg_id text COLLATE "C" NOT NULL,
+                endpoint_id text COLLATE "C" NOT NULL, app_id text COLLATE "C" NOT NULL,
+                status integer NOT NULL, attempt_count integer NOT NULL, next_attempt_at bigint, last_attempt_at bigint,
+                lease_token text COLLATE "C", trigger_type integer NOT NULL, created_at bigint NOT NULL,
+                UNIQUE (msg_id, endpoint_id));
+            CREATE INDEX ix_deliveries_pending ON deliveries (endpoint_id, next_attempt_at, id) WHERE status = 1;
+            CREATE INDEX ix_deliveries_pending_due ON deliveries (next_attempt_at) WHERE status = 1;
+            CREATE INDEX ix_deliveries_sending ON deliveries (endpoint_id) WHERE status = 3;
+            CREATE INDEX ix_deliveries_leases ON deliveries (next_attempt_at) WHERE status = 3;
+            CREATE INDEX ix_deliveries_open ON deliveries (endpoint_id, id) WHERE status IN (1, 3);
+            CREATE INDEX ix_deliveries_endpoint ON deliveries (endpoint_id, msg_id);
+
+            CREATE TABLE attempts (
+                id text COLLATE "C" PRIMARY KEY, msg_id text COLLATE "C" NOT NULL, endpoint_id text COLLATE "C" NOT NULL,
+                app_id text COLLATE "C" NOT NULL, url text NOT NULL, status integer NOT NULL, response_status_code integer NOT NULL,
+                response text, response_duration_ms integer NOT NULL, timestamp bigint NOT NULL, trigger_type integer NOT NULL,
+                error text);
+            CREATE INDEX ix_attempts_endpoint ON attempts (app_id, endpoint_id, id);
+            CREATE INDEX ix_attempts_msg ON attempts (app_id, msg_id, id);
+
+            CREATE TABLE idempotency_keys (
+                key_hash text COLLATE "C" PRIMARY KEY, state integer NOT NULL, status_code integer, content_type text, body bytea,
+                created_at bigint NOT NULL, expires_at bigint NOT NULL);
+            CREATE INDEX ix_idempotency_expiry ON idempotency_keys (expires_at);
+
+            CREATE TABLE app_tokens (token_hash text COLLATE "C" PRIMARY KEY, app_id text COLLATE "C" NOT NULL, expires_at bigint NOT NULL);
+
+            CREATE TABLE tasks (
+                id text COLLATE "C" PRIMARY KEY, type text NOT NULL, status text NOT NULL, data text NOT NULL,
+                created_at bigint NOT NULL, updated_at bigint NOT NULL, lease_until bigint NOT NULL);
+            """),
+    ];
+}
