@@ -73,7 +73,9 @@ internal sealed class HooklineStartup : IHostedLifecycleService
         var options = _options.Value;
         var where = options.Storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase)
             ? "PostgreSQL (Hookline:Storage:ConnectionString)"
-            : Path.GetFullPath(options.DataDirectory);
+            : string.IsNullOrWhiteSpace(options.Storage.ConnectionString)
+                ? Path.Combine(Path.GetFullPath(options.DataDirectory), "hookline.db")
+                : "SQLite (Hookline:Storage:ConnectionString)";
         _console.WriteLine($"Hookline data: {where}");
     }
 
