@@ -95,11 +95,14 @@ try {
 
   step = "message.create";
   const eventId = `evt-${Date.now()}`;
-  const msg = await svix.message.create(app.id, { eventType: eventName, eventId, payload: { id: "u_1", nested: { ok: true } } });
+  const msg = await svix.message.create(app.id, { eventType: eventName, eventId, payload: { id: "u_1", nested: { ok: true } } }, { withContent: true });
   check(msg.id.startsWith("msg_"), `id ${msg.id}`);
-  check(msg.payload.nested.ok === true, "payload echoed");
+  check(msg.payload.nested.ok === true, `payload echoed: ${JSON.stringify(msg.payload)}`);
+  const lean = await svix.message.create(app.id, { eventType: eventName, payload: { big: "x" }, payloadRetentionHours: 24 });
+  check(lean.payload?.big === undefined, "with_content=false leaves the payload out");
   facts.messageId = msg.id;
-  check((await svix.message.get(app.id, msg.id)).eventType === eventName, "message get");
+  const fetched = await svix.message.get(app.id, msg.id, { withContent: true });
+  check(fetched.eventType === eventName && fetched.payload.nested.ok === true, "message get");
   check((await svix.message.get(app.id, eventId)).id === msg.id, "message get by eventId");
   check((await svix.message.list(app.id, { eventTypes: [eventName] })).data.some((m) => m.id === msg.id), "message listed");
 
