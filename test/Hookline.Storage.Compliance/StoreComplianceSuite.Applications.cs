@@ -52,6 +52,29 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task CreateApplicationAsync_SameUidFromParallelWriters_OneWinsOthersConflict()
+    {
+        var other = await CreateStoreAsync();
+        IHooklineStore[] stores = [Store, other];
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await stores[i % 2].CreateApplicationAsync(NewApplication(uid: "acme"), None);
+                return "created";
+            }
+            catch (StoreConflictException)
+            {
+                return "conflict";
+            }
+        })));
+
+        Assert.Single(outcomes, o => o == "created");
+        Assert.Equal(7, outcomes.Count(o => o == "conflict"));
+    }
+
+    [Fact]
     public async Task CreateApplicationAsync_SeveralWithoutUid_AllCreated()
     {
         await AddApplicationAsync();

@@ -82,6 +82,20 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task CompleteAsync_EndpointDeletedWhileSending_RecordsAttemptOnly()
+    {
+        var (app, endpoint, message, claimed) = await ClaimOneAsync();
+        var other = await AddEndpointAsync(app);
+        await AddMessageAsync(app, other, at: Start.AddSeconds(1));
+        await Store.DeleteEndpointAsync(app.Id, endpoint.Id, None);
+
+        Assert.Empty(await Store.CompleteAsync([Failed(claimed, Start.AddSeconds(2), statusCode: 410, disableEndpoint: true)], None));
+
+        Assert.Single((await Store.ListAttemptsByMessageAsync(app.Id, message.Id, new AttemptFilter(), new ListQuery(), None)).Data);
+        Assert.Equal([other.Id], (await ClaimAsync(Start.AddSeconds(3))).Select(c => c.Endpoint.Id));
+    }
+
+    [Fact]
     public async Task CompleteAsync_Failures_SetFailingSinceOnceAndSuccessClearsIt()
     {
         var app = await AddApplicationAsync();

@@ -90,6 +90,29 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task InsertMessagesAsync_SameEventIdFromParallelWriters_OneCreatedOthersDuplicate()
+    {
+        // Two nodes accepting the same event at once: one wins, the others answer with it, none fails,
+        // and the other messages of each group commit land regardless.
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        var other = await CreateStoreAsync();
+        IHooklineStore[] stores = [Store, other];
+        var candidates = Enumerable.Range(0, 8).Select(i => NewMessage(app, Start.AddMilliseconds(i), eventId: "evt-1")).ToList();
+
+        var batches = await Task.WhenAll(candidates.Select((m, i) => Task.Run(() =>
+            stores[i % 2].InsertMessagesAsync([new NewMessage(m, [endpoint.Id]), new NewMessage(NewMessage(app, Start), [endpoint.Id])], None))));
+
+        Assert.All(batches, b => Assert.Equal(MessageInsertOutcome.Created, b[1].Outcome));
+        var results = batches.Select(b => b[0]).ToArray();
+        var created = Assert.Single(results, r => r.Outcome == MessageInsertOutcome.Created);
+        var winner = candidates[Array.IndexOf(results, created)];
+        Assert.All(results.Where(r => r != created), r => Assert.Equal(winner.Id, r.Existing?.Id));
+        Assert.Equal(winner.Id, (await Store.GetMessageAsync(app.Id, "evt-1", None))?.Id);
+        Assert.Equal(9, (await ClaimAsync(Start.AddSeconds(1), defaultMaxConcurrency: 100)).Count);
+    }
+
+    [Fact]
     public async Task InsertMessagesAsync_SameEventIdInAnotherApplication_IsNotDuplicate()
     {
         var app = await AddApplicationAsync();

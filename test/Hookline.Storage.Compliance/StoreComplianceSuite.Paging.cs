@@ -83,6 +83,38 @@ public abstract partial class StoreComplianceSuite
         Assert.True(page3.Done);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ListMessagesAsync_WalkBackFromLastPage_CoversEveryEarlierMessageOnceInOrder(bool descending)
+    {
+        var app = await AddApplicationAsync();
+        var messages = await AddMessagesAsync(app, await AddEndpointAsync(app), 17);
+        Task<Page<Message>> ListAsync(string? iterator) =>
+            Store.ListMessagesAsync(app.Id, new MessageFilter(), new ListQuery { Limit = 4, Descending = descending, Iterator = iterator }, withContent: false, None);
+        var forward = await WalkForwardAsync(q => Store.ListMessagesAsync(app.Id, new MessageFilter(), q, withContent: false, None), 4, descending);
+
+        var backward = new List<Page<Message>>();
+        var page = forward[^1];
+        while (true)
+        {
+            page = await ListAsync(page.PrevIterator);
+            if (page.Data.Count == 0)
+            {
+                break;
+            }
+            Assert.True(page.Data.Count <= 4);
+            Assert.True(backward.Count < 10, "prevIterator never reaches the start");
+            backward.Add(page);
+        }
+
+        // Going back from the last page yields the same pages as going forward, in reverse.
+        var expected = Sorted(messages.Select(m => m.Id), descending).SkipLast(forward[^1].Data.Count);
+        backward.Reverse();
+        Assert.Equal(expected, backward.SelectMany(p => p.Data).Select(m => m.Id));
+        Assert.Equal(forward[..^1].Select(p => string.Join(",", p.Data.Select(m => m.Id))), backward.Select(p => string.Join(",", p.Data.Select(m => m.Id))));
+    }
+
     [Fact]
     public async Task ListMessagesAsync_Empty_DoneWithNoData()
     {

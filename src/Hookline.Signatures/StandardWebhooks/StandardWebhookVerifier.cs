@@ -58,20 +58,24 @@ public sealed class StandardWebhookVerifier : IWebhookVerifier
             return missingTimestamp;
         }
 
-        // Several signature header lines are equivalent to one space-separated line.
         var signatureHeader = StandardWebhookHeaders.Signature;
-        var signatures = headers.GetValues(signatureHeader);
-        if (signatures.Count == 0)
+        var lookup = headers.Lookup(signatureHeader, out var signature);
+        if (lookup == HeaderLookup.Missing)
         {
             signatureHeader = StandardWebhookHeaders.SvixSignature;
-            signatures = headers.GetValues(signatureHeader);
-            if (signatures.Count == 0)
+            lookup = headers.Lookup(signatureHeader, out signature);
+            if (lookup == HeaderLookup.Missing)
             {
                 return Failures.MissingHeader(StandardWebhookHeaders.Signature);
             }
         }
 
-        var signature = signatures.Count == 1 ? signatures[0] : string.Join(' ', signatures);
+        if (lookup == HeaderLookup.Ambiguous)
+        {
+            // Several signature header lines are equivalent to one space-separated line.
+            signature = string.Join(' ', headers.GetValues(signatureHeader));
+        }
+
         return StandardWebhookSignature.Verify(_keys, id, timestamp, signature, request.Body.Span, _tolerance, _time, idHeader, timestampHeader, signatureHeader);
     }
 }

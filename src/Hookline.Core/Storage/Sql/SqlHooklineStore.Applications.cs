@@ -81,7 +81,11 @@ public abstract partial class SqlHooklineStore
         {
             foreach (var table in ApplicationTables)
             {
-                await c.ExecuteAsync(t, $"DELETE FROM {table} WHERE app_id = @id", cancellationToken, ("@id", id));
+                // deliveries has no app_id index (one would cost every write to the busiest table), so
+                // "app_id = @id" would scan all of it; a delivery's message is always of the same
+                // application, and msg_id leads the deliveries' unique index.
+                var where = table == "deliveries" ? "msg_id IN (SELECT id FROM messages WHERE app_id = @id)" : "app_id = @id";
+                await c.ExecuteAsync(t, $"DELETE FROM {table} WHERE {where}", cancellationToken, ("@id", id));
             }
             return await c.ExecuteAsync(t, "DELETE FROM applications WHERE id = @id", cancellationToken, ("@id", id)) > 0;
         }, cancellationToken);

@@ -27,7 +27,8 @@ public abstract partial class SqlHooklineStore
     public Task<Page<(Endpoint Endpoint, DeliveryRecord Delivery)>> ListMessageDestinationsAsync(string appId, string messageId, ListQuery query, CancellationToken cancellationToken) =>
         PageAsync(
             $"SELECT {EndpointColumnsAliased}, {DeliveryColumnsAliased} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id",
-            "d.app_id = @app AND d.msg_id = @msg", "e.id", query,
+            // Keyed on d.endpoint_id (= e.id) so the unique (msg_id, endpoint_id) index gives the order without a sort.
+            "d.app_id = @app AND d.msg_id = @msg", "d.endpoint_id", query,
             r => (ReadEndpoint(r, "e_"), ReadDelivery(r, "d_")), x => x.Item1.Id, cancellationToken,
             ("@app", appId), ("@msg", messageId));
 
@@ -35,7 +36,10 @@ public abstract partial class SqlHooklineStore
     {
         var parameters = new List<(string, object?)> { ("@app", appId), ("@endpoint", endpointId) };
         var where = new StringBuilder("d.app_id = @app AND d.endpoint_id = @endpoint");
-        AppendMessageFilter(where, parameters, filter);
+        // Order, page and bound by d.msg_id (= m.id): the (endpoint_id, msg_id) index then yields rows in
+        // list order and a page stops after limit + 1. Keyed on m.id, every delivery of the endpoint was
+        // read and sorted before the first row came back.
+        AppendMessageConditions(where, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "d.msg_id", Ids.HooklineIds.Message);
         if (filter.Status is { } status)
         {
             where.Append(" AND d.status = @status");
@@ -43,7 +47,7 @@ public abstract partial class SqlHooklineStore
         }
         return PageAsync(
             $"SELECT {MessageColumnsAliased}, {DeliveryColumnsAliased} FROM deliveries d JOIN messages m ON m.id = d.msg_id",
-            where.ToString(), "m.id", query,
+            where.ToString(), "d.msg_id", query,
             r => (ReadMessage(r, "m_", withContent), ReadDelivery(r, "d_")), x => x.Item1.Id, cancellationToken, [.. parameters]);
     }
 
