@@ -10,8 +10,6 @@ namespace Hookline.Storage.Postgres.Tests;
 /// "skipped" when it throws <see cref="SkipException"/>, as <c>[SkippableFact]</c> does. That is how
 /// the tests skip without a PostgreSQL server on a developer machine; under <c>CI=true</c>
 /// <see cref="PostgresTestDatabase"/> fails instead, so a missing server never passes silently.
-/// Inherited tests listed in <see cref="PostgresStoreComplianceTests.NotApplicable"/> are reported
-/// as skipped with the reason given there.
 /// </summary>
 public sealed class SkippableFactsFramework : XunitTestFramework
 {
@@ -29,17 +27,6 @@ public sealed class SkippableFactsFramework : XunitTestFramework
             : base(assemblyInfo, sourceProvider, diagnosticMessageSink)
         {
             DiscovererTypeCache[typeof(FactAttribute)] = typeof(SkippableFactDiscoverer);
-        }
-
-        protected override bool FindTestsForMethod(ITestMethod testMethod, bool includeSourceInformation, IMessageBus messageBus, ITestFrameworkDiscoveryOptions discoveryOptions)
-        {
-            if (testMethod.TestClass.Class.Name == typeof(PostgresStoreComplianceTests).FullName
-                && PostgresStoreComplianceTests.NotApplicable.TryGetValue(testMethod.Method.Name, out var reason))
-            {
-                var skipped = new XunitSkippedDataRowTestCase(DiagnosticMessageSink, TestMethodDisplay.ClassAndMethod, TestMethodDisplayOptions.None, testMethod, reason);
-                return ReportDiscoveredTestCase(skipped, includeSourceInformation, messageBus);
-            }
-            return base.FindTestsForMethod(testMethod, includeSourceInformation, messageBus, discoveryOptions);
         }
     }
 }
