@@ -175,8 +175,15 @@ public abstract partial class StoreComplianceSuite
 
         var ids = claims.SelectMany(c => c.Select(d => d.DeliveryId)).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.NotEmpty(ids);
+        // A claimer may come back short while others hold the rows (SKIP LOCKED); what is left is
+        // still there for the next claim, and nothing is handed out twice.
+        while (await ClaimAsync(Start, maxDeliveries: 100, defaultMaxConcurrency: 1000) is { Count: > 0 } rest)
+        {
+            ids.AddRange(rest.Select(d => d.DeliveryId));
+        }
         Assert.Equal(total, ids.Count);
-        Assert.Empty(await ClaimAsync(Start));
+        Assert.Equal(total, ids.Distinct().Count());
     }
 
     [Fact]
