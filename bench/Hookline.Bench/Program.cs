@@ -1,3 +1,5 @@
+using Hookline.Bench.Common;
+using Hookline.Bench.Delivery;
 using Hookline.Bench.Signatures;
 
 namespace Hookline.Bench;
@@ -8,12 +10,14 @@ namespace Hookline.Bench;
 /// </summary>
 internal static class Program
 {
-    private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Scenarios = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, (string Description, Func<string[], Task<int>> Run)> Scenarios = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["signatures"] = ("Sign/verify a 1 KiB payload: Standard Webhooks v1/v1a and provider schemes vs bare HMAC-SHA256.", SignaturesScenario.Run),
+        ["signatures"] = ("Sign/verify a 1 KiB payload: Standard Webhooks v1/v1a and provider schemes vs bare HMAC-SHA256.", a => Task.FromResult(SignaturesScenario.Run(a))),
+        ["delivery"] = ("Server and receiver in their own processes: API acceptance, delivery rate vs raw HttpClient, latency at 1000 msg/s, memory. Options: --messages --endpoints --concurrency --rate --duration.", DeliveryScenario.RunAsync),
+        ["receiver"] = ("(internal) the load scenarios' receiver process: --port N.", BenchReceiver.RunAsync),
     };
 
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         if (args.Length == 0 || !Scenarios.TryGetValue(args[0], out var scenario))
         {
@@ -32,6 +36,6 @@ internal static class Program
             return 2;
         }
 
-        return scenario.Run(args[1..]);
+        return await scenario.Run(args[1..]);
     }
 }

@@ -111,7 +111,12 @@ public static class HooklineServerExtensions
                 ? (string.IsNullOrWhiteSpace(options.DataDirectory) ? "./hookline-data" : options.DataDirectory)
                 : options.Storage.ConnectionString);
         }
-        // Any other provider is refused with a clear message by HooklineServerOptionsValidation at start.
+        else
+        {
+            // Refuse now: without a store nothing else can even be constructed.
+            var failures = new HooklineServerOptionsValidation().Validate(null, options).Failures ?? [];
+            throw new OptionsValidationException(HooklineServerOptions.SectionName, typeof(HooklineServerOptions), failures);
+        }
     }
 
     /// <summary>Unknown routes (404) and wrong methods (405) get Svix's error body too.</summary>

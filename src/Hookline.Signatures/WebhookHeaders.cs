@@ -43,10 +43,13 @@ public sealed class WebhookHeaders : IEnumerable<KeyValuePair<string, string>>
         _entries.Add(new KeyValuePair<string, string>(name, value ?? string.Empty));
     }
 
-    /// <summary>Adds every value of <paramref name="values"/> for <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Adds every value of <paramref name="values"/> for <paramref name="name"/>. Use it for an
+    /// ASP.NET Core <c>StringValues</c>: its implicit string conversion would join the values with commas.
+    /// </summary>
     /// <param name="name">The header name, in any case.</param>
-    /// <param name="values">The values, for example an ASP.NET Core <c>StringValues</c>.</param>
-    public void Add(string name, IEnumerable<string?> values)
+    /// <param name="values">The values.</param>
+    public void AddRange(string name, IEnumerable<string?> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         foreach (var value in values)

@@ -37,6 +37,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     /// <summary>The repository root (the folder holding Hookline.slnx).</summary>
     public static string RepositoryRoot
     {

@@ -42,6 +42,10 @@ internal sealed class ApiBody
     public static Body<T> Parse<T>(byte[] bytes)
         where T : class
     {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw ApiException.BadRequest("The request body is not valid UTF-8 (JSON is UTF-8).", "invalid_json");
+        }
         T? value;
         try
         {

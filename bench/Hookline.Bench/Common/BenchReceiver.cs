@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Hookline.Bench.Common;
+
+/// <summary>
+/// The webhook receiver for load scenarios, run as its own process (<c>Hookline.Bench receiver --port N</c>)
+/// so that it does not share a runtime with the server or the load generator. It answers 200 at
+/// once and remembers when each <c>webhook-id</c> (or <c>x-bench-id</c>) arrived at each path (key <c>{id}/{path}</c>), in Unix
+/// microseconds of the shared system clock; <c>GET /_stats</c> returns them, <c>DELETE /_stats</c> clears.
+/// </summary>
+internal static class BenchReceiver
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var port = args.Length >= 2 && args[0] == "--port" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5099;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var arrivals = new ConcurrentQueue<(string Id, long AtMicros)>();
+        app.MapGet("/_stats", () =>
+        {
+            var lines = string.Join('\n', arrivals.Select(a => $"{a.Id} {a.AtMicros}"));
+            return Results.Text(lines);
+        });
+        app.MapDelete("/_stats", () =>
+        {
+            arrivals.Clear();
+            return Results.NoContent();
+        });
+        app.MapGet("/_ready", () => Results.Ok());
+        app.MapPost("/{**path}", async (HttpContext ctx) =>
+        {
+            var now = UnixMicros();
+            // Drain the body like a real receiver would.
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            var id = ctx.Request.Headers["webhook-id"].ToString();
+            if (id.Length == 0)
+            {
+                id = ctx.Request.Headers["x-bench-id"].ToString();
+            }
+            arrivals.Enqueue((id + ctx.Request.Path.Value, now));
+            return Results.Ok();
+        });
+        await app.RunAsync();
+        return 0;
+    }
+
+    public static long UnixMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    /// <summary>Starts the receiver as a child process of this benchmark.</summary>
+    public static async Task<Process> StartProcessAsync(int port)
+    {
+        var self = typeof(BenchReceiver).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(self);
+        start.ArgumentList.Add("receiver");
+        start.ArgumentList.Add("--port");
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var client = new HttpClient();
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/_ready"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return process;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException("The bench receiver did not start.");
+    }
+
+    public static async Task<Dictionary<string, long>> FetchArrivalsAsync(HttpClient client, int port)
+    {
+        var text = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/_stats"));
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            var id = line[..space];
+            var at = long.Parse(line.AsSpan(space + 1), System.Globalization.CultureInfo.InvariantCulture);
+            // Keep the first arrival: duplicates (at-least-once) do not shorten latency.
+            result.TryAdd(id, at);
+        }
+        return result;
+    }
+}

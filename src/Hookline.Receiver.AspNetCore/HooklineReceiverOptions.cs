@@ -1,0 +1,109 @@
+namespace Hookline.Receiver.AspNetCore;
+
+/// <summary>
+/// Options of the webhook inbox: where it is stored, and how the background worker runs handlers
+/// (retries, backoff, timeout, lease, concurrency). Set them with
+/// <c>services.AddHooklineReceiver(o =&gt; o.UseSqlite("Data Source=inbox.db"))</c> or from a
+/// configuration section.
+/// </summary>
+public sealed class HooklineReceiverOptions
+{
+    /// <summary>The storage provider name for <see cref="StorageProvider"/>: an embedded SQLite file.</summary>
+    public const string Sqlite = "sqlite";
+
+    /// <summary>The storage provider name for <see cref="StorageProvider"/>: a PostgreSQL database shared by every node.</summary>
+    public const string Postgres = "postgres";
+
+    /// <summary>
+    /// Gets or sets the storage provider: <c>sqlite</c> or <c>postgres</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: a provider must be chosen.</value>
+    public string? StorageProvider { get; set; }
+
+    /// <summary>
+    /// Gets or sets the connection string of the store: <c>Data Source=inbox.db</c> for SQLite (a plain
+    /// file path is accepted too), an Npgsql connection string for PostgreSQL.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many times a handler is tried in all (the first run included) before the
+    /// event becomes a dead letter. An attempt whose process died counts as one.
+    /// </summary>
+    /// <value>The default value is 10.</value>
+    public int MaxAttempts { get; set; } = 10;
+
+    /// <summary>
+    /// Gets or sets the wait before the first retry. Each later retry waits twice as long as the one
+    /// before, up to <see cref="MaxRetryDelay"/>, with <see cref="RetryJitter"/> applied.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the longest wait between two attempts.</summary>
+    /// <value>The default value is 1 hour.</value>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Gets or sets the random spread applied to each retry delay, as a fraction (0.2 = ±20%), so
+    /// that events that failed together do not all retry at the same instant.
+    /// </summary>
+    /// <value>The default value is 0.2.</value>
+    public double RetryJitter { get; set; } = 0.2;
+
+    /// <summary>
+    /// Gets or sets how long one handler run may take. Its <see cref="CancellationToken"/> is
+    /// cancelled then, and the attempt counts as failed.
+    /// </summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how long a claim holds an event. It must outlast <see cref="HandlerTimeout"/>;
+    /// the worker also renews it while a handler runs, so only a dead process loses it. After a
+    /// crash, an event that was running is run again once its lease has run out.
+    /// </summary>
+    /// <value>The default value is 2 minutes.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Gets or sets how many handlers this process runs at once.</summary>
+    /// <value>The default value is 8.</value>
+    public int MaxConcurrency { get; set; } = 8;
+
+    /// <summary>
+    /// Gets or sets the longest sleep of an idle worker. A request received by this process wakes its
+    /// worker at once; the poll finds events received by other nodes (PostgreSQL) and retries.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the largest accepted request body; larger requests get 413. A webhook may set its own.</summary>
+    /// <value>The default value is 1 MiB (1048576 bytes).</value>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how long handled events are kept. While kept, a replay of the same delivery is
+    /// acknowledged and not run again; after that the row is deleted. Dead letters are kept until requeued.
+    /// </summary>
+    /// <value>The default value is 7 days.</value>
+    public TimeSpan DoneRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Gets or sets whether this process runs handlers. Set it to <see langword="false"/> on nodes that
+    /// should only receive (and store) webhooks while other nodes sharing the PostgreSQL store run them.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool RunWorker { get; set; } = true;
+
+    /// <summary>Stores the inbox in a SQLite file.</summary>
+    /// <param name="connectionString"><c>Data Source=inbox.db</c>, or just a file path.</param>
+    /// <returns>These options, for chaining.</returns>
+    public HooklineReceiverOptions UseSqlite(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        StorageProvider = Sqlite;
+        ConnectionString = connectionString;
+        return this;
+    }
+}
