@@ -4,30 +4,28 @@ using Npgsql;
 
 namespace Hookline.Storage.Postgres;
 
+/// <summary>
+/// Claims across nodes. Every booking of an endpoint's slots (concurrency, the ordered head, throttle
+/// times) happens while its row is locked, so two nodes never book the same endpoint at once; the
+/// endpoint is locked only when the claim reaches it and skipped when another claim holds it, so a
+/// claim holds just the endpoints it books and nodes spread over different endpoints.
+/// </summary>
 public sealed partial class PostgresHooklineStore
 {
     /// <summary>
-    /// Locks the endpoints this claim will book, skipping those another node is booking right now,
-    /// then reads their capacity. Two statements on purpose: at READ COMMITTED a statement sees the
-    /// database as of its start, so an in-flight count taken in the locking statement could predate a
-    /// claim that committed while this one waited for the row — and both would fill the same slots. The
-    /// second statement starts after the locks are held and sees every such claim. Slots only ever get
-    /// taken under the endpoint lock (completions only free them), so the count cannot be too low.
+    /// Candidates, read without locks: endpoints that look claimable (due work, a free slot, an
+    /// ordered endpoint's head due), in random order, a few more than the claim can use so that
+    /// endpoints other nodes hold can be skipped. Their counts are only a filter; the counts the claim
+    /// books by come from <see cref="LockClaimableEndpointAsync"/>.
     /// </summary>
     protected override async Task<IReadOnlyList<EndpointCapacity>> SelectClaimableEndpointsAsync(DbConnection connection, DbTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var c = (NpgsqlConnection)connection;
-        var t = (NpgsqlTransaction)transaction;
-
-        // At most one endpoint per delivery the claim may return, picked at random among those that
-        // look claimable (due work, a free slot, an ordered endpoint's head due), so nodes claiming at
-        // the same moment spread over different endpoints instead of queueing for the same rows. The
-        // filters read a snapshot and only narrow the choice; the count below is the one that books.
-        var ids = new List<string>();
-        await using (var select = new NpgsqlCommand(
+        await using var select = new NpgsqlCommand(
             """
-            SELECT e.id FROM endpoints e
+            SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at,
+                   (SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight
+            FROM endpoints e JOIN applications a ON a.id = e.app_id
             WHERE e.disabled = 0
               AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)
               AND (SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3)
@@ -35,46 +33,56 @@ public sealed partial class PostgresHooklineStore
               AND (e.ordered = 0 OR (SELECT o.status = 1 AND o.next_attempt_at <= @now FROM deliveries o
                                      WHERE o.endpoint_id = e.id AND o.status IN (1, 3) ORDER BY o.id LIMIT 1))
             ORDER BY random()
-            LIMIT @max
-            FOR UPDATE OF e SKIP LOCKED
-            """, c, t))
+            LIMIT @candidates
+            """, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        select.Parameters.AddWithValue("now", now);
+        select.Parameters.AddWithValue("default", (long)request.DefaultMaxConcurrency);
+        select.Parameters.AddWithValue("candidates", 16 + (2L * Math.Max(1, request.MaxDeliveries)));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var candidates = new List<EndpointCapacity>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            select.Parameters.AddWithValue("now", now);
-            select.Parameters.AddWithValue("default", (long)request.DefaultMaxConcurrency);
-            select.Parameters.AddWithValue("max", (long)Math.Max(1, request.MaxDeliveries));
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                ids.Add(reader.GetString(0));
-            }
+            candidates.Add(ReadCapacity(reader, reader.GetString(0), offset: 1));
         }
-        if (ids.Count == 0)
-        {
-            return [];
-        }
-
-        await using var capacity = new NpgsqlCommand(
-            """
-            SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at,
-                   (SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight
-            FROM endpoints e JOIN applications a ON a.id = e.app_id
-            WHERE e.id = ANY(@ids)
-            """, c, t);
-        capacity.Parameters.AddWithValue("ids", ids.ToArray());
-        var endpoints = new List<EndpointCapacity>(ids.Count);
-        await using (var reader = await capacity.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                endpoints.Add(new EndpointCapacity(
-                    reader.GetString(0),
-                    reader.GetInt32(1) != 0,
-                    reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                    reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                    reader.GetInt64(4),
-                    reader.GetInt64(5)));
-            }
-        }
-        return endpoints;
+        return candidates;
     }
+
+    /// <summary>
+    /// Locks the endpoint row (<c>SKIP LOCKED</c>: another node is booking it, so this claim moves on),
+    /// then reads its capacity. Two statements on purpose, sent in one round trip: at READ COMMITTED a
+    /// statement sees the database as of its own start, so a count taken in the locking statement could
+    /// predate a claim that committed while this one waited for the row, and both would fill the same
+    /// slots. The second statement starts once the lock is held and sees every such claim. Slots are
+    /// only ever taken under this lock (completions only free them), so the count cannot be too low.
+    /// </summary>
+    protected override async Task<EndpointCapacity?> LockClaimableEndpointAsync(DbConnection connection, DbTransaction transaction, EndpointCapacity candidate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT 1 FROM endpoints WHERE id = @id AND disabled = 0 FOR UPDATE SKIP LOCKED") { Parameters = { new("id", candidate.Id) } },
+                new NpgsqlBatchCommand(
+                    """
+                    SELECT e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at,
+                           (SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight
+                    FROM endpoints e JOIN applications a ON a.id = e.app_id
+                    WHERE e.id = @id
+                    """) { Parameters = { new("id", candidate.Id) } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var locked = await reader.ReadAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return locked && await reader.ReadAsync(cancellationToken) ? ReadCapacity(reader, candidate.Id, offset: 0) : null;
+    }
+
+    private static EndpointCapacity ReadCapacity(NpgsqlDataReader reader, string id, int offset) => new(
+        id,
+        reader.GetInt32(offset) != 0,
+        reader.IsDBNull(offset + 1) ? null : reader.GetInt32(offset + 1),
+        reader.IsDBNull(offset + 2) ? null : reader.GetInt32(offset + 2),
+        reader.GetInt64(offset + 3),
+        reader.GetInt64(offset + 4));
 }

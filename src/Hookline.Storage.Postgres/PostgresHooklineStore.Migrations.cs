@@ -1,5 +1,4 @@
 using System.Data;
-using System.Globalization;
 using Npgsql;
 
 namespace Hookline.Storage.Postgres;
@@ -19,18 +18,25 @@ public sealed partial class PostgresHooklineStore
         await ExecuteAsync(connection, transaction,
             "SELECT pg_advisory_xact_lock(hashtextextended('hookline.migrations:' || COALESCE(current_schema(), ''), 0))", cancellationToken);
         await ExecuteAsync(connection, transaction,
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)", cancellationToken);
-        await using var current = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", connection, transaction);
-        var version = Convert.ToInt32(await current.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-        foreach (var (step, sql) in PostgresMigrations.Steps)
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name text COLLATE \"C\" PRIMARY KEY, applied_at bigint NOT NULL)", cancellationToken);
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        await using (var current = new NpgsqlCommand("SELECT name FROM schema_migrations", connection, transaction))
+        await using (var reader = await current.ExecuteReaderAsync(cancellationToken))
         {
-            if (step <= version)
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(reader.GetString(0));
+            }
+        }
+        foreach (var (name, sql) in PostgresMigrations.Steps)
+        {
+            if (applied.Contains(name))
             {
                 continue;
             }
             await ExecuteAsync(connection, transaction, sql, cancellationToken);
-            await using var record = new NpgsqlCommand("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)", connection, transaction);
-            record.Parameters.AddWithValue("version", step);
+            await using var record = new NpgsqlCommand("INSERT INTO schema_migrations (name, applied_at) VALUES (@name, @at)", connection, transaction);
+            record.Parameters.AddWithValue("name", name);
             record.Parameters.AddWithValue("at", Time.GetUtcNow().ToUnixTimeMilliseconds());
             await record.ExecuteNonQueryAsync(cancellationToken);
         }

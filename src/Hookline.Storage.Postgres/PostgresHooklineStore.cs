@@ -44,12 +44,6 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
     protected override string SkipLockedClause => " FOR UPDATE SKIP LOCKED";
 
     /// <summary>
-    /// Not used: <see cref="SelectClaimableEndpointsAsync"/> is overridden to lock endpoint rows in a
-    /// statement of their own. Kept in step with it for any other caller.
-    /// </summary>
-    protected override string LockEndpointsClause => " FOR UPDATE OF e SKIP LOCKED";
-
-    /// <summary>
     /// A data source with Hookline's defaults: an application name for <c>pg_stat_activity</c> unless
     /// the connection string sets one. Pool size, timeouts and TLS come from the connection string.
     /// </summary>

@@ -1,8 +1,10 @@
 namespace Hookline.Storage.Postgres;
 
 /// <summary>
-/// The schema, as numbered steps applied in order and recorded in <c>schema_migrations</c>, the same
-/// numbering as <c>SqliteMigrations</c>. Never edit a step that has shipped; add the next one.
+/// The schema, as named steps applied in list order and recorded by name in <c>schema_migrations</c>,
+/// named as in <c>SqliteMigrations</c> (a feature's step has the same name in both). A step runs when
+/// its name is not recorded yet, so steps written on parallel branches merge without renumbering.
+/// Never edit a step that has shipped; add one.
 /// </summary>
 /// <remarks>
 /// The portable SQL in <c>SqlHooklineStore</c> runs unchanged on these tables, so the column types keep
@@ -16,9 +18,9 @@ namespace Hookline.Storage.Postgres;
 /// </remarks>
 internal static class PostgresMigrations
 {
-    public static readonly IReadOnlyList<(int Version, string Sql)> Steps =
+    public static readonly IReadOnlyList<(string Name, string Sql)> Steps =
     [
-        (1, """
+        ("0001_initial", """
             CREATE TABLE settings (name text COLLATE "C" PRIMARY KEY, value text NOT NULL);
 
             CREATE TABLE applications (
@@ -81,6 +83,20 @@ internal static class PostgresMigrations
             CREATE TABLE tasks (
                 id text COLLATE "C" PRIMARY KEY, type text NOT NULL, status text NOT NULL, data text NOT NULL,
                 created_at bigint NOT NULL, updated_at bigint NOT NULL, lease_until bigint NOT NULL);
+            """),
+        ("0100_inbox", """
+            -- The receiver inbox (Hookline.Receiver.AspNetCore). Status 1 = pending (next_attempt_at: due
+            -- time), 3 = running (next_attempt_at: lease expiry), 4 = done, 5 = dead letter.
+            CREATE TABLE inbox (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, webhook text COLLATE "C" NOT NULL,
+                delivery_id text COLLATE "C" NOT NULL, status integer NOT NULL, attempt_count integer NOT NULL,
+                next_attempt_at bigint, lease_token text COLLATE "C", received_at bigint NOT NULL, last_attempt_at bigint,
+                completed_at bigint, last_error text, verified_timestamp bigint, url text, method text NOT NULL,
+                headers text NOT NULL, body bytea NOT NULL,
+                UNIQUE (webhook, delivery_id));
+            CREATE INDEX ix_inbox_due ON inbox (next_attempt_at) WHERE status IN (1, 3);
+            CREATE INDEX ix_inbox_status ON inbox (status, id);
+            CREATE INDEX ix_inbox_done ON inbox (completed_at) WHERE status = 4;
             """),
     ];
 }

@@ -32,6 +32,13 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
     /// <summary>The server's connection string with this test's schema as the search path.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>
+    /// <see cref="ConnectionString"/> for one "node" of a multi-node test: its connections carry the
+    /// node's name, so <see cref="TerminateConnectionsAsync"/> can cut that node alone.
+    /// </summary>
+    public string ConnectionStringFor(string node) =>
+        new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = $"hookline-test-{Schema}-{node}" }.ConnectionString;
+
     /// <summary>The server's connection string, or a skip (a failure under <c>CI=true</c>) when there is none.</summary>
     public static string ServerConnectionString
     {
@@ -79,9 +86,11 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
         return await command.ExecuteScalarAsync();
     }
 
-    /// <summary>Ends every server connection of this test (as if the network or the server dropped them).</summary>
-    public Task TerminateConnectionsAsync() =>
-        ExecuteOnServerAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hookline-test-{Schema}'");
+    /// <summary>Ends the server connections of this test, or of one of its nodes (as if the network or the server dropped them).</summary>
+    public Task TerminateConnectionsAsync(string? node = null) =>
+        ExecuteOnServerAsync(node is null
+            ? $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'hookline-test-{Schema}%'"
+            : $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hookline-test-{Schema}-{node}'");
 
     public async ValueTask DisposeAsync()
     {

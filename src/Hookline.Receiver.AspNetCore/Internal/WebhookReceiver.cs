@@ -59,7 +59,7 @@ internal sealed class WebhookReceiver
         var headers = new WebhookHeaders();
         foreach (var (name, values) in request.Headers)
         {
-            headers.Add(name, (IEnumerable<string?>)values);
+            headers.AddRange(name, values);
         }
         var url = _webhook.PublicUrl?.AbsoluteUri ?? request.GetEncodedUrl();
         var result = _webhook.Verifier.Verify(new WebhookRequest(headers, body, url, request.Method));

@@ -42,6 +42,7 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
     });
 
     private volatile bool _listening;
+    private int _connections;
 
     public PostgresWorkNotifier(NpgsqlDataSource dataSource, DeliverySignal signal, PostgresStoreOptions options, TimeProvider time, ILogger logger)
     {
@@ -54,6 +55,9 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
 
     /// <summary>True while the listening connection is up (tests and health reporting).</summary>
     public bool IsListening => _listening;
+
+    /// <summary>How many times a listening connection has been established (the first one included).</summary>
+    public int Connections => Volatile.Read(ref _connections);
 
     /// <summary>Channel names go into <c>LISTEN</c> unquoted, so they must be plain lower-case identifiers.</summary>
     public static bool IsValidChannel(string? channel) => channel is not null && ChannelName().IsMatch(channel);
@@ -115,6 +119,7 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
                 _listening = true;
+                Interlocked.Increment(ref _connections);
                 if (failed)
                 {
                     Log.Listening(_logger, _options.NotificationChannel);

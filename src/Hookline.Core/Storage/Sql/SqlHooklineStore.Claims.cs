@@ -46,7 +46,10 @@ public abstract partial class SqlHooklineStore
             var claims = new List<(long DeliveryId, long NotBefore)>();
             for (var n = 0; n < endpoints.Count && remaining > 0; n++)
             {
-                var e = endpoints[(start + n) % endpoints.Count];
+                if (await LockClaimableEndpointAsync(c, t, endpoints[(start + n) % endpoints.Count], cancellationToken) is not { } e)
+                {
+                    continue;
+                }
                 var limit = e.Ordered ? 1 : Math.Max(1, e.MaxConcurrency ?? request.DefaultMaxConcurrency);
                 var free = (int)Math.Min(remaining, limit - e.InFlight);
                 if (e.ThrottleRate is { } rate and > 0)
@@ -136,12 +139,10 @@ public abstract partial class SqlHooklineStore
         }, cancellationToken);
 
     /// <summary>
-    /// Step 2 of a claim: the enabled endpoints with due deliveries and their capacity. The claim then
-    /// books slots on each of them, so whoever runs this concurrently must not see the same endpoint:
-    /// the default reads everything in one statement (with <see cref="LockEndpointsClause"/> appended),
-    /// which suits a database with one writer at a time. A database whose claims run in parallel
-    /// overrides it to lock the endpoint rows first and count what is in flight afterwards, so the
-    /// counts include every claim committed while it waited for the locks.
+    /// Step 2 of a claim: the enabled endpoints with due deliveries and their capacity. The default
+    /// reads everything in one statement (with <see cref="LockEndpointsClause"/> appended), which suits
+    /// a database with one writer at a time. A database whose claims run in parallel returns candidates
+    /// here and confirms each in <see cref="LockClaimableEndpointAsync"/>.
     /// </summary>
     protected virtual async Task<IReadOnlyList<EndpointCapacity>> SelectClaimableEndpointsAsync(DbConnection connection, DbTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken) =>
         await connection.QueryAsync(transaction,
@@ -152,6 +153,16 @@ public abstract partial class SqlHooklineStore
             LockEndpointsClause,
             r => new EndpointCapacity(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"), r.Long("throttle_next_at"), r.Long("in_flight")),
             cancellationToken, ("@now", now));
+
+    /// <summary>
+    /// Called for each endpoint from <see cref="SelectClaimableEndpointsAsync"/> just before the claim
+    /// books slots on it; null skips it. The default takes the candidate as it is. A database whose
+    /// claims run in parallel locks the endpoint row here (skipping it when another claim holds it) and
+    /// returns its capacity read after the lock is held, so the count includes every claim committed
+    /// while it waited. Locking one endpoint at a time means a claim holds only the endpoints it books.
+    /// </summary>
+    protected virtual Task<EndpointCapacity?> LockClaimableEndpointAsync(DbConnection connection, DbTransaction transaction, EndpointCapacity candidate, CancellationToken cancellationToken) =>
+        Task.FromResult<EndpointCapacity?>(candidate);
 
     /// <summary>
     /// For an ordered endpoint only the oldest unfinished delivery may go, and only when it is due:

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hookline.Testing;
 
-namespace Hookline.Server.Tests.Process;
+namespace Hookline.Server.Tests.Durability;
 
 /// <summary>
 /// The server as a real process, killed with SIGKILL in the middle of a run: every message the API

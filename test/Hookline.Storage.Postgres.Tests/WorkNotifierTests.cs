@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Hookline.Core.Delivery;
+using Hookline.Storage.Postgres.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hookline.Storage.Postgres.Tests;
+
+/// <summary>LISTEN/NOTIFY between two nodes: each has its own store (pool), signal and notifier.</summary>
+public sealed class WorkNotifierTests : PostgresTestBase
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(5);
+    private readonly List<PostgresWorkNotifier> _notifiers = [];
+
+    public override async Task DisposeAsync()
+    {
+        foreach (var notifier in _notifiers)
+        {
+            await notifier.StopAsync(CancellationToken.None);
+            notifier.Dispose();
+        }
+        await base.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Notify_OnOneNode_WakesTheOtherNodeAtOnce()
+    {
+        var (a, b) = await StartTwoNodesAsync();
+
+        var stopwatch = Stopwatch.StartNew();
+        a.Signal.Notify();
+        var woken = await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None);
+
+        // Nothing else wakes node b in this test (there is no dispatcher and no poll): the NOTIFY did.
+        Assert.True(woken, "node b was not woken");
+        Assert.True(stopwatch.Elapsed < Soon);
+    }
+
+    [Fact]
+    public async Task Notify_OwnNotification_DoesNotWakeTheSenderTwice()
+    {
+        var (a, b) = await StartTwoNodesAsync();
+
+        a.Signal.Notify();
+        Assert.True(await a.Signal.WaitAsync(TimeSpan.Zero, TimeProvider.System, CancellationToken.None));
+        Assert.True(await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None));
+
+        // By now node a's own notification has come back on its listening connection too (b got it).
+        Assert.False(await a.Signal.WaitAsync(TimeSpan.FromMilliseconds(300), TimeProvider.System, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Notify_ManyAtOnce_AreCoalescedAndTheLastOneStillArrives()
+    {
+        var (a, b) = await StartTwoNodesAsync();
+
+        for (var i = 0; i < 1000; i++)
+        {
+            a.Signal.Notify();
+        }
+
+        Assert.True(await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListeningConnectionDropped_Reconnects_AndWakesTheNodeAgain()
+    {
+        var (a, b) = await StartTwoNodesAsync(probe: TimeSpan.FromMilliseconds(200));
+        var connections = b.Notifier.Connections;
+
+        await Database.TerminateConnectionsAsync("b");
+        await WaitUntilAsync(() => b.Notifier.Connections > connections, "node b to listen again");
+        // Coming back, the node wakes itself once: work may have committed while it was away.
+        Assert.True(await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None));
+
+        a.Signal.Notify();
+        Assert.True(await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None), "node b was not woken after reconnecting");
+    }
+
+    private async Task<(Node A, Node B)> StartTwoNodesAsync(TimeSpan? probe = null)
+    {
+        var a = await StartNodeAsync("a", Store, probe);
+        var b = await StartNodeAsync("b", await NodeAsync("b"), probe);
+        await WaitUntilAsync(() => a.Notifier.IsListening && b.Notifier.IsListening, "both nodes to listen");
+        // Each node wakes itself once when it starts listening; take those wake-ups out of the way.
+        await a.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None);
+        await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None);
+        return (a, b);
+    }
+
+    private async Task<Node> StartNodeAsync(string name, PostgresHooklineStore store, TimeSpan? probe)
+    {
+        var signal = new DeliverySignal();
+        var options = new PostgresStoreOptions { ConnectionString = Database.ConnectionStringFor(name), NotificationChannel = "hookline_" + Database.Schema };
+        if (probe is { } interval)
+        {
+            options.ListenProbeInterval = interval;
+        }
+        var notifier = new PostgresWorkNotifier(store.DataSource, signal, options, TimeProvider.System, NullLogger.Instance);
+        _notifiers.Add(notifier);
+        await notifier.StartAsync(CancellationToken.None);
+        return new Node(signal, notifier);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15), $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    private sealed record Node(DeliverySignal Signal, PostgresWorkNotifier Notifier);
+}
