@@ -106,4 +106,18 @@ public sealed class HooklineReceiverOptions
         ConnectionString = connectionString;
         return this;
     }
+
+    /// <summary>
+    /// Stores the inbox in PostgreSQL, so that several instances of the app share it: any node may
+    /// receive a webhook, and any node's worker may run its handler (never two at once).
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string, for example <c>Host=db;Database=app;Username=app;Password=…</c>.</param>
+    /// <returns>These options, for chaining.</returns>
+    public HooklineReceiverOptions UsePostgres(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        StorageProvider = Postgres;
+        ConnectionString = connectionString;
+        return this;
+    }
 }

@@ -1,4 +1,5 @@
 using Hookline.Core.Storage;
+using Hookline.Storage.Postgres;
 using Hookline.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -54,6 +55,7 @@ internal sealed class InboxStoreHolder : IAsyncDisposable
         {
             HooklineReceiverOptions.Sqlite => new SqliteHooklineStore(
                 connectionString.Contains('=', StringComparison.Ordinal) ? connectionString : "Data Source=" + connectionString, time),
+            HooklineReceiverOptions.Postgres => new PostgresHooklineStore(connectionString, time),
             _ => throw new InvalidOperationException($"Unknown inbox storage provider '{options.StorageProvider}'."),
         };
     }
