@@ -179,8 +179,8 @@ public sealed class InboxTests
         var probe = new HandlerProbe();
         void Configure(HooklineReceiverOptions o)
         {
-            o.HandlerTimeout = TimeSpan.FromMilliseconds(200);
-            o.LeaseDuration = TimeSpan.FromMilliseconds(450);
+            o.HandlerTimeout = TimeSpan.FromMilliseconds(500);
+            o.LeaseDuration = TimeSpan.FromMilliseconds(1500);
             o.PollInterval = TimeSpan.FromMilliseconds(50);
         }
         void Map(WebApplication a) => MapSvix(a).Handle(async (WebhookEvent e) =>
@@ -188,7 +188,7 @@ public sealed class InboxTests
             using (probe.Enter())
             {
                 probe.Record(e);
-                await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+                await Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None);
             }
         });
         try
@@ -198,7 +198,7 @@ public sealed class InboxTests
 
             await AssertAcceptedAsync(await SendAsync(first, "/hooks", "msg_long"));
             await probe.WaitForRunsAsync(1);
-            var done = await WaitForAsync(async () => await first.Inbox.ListAsync(WebhookInboxStatus.Done) is [var e] ? e : null, TimeSpan.FromSeconds(10));
+            var done = await WaitForAsync(async () => await first.Inbox.ListAsync(WebhookInboxStatus.Done) is [var e] ? e : null, TimeSpan.FromSeconds(20));
 
             Assert.Single(probe.Runs);
             Assert.Equal(1, probe.MaxConcurrent);
