@@ -211,6 +211,35 @@ public sealed class InboxTests
     }
 
     [Fact]
+    public async Task Worker_GracefulShutdownMidHandler_ReleasesEventWithoutCountingTheAttempt()
+    {
+        var path = ReceiverApp.NewDatabasePath();
+        try
+        {
+            await using (var first = await ReceiverApp.StartAsync(
+                a => MapSvix(a).Handle(async (WebhookEvent e, HandlerProbe probe, CancellationToken ct) =>
+                {
+                    probe.Record(e);
+                    await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                }),
+                databasePath: path))
+            {
+                await AssertAcceptedAsync(await SendAsync(first, "/hooks", "msg_shutdown"));
+                await first.Probe.WaitForRunsAsync(1);
+            }
+
+            await using var second = await ReceiverApp.StartAsync(a => MapSvix(a).Handle((WebhookEvent e, HandlerProbe probe) => probe.Record(e)), databasePath: path);
+            var rerun = (await second.Probe.WaitForRunsAsync(1))[0];
+
+            Assert.Equal(("msg_shutdown", 1), (rerun.DeliveryId, rerun.Attempt));
+        }
+        finally
+        {
+            ReceiverApp.DeleteDatabase(path);
+        }
+    }
+
+    [Fact]
     public async Task MapWebhook_StoredEvent_WakesWorkerWithoutWaitingForPoll()
     {
         await using var app = await ReceiverApp.StartAsync(
