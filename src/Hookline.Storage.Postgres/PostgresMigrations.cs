@@ -98,5 +98,22 @@ internal static class PostgresMigrations
             CREATE INDEX ix_inbox_status ON inbox (status, id);
             CREATE INDEX ix_inbox_done ON inbox (completed_at) WHERE status = 4;
             """),
+        ("0200_sources", """
+            -- Ingest sources (the receiving gateway). Each source's endpoints live in a hidden
+            -- application (applications.kind = 1); its request log keeps every request received.
+            CREATE TABLE sources (
+                id text COLLATE "C" PRIMARY KEY, uid text COLLATE "C" UNIQUE, name text NOT NULL, type text NOT NULL,
+                config text NOT NULL, metadata text NOT NULL, app_id text COLLATE "C" NOT NULL,
+                created_at bigint NOT NULL, updated_at bigint NOT NULL);
+            CREATE TABLE source_tokens (token text COLLATE "C" PRIMARY KEY, source_id text COLLATE "C" NOT NULL, expires_at bigint);
+            CREATE INDEX ix_source_tokens_source ON source_tokens (source_id);
+            CREATE TABLE ingest_requests (
+                id text COLLATE "C" PRIMARY KEY, source_id text COLLATE "C" NOT NULL, received_at bigint NOT NULL,
+                outcome integer NOT NULL, status_code integer NOT NULL, error_text text NOT NULL, dedupe_key text COLLATE "C",
+                headers text NOT NULL, body bytea NOT NULL, msg_id text COLLATE "C");
+            CREATE INDEX ix_ingest_requests_source ON ingest_requests (source_id, id);
+            -- One accepted request per delivery id and source: the dedupe guarantee.
+            CREATE UNIQUE INDEX ix_ingest_requests_dedupe ON ingest_requests (source_id, dedupe_key) WHERE outcome = 0;
+            """),
     ];
 }

@@ -179,8 +179,8 @@ public sealed class InboxTests
         var probe = new HandlerProbe();
         void Configure(HooklineReceiverOptions o)
         {
-            o.HandlerTimeout = TimeSpan.FromMilliseconds(200);
-            o.LeaseDuration = TimeSpan.FromMilliseconds(450);
+            o.HandlerTimeout = TimeSpan.FromMilliseconds(500);
+            o.LeaseDuration = TimeSpan.FromMilliseconds(1500);
             o.PollInterval = TimeSpan.FromMilliseconds(50);
         }
         void Map(WebApplication a) => MapSvix(a).Handle(async (WebhookEvent e) =>
@@ -188,7 +188,7 @@ public sealed class InboxTests
             using (probe.Enter())
             {
                 probe.Record(e);
-                await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+                await Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None);
             }
         });
         try
@@ -198,11 +198,40 @@ public sealed class InboxTests
 
             await AssertAcceptedAsync(await SendAsync(first, "/hooks", "msg_long"));
             await probe.WaitForRunsAsync(1);
-            var done = await WaitForAsync(async () => await first.Inbox.ListAsync(WebhookInboxStatus.Done) is [var e] ? e : null, TimeSpan.FromSeconds(10));
+            var done = await WaitForAsync(async () => await first.Inbox.ListAsync(WebhookInboxStatus.Done) is [var e] ? e : null, TimeSpan.FromSeconds(20));
 
             Assert.Single(probe.Runs);
             Assert.Equal(1, probe.MaxConcurrent);
             Assert.Equal(1, done.Attempts);
+        }
+        finally
+        {
+            ReceiverApp.DeleteDatabase(path);
+        }
+    }
+
+    [Fact]
+    public async Task Worker_GracefulShutdownMidHandler_ReleasesEventWithoutCountingTheAttempt()
+    {
+        var path = ReceiverApp.NewDatabasePath();
+        try
+        {
+            await using (var first = await ReceiverApp.StartAsync(
+                a => MapSvix(a).Handle(async (WebhookEvent e, HandlerProbe probe, CancellationToken ct) =>
+                {
+                    probe.Record(e);
+                    await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                }),
+                databasePath: path))
+            {
+                await AssertAcceptedAsync(await SendAsync(first, "/hooks", "msg_shutdown"));
+                await first.Probe.WaitForRunsAsync(1);
+            }
+
+            await using var second = await ReceiverApp.StartAsync(a => MapSvix(a).Handle((WebhookEvent e, HandlerProbe probe) => probe.Record(e)), databasePath: path);
+            var rerun = (await second.Probe.WaitForRunsAsync(1))[0];
+
+            Assert.Equal(("msg_shutdown", 1), (rerun.DeliveryId, rerun.Attempt));
         }
         finally
         {

@@ -279,7 +279,7 @@ internal sealed class InboxWorker : BackgroundService
             }
             catch (Exception ex)
             {
-                Log.CompleteFailed(_logger, item.Id, ex);
+                Log.RenewFailed(_logger, item.Id, ex);
             }
         }
     }

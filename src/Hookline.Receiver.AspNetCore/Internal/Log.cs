@@ -36,4 +36,7 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Debug, "Webhook {Webhook} delivery {DeliveryId} is a duplicate of inbox event {Id}; acknowledged without running it again")]
     public static partial void Duplicate(ILogger logger, string webhook, string deliveryId, long id);
+
+    [LoggerMessage(12, LogLevel.Warning, "Renewing the lease of inbox event {Id} failed; trying again at the next renewal")]
+    public static partial void RenewFailed(ILogger logger, long id, Exception exception);
 }
