@@ -84,6 +84,13 @@ internal static class PostgresMigrations
                 id text COLLATE "C" PRIMARY KEY, type text NOT NULL, status text NOT NULL, data text NOT NULL,
                 created_at bigint NOT NULL, updated_at bigint NOT NULL, lease_until bigint NOT NULL);
             """),
+        ("0002_deliveries_by_status", """
+            -- Lists of an endpoint's messages filtered by a rare status (failed; pending or sending on a
+            -- healthy endpoint) and "recover failed" walk these in message order instead of the endpoint's
+            -- whole history. The common status (succeeded) is served by ix_deliveries_endpoint.
+            CREATE INDEX ix_deliveries_failed ON deliveries (endpoint_id, msg_id) WHERE status = 2;
+            CREATE INDEX ix_deliveries_unfinished ON deliveries (endpoint_id, msg_id) WHERE status IN (1, 3);
+            """),
         ("0100_inbox", """
             -- The receiver inbox (Hookline.Receiver.AspNetCore). Status 1 = pending (next_attempt_at: due
             -- time), 3 = running (next_attempt_at: lease expiry), 4 = done, 5 = dead letter.
