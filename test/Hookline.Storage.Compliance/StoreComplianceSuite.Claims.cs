@@ -60,7 +60,8 @@ public abstract partial class StoreComplianceSuite
 
         Assert.Equal(first.DeliveryId, second.DeliveryId);
         Assert.NotEqual(first.LeaseToken, second.LeaseToken);
-        Assert.Equal(0, second.AttemptCount);
+        // The lost try counts, so a message that kills its node every time runs out of retries.
+        Assert.Equal(1, second.AttemptCount);
         Assert.Empty(await ClaimAsync(Start + Lease + TimeSpan.FromSeconds(2)));
     }
 
@@ -81,7 +82,7 @@ public abstract partial class StoreComplianceSuite
         Assert.Equal(200, Assert.Single(attempts.Data).ResponseStatusCode);
         var delivery = await GetDeliveryAsync(message, endpoint);
         Assert.Equal(MessageStatus.Sending, delivery.Status);
-        Assert.Equal(0, delivery.AttemptCount);
+        Assert.Equal(1, delivery.AttemptCount); // the expired lease counted once
         Assert.Empty(await ClaimAsync(reclaimedAt.AddSeconds(2)));
 
         // The newer claim still owns the delivery and decides its state.
@@ -90,7 +91,7 @@ public abstract partial class StoreComplianceSuite
         delivery = await GetDeliveryAsync(message, endpoint);
         Assert.Equal(MessageStatus.Pending, delivery.Status);
         Assert.Equal(reclaimedAt.AddMinutes(5), delivery.NextAttemptAt);
-        Assert.Equal(1, delivery.AttemptCount);
+        Assert.Equal(2, delivery.AttemptCount);
         Assert.Equal(2, (await Store.ListAttemptsByMessageAsync(app.Id, message.Id, new AttemptFilter(), new ListQuery(), None)).Data.Count);
     }
 

@@ -7,7 +7,10 @@ public sealed record Application
     public string? Uid { get; init; }
     public required string Name { get; init; }
 
-    /// <summary>Messages per second across this application's endpoints; null means unlimited.</summary>
+    /// <summary>
+    /// Messages per second to each of this application's endpoints that sets no rate of its own;
+    /// null means unlimited.
+    /// </summary>
     public int? ThrottleRate { get; init; }
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata;
     public required DateTimeOffset CreatedAt { get; init; }

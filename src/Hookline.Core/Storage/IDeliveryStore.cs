@@ -26,7 +26,8 @@ public sealed record ClaimRequest
 /// <summary>
 /// The rules a claim obeys (the compliance suite checks each):
 /// <list type="bullet">
-/// <item>a delivery is due when pending with <c>next_attempt_at ≤ now</c>, or sending with an expired lease;</item>
+/// <item>a delivery is due when pending with <c>next_attempt_at ≤ now</c>, or sending with an expired lease
+/// (the lost try then counts as an attempt, so a message that crashes its node cannot loop forever);</item>
 /// <item>no two claims ever hold the same delivery with live leases;</item>
 /// <item>per endpoint, live leases never exceed its concurrency limit (ordered endpoints: 1, and only
 /// the oldest unfinished delivery of the endpoint, so FIFO holds across retries);</item>

@@ -29,8 +29,10 @@ public abstract partial class SqlHooklineStore
             // 1. Leases that ran out (a node died or hung) become pending again, due at once. Rows another
             //    claimer or a late completion holds are skipped (where the database has row locks) rather
             //    than waited for: the next claim gets them, and a claim that never waits cannot deadlock.
+            //    The lost try counts as an attempt, so a message that kills its node every time runs out
+            //    of retries instead of looping forever.
             await c.ExecuteAsync(t,
-                "UPDATE deliveries SET status = 1, lease_token = NULL WHERE id IN (SELECT id FROM deliveries WHERE status = 3 AND next_attempt_at <= @now" + SkipLockedClause + ")",
+                "UPDATE deliveries SET status = 1, attempt_count = attempt_count + 1, lease_token = NULL WHERE id IN (SELECT id FROM deliveries WHERE status = 3 AND next_attempt_at <= @now" + SkipLockedClause + ")",
                 cancellationToken, ("@now", now));
 
             // 2. Endpoints with due work, with what is in flight for each.
@@ -214,7 +216,8 @@ public abstract partial class SqlHooklineStore
                     DeliveryOutcome.Retry => MessageStatus.Pending,
                     _ => MessageStatus.Fail,
                 });
-                updateDelivery.AddParameter("@next", done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt : null);
+                // A retry without a time would never come due (and would wedge an ordered endpoint): retry now.
+                updateDelivery.AddParameter("@next", done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt ?? a.Timestamp : null);
                 updateDelivery.AddParameter("@last", a.Timestamp);
                 updateDelivery.AddParameter("@id", done.DeliveryId);
                 updateDelivery.AddParameter("@token", done.LeaseToken);
