@@ -111,6 +111,11 @@ public static class HooklineServerExtensions
                 ? (string.IsNullOrWhiteSpace(options.DataDirectory) ? "./hookline-data" : options.DataDirectory)
                 : options.Storage.ConnectionString);
         }
+        else if (options.Storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase)
+            && !string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        {
+            services.AddHooklinePostgresStore(options.Storage.ConnectionString);
+        }
         else
         {
             // Refuse now: without a store nothing else can even be constructed.

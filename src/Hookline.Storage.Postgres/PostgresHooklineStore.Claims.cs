@@ -18,16 +18,31 @@ public sealed partial class PostgresHooklineStore
     /// endpoints other nodes hold can be skipped. Their counts are only a filter; the counts the claim
     /// books by come from <see cref="LockClaimableEndpointAsync"/>.
     /// </summary>
+    /// <remarks>
+    /// The endpoints with pending deliveries are found by skipping through the pending index one
+    /// endpoint at a time (a recursive walk: each step is one index probe for the next endpoint id and
+    /// its earliest due time), so the cost grows with the number of endpoints that have pending work,
+    /// never with the size of their backlogs: a slow endpoint with a million due deliveries costs one
+    /// probe, like an endpoint with one. A plain <c>EXISTS</c> leaves that choice to the planner, which
+    /// may read every due row to collect the endpoint ids.
+    /// </remarks>
     protected override async Task<IReadOnlyList<EndpointCapacity>> SelectClaimableEndpointsAsync(DbConnection connection, DbTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         await using var select = new NpgsqlCommand(
             """
+            WITH RECURSIVE pending AS (
+                (SELECT p.endpoint_id, p.next_attempt_at FROM deliveries p WHERE p.status = 1
+                 ORDER BY p.endpoint_id, p.next_attempt_at LIMIT 1)
+                UNION ALL
+                SELECT n.endpoint_id, n.next_attempt_at FROM pending, LATERAL (
+                    SELECT p.endpoint_id, p.next_attempt_at FROM deliveries p WHERE p.status = 1 AND p.endpoint_id > pending.endpoint_id
+                    ORDER BY p.endpoint_id, p.next_attempt_at LIMIT 1) n
+            )
             SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at,
                    (SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight
-            FROM endpoints e JOIN applications a ON a.id = e.app_id
-            WHERE e.disabled = 0
-              AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)
+            FROM pending JOIN endpoints e ON e.id = pending.endpoint_id JOIN applications a ON a.id = e.app_id
+            WHERE pending.next_attempt_at <= @now AND e.disabled = 0
               AND (SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3)
                   < CASE WHEN e.ordered <> 0 THEN 1 ELSE GREATEST(1, COALESCE(e.max_concurrency, @default)) END
               AND (e.ordered = 0 OR (SELECT o.status = 1 AND o.next_attempt_at <= @now FROM deliveries o

@@ -84,6 +84,13 @@ internal static class PostgresMigrations
                 id text COLLATE "C" PRIMARY KEY, type text NOT NULL, status text NOT NULL, data text NOT NULL,
                 created_at bigint NOT NULL, updated_at bigint NOT NULL, lease_until bigint NOT NULL);
             """),
+        ("0002_deliveries_by_status", """
+            -- Lists of an endpoint's messages filtered by a rare status (failed; pending or sending on a
+            -- healthy endpoint) and "recover failed" walk these in message order instead of the endpoint's
+            -- whole history. The common status (succeeded) is served by ix_deliveries_endpoint.
+            CREATE INDEX ix_deliveries_failed ON deliveries (endpoint_id, msg_id) WHERE status = 2;
+            CREATE INDEX ix_deliveries_unfinished ON deliveries (endpoint_id, msg_id) WHERE status IN (1, 3);
+            """),
         ("0100_inbox", """
             -- The receiver inbox (Hookline.Receiver.AspNetCore). Status 1 = pending (next_attempt_at: due
             -- time), 3 = running (next_attempt_at: lease expiry), 4 = done, 5 = dead letter.
@@ -97,6 +104,23 @@ internal static class PostgresMigrations
             CREATE INDEX ix_inbox_due ON inbox (next_attempt_at) WHERE status IN (1, 3);
             CREATE INDEX ix_inbox_status ON inbox (status, id);
             CREATE INDEX ix_inbox_done ON inbox (completed_at) WHERE status = 4;
+            """),
+        ("0200_sources", """
+            -- Ingest sources (the receiving gateway). Each source's endpoints live in a hidden
+            -- application (applications.kind = 1); its request log keeps every request received.
+            CREATE TABLE sources (
+                id text COLLATE "C" PRIMARY KEY, uid text COLLATE "C" UNIQUE, name text NOT NULL, type text NOT NULL,
+                config text NOT NULL, metadata text NOT NULL, app_id text COLLATE "C" NOT NULL,
+                created_at bigint NOT NULL, updated_at bigint NOT NULL);
+            CREATE TABLE source_tokens (token text COLLATE "C" PRIMARY KEY, source_id text COLLATE "C" NOT NULL, expires_at bigint);
+            CREATE INDEX ix_source_tokens_source ON source_tokens (source_id);
+            CREATE TABLE ingest_requests (
+                id text COLLATE "C" PRIMARY KEY, source_id text COLLATE "C" NOT NULL, received_at bigint NOT NULL,
+                outcome integer NOT NULL, status_code integer NOT NULL, error_text text NOT NULL, dedupe_key text COLLATE "C",
+                headers text NOT NULL, body bytea NOT NULL, msg_id text COLLATE "C");
+            CREATE INDEX ix_ingest_requests_source ON ingest_requests (source_id, id);
+            -- One accepted request per delivery id and source: the dedupe guarantee.
+            CREATE UNIQUE INDEX ix_ingest_requests_dedupe ON ingest_requests (source_id, dedupe_key) WHERE outcome = 0;
             """),
     ];
 }

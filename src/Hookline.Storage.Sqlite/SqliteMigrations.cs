@@ -80,5 +80,21 @@ internal static class SqliteMigrations
             CREATE INDEX ix_inbox_status ON inbox (status, id);
             CREATE INDEX ix_inbox_done ON inbox (completed_at) WHERE status = 4;
             """),
+        ("0200_sources", """
+            -- Ingest sources (the receiving gateway). Each source's endpoints live in a hidden
+            -- application (applications.kind = 1); its request log keeps every request received.
+            CREATE TABLE sources (
+                id TEXT PRIMARY KEY, uid TEXT UNIQUE, name TEXT NOT NULL, type TEXT NOT NULL, config TEXT NOT NULL,
+                metadata TEXT NOT NULL, app_id TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+            CREATE TABLE source_tokens (token TEXT PRIMARY KEY, source_id TEXT NOT NULL, expires_at INTEGER);
+            CREATE INDEX ix_source_tokens_source ON source_tokens (source_id);
+            CREATE TABLE ingest_requests (
+                id TEXT PRIMARY KEY, source_id TEXT NOT NULL, received_at INTEGER NOT NULL, outcome INTEGER NOT NULL,
+                status_code INTEGER NOT NULL, error_text TEXT NOT NULL, dedupe_key TEXT, headers TEXT NOT NULL,
+                body BLOB NOT NULL, msg_id TEXT);
+            CREATE INDEX ix_ingest_requests_source ON ingest_requests (source_id, id);
+            -- One accepted request per delivery id and source: the dedupe guarantee.
+            CREATE UNIQUE INDEX ix_ingest_requests_dedupe ON ingest_requests (source_id, dedupe_key) WHERE outcome = 0;
+            """),
     ];
 }

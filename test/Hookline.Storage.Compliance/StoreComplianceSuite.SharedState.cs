@@ -62,6 +62,18 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task AbandonIdempotencyKeyAsync_Completed_KeepsStoredResponse()
+    {
+        // Only an acquired (in-progress) key is forgotten; a stored answer is what retries must get.
+        await Store.TryAcquireIdempotencyKeyAsync("key-1", Start, Start.AddDays(1), None);
+        await Store.CompleteIdempotencyKeyAsync("key-1", Accepted, None);
+
+        await Store.AbandonIdempotencyKeyAsync("key-1", None);
+
+        Assert.Equal(IdempotencyState.Completed, (await Store.TryAcquireIdempotencyKeyAsync("key-1", Start.AddSeconds(1), Start.AddDays(1), None)).State);
+    }
+
+    [Fact]
     public async Task TryAcquireIdempotencyKeyAsync_Expired_AcquiredAfresh()
     {
         await Store.TryAcquireIdempotencyKeyAsync("key-1", Start, Start.AddHours(1), None);

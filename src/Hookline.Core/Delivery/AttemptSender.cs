@@ -68,7 +68,12 @@ internal sealed class AttemptSender : IDisposable
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
             request.Content = new ByteArrayContent(message.Payload);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            // Forwarded ingest requests keep the provider's content type (Slack and Twilio post forms).
+            request.Content.Headers.ContentType = message.ExtraHeaders is { } extra
+                && extra.TryGetValue("content-type", out var contentType)
+                && MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+                    ? parsed
+                    : new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             var timestamp = startedAt.ToUnixTimeSeconds();
             request.Headers.TryAddWithoutValidation(StandardWebhookHeaders.Id, message.Id);
             request.Headers.TryAddWithoutValidation(StandardWebhookHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));

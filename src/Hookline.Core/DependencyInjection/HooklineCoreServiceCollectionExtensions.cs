@@ -1,5 +1,6 @@
 using Hookline.Core.Delivery;
 using Hookline.Core.Delivery.Transport;
+using Hookline.Core.Ingest;
 using Hookline.Core.Messages;
 using Hookline.Core.Operational;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,7 @@ public static class HooklineCoreServiceCollectionExtensions
         services.TryAddSingleton<MessageWriter>();
         services.TryAddSingleton<MessageService>();
         services.TryAddSingleton<OperationalWebhooks>();
+        services.TryAddSingleton<IngestService>();
         services.TryAddSingleton(sp => new DeliveryHttpClientFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton(sp => new EndpointUrlValidator(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton<SigningKeyCache>();

@@ -18,6 +18,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<ITaskStore>(sp => sp.GetRequiredService<IHooklineStore>());
+        services.AddSingleton<ISourceStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<IHooklineStore>());
         return services;
     }

@@ -17,6 +17,9 @@ public static class HooklineIds
     public const string Task = "qtask_";
     public const string IngestRequest = "ireq_";
 
+    /// <summary>Svix Ingest names its log entries <c>log…</c> (no underscore).</summary>
+    public const string IngestLog = "log";
+
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     private const int EncodedLength = 22;
 

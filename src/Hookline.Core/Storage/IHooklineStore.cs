@@ -15,6 +15,7 @@ public interface IHooklineStore :
     IIdempotencyStore,
     IAuthStore,
     ITaskStore,
+    ISourceStore,
     IInboxStore
 {
     /// <summary>Creates or upgrades the schema. Safe to call from several nodes at once.</summary>

@@ -3,7 +3,13 @@ using Hookline.Core.Model;
 namespace Hookline.Core.Storage;
 
 /// <summary>A message to insert together with one pending delivery per endpoint id.</summary>
-public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointIds);
+/// <param name="Ingest">
+/// For a request received at an ingest URL: its log entry, written in the same transaction. When
+/// the source already has an accepted request with the same <see cref="IngestRequestRecord.DedupeKey"/>,
+/// only the log entry is written (as a duplicate pointing at the first message) and the result is
+/// <see cref="MessageInsertOutcome.DuplicateDelivery"/>.
+/// </param>
+public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointIds, IngestRequestRecord? Ingest = null);
 
 public enum MessageInsertOutcome
 {
@@ -11,6 +17,9 @@ public enum MessageInsertOutcome
 
     /// <summary>Another message of the application already has this eventId; nothing was written.</summary>
     DuplicateEventId = 1,
+
+    /// <summary>An ingest request whose delivery id the source already accepted; only its log entry was written.</summary>
+    DuplicateDelivery = 2,
 }
 
 public sealed record MessageInsertResult(MessageInsertOutcome Outcome, Message? Existing = null);

@@ -103,7 +103,8 @@ internal static class ApplicationApi
         var updated = app with
         {
             Name = input.Name!,
-            Uid = input.Uid,
+            // Addressed by its uid, the application keeps it unless the body names another.
+            Uid = input.Uid ?? (app.Uid == appId ? app.Uid : null),
             ThrottleRate = input.EffectiveThrottleRate,
             Metadata = MetadataMaps.From(input.Metadata),
             UpdatedAt = time.GetUtcNow(),

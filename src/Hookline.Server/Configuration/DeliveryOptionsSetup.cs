@@ -177,10 +177,9 @@ internal sealed class HooklineServerOptionsValidation : IValidateOptions<Hooklin
         {
             failures.Add($"Hookline:Storage:Provider = '{provider}': use 'sqlite' or 'postgres'.");
         }
-        else if (provider.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        else if (provider.Equals("postgres", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
         {
-            // TODO(postgres): register Hookline.Storage.Postgres once it exists.
-            failures.Add("Hookline:Storage:Provider = 'postgres': the PostgreSQL store is not part of this build yet; use 'sqlite'.");
+            failures.Add("Hookline:Storage:Provider = 'postgres' needs Hookline:Storage:ConnectionString (e.g. Host=db;Username=hookline;Password=…;Database=hookline).");
         }
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {

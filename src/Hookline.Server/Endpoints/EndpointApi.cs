@@ -114,7 +114,9 @@ internal static partial class EndpointApi
             ThrottleRate = input.Rate,
             Disabled = input.Disabled ?? false,
             Metadata = Applications.MetadataMaps.From(input.Metadata),
-            Uid = input.Uid,
+            // Addressed by its uid, an endpoint keeps it unless the body names another: a PUT must not
+            // take away the name it was reached by (Svix SDKs' upsert sends no uid).
+            Uid = input.Uid ?? (existing.Uid == endpointId ? existing.Uid : null),
             Headers = input.Headers is null ? existing.Headers : EndpointHeaderRules.Replace(input.Headers),
             Ordered = input.Ordered ?? false,
             MaxConcurrency = input.MaxConcurrency,

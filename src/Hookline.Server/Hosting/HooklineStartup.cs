@@ -72,9 +72,25 @@ internal sealed class HooklineStartup : IHostedLifecycleService
         }
         var options = _options.Value;
         var where = options.Storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase)
-            ? "PostgreSQL (Hookline:Storage:ConnectionString)"
-            : Path.GetFullPath(options.DataDirectory);
+            ? DescribePostgres(options.Storage.ConnectionString)
+            : string.IsNullOrWhiteSpace(options.Storage.ConnectionString)
+                ? Path.Combine(Path.GetFullPath(options.DataDirectory), "hookline.db")
+                : "SQLite (Hookline:Storage:ConnectionString)";
         _console.WriteLine($"Hookline data: {where}");
+    }
+
+    /// <summary>Server and database, never the password.</summary>
+    private static string DescribePostgres(string? connectionString)
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            return $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
+        }
+        catch (ArgumentException)
+        {
+            return "PostgreSQL (Hookline:Storage:ConnectionString)";
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

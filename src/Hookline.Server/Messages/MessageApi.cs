@@ -19,12 +19,15 @@ internal static class MessageApi
     public const int MinRetentionDays = 5;
     public const int MaxRetentionDays = 90;
     public const int MaxChannels = 5;
+    public const int MaxRetentionHours = MaxRetentionDays * 24;
 
     public static RouteGroupBuilder MapMessageApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/app/{app_id}/msg").WithTags("Message");
         group.MapGet("/", ListAsync).WithName("v1.message.list").WithSummary("List Messages");
         group.MapPost("/", CreateAsync).WithName("v1.message.create").WithSummary("Create Message").AcceptsJson<MessageIn>();
+        group.MapPost("/precheck/active", PrecheckAsync).WithName("v1.message.precheck").WithSummary("Would a message reach any endpoint?")
+            .AcceptsJson<MessagePrecheckIn>();
         group.MapGet("/{msg_id}", GetAsync).WithName("v1.message.get").WithSummary("Get Message");
         group.MapDelete("/{msg_id}/content", ExpungeContentAsync).WithName("v1.message.expunge-content").WithSummary("Expunge Message Content");
         return api;
@@ -78,7 +81,9 @@ internal static class MessageApi
             Payload = payload,
             EventId = input.EventId,
             Channels = input.Channels is { Count: > 0 } ? input.Channels.Select(c => c!).ToArray() : null,
-            PayloadRetention = input.PayloadRetentionPeriod is { } days ? TimeSpan.FromDays(days) : null,
+            PayloadRetention = input.PayloadRetentionHours is { } hours ? TimeSpan.FromHours(hours)
+                : input.PayloadRetentionPeriod is { } days ? TimeSpan.FromDays(days)
+                : null,
             TraceParent = TraceParent(context),
         };
         var created = await messages.CreateAsync(app, draft, context.RequestAborted);
@@ -87,6 +92,25 @@ internal static class MessageApi
             throw ApiException.Conflict($"A message with eventId '{input.EventId}' already exists in this application ({created.Message.Id}).");
         }
         return TypedResults.Accepted($"/api/v1/app/{app.Id}/msg/{created.Message.Id}", MessageOut.From(created.Message, withContent ?? true));
+    }
+
+    /// <summary>Whether a message of this type and channels would go to any enabled endpoint (Svix's precheck).</summary>
+    private static async Task<Ok<MessagePrecheckOut>> PrecheckAsync(
+        HttpContext context, IHooklineStore store, ApiBody body, [FromRoute(Name = "app_id")] string appId)
+    {
+        var app = await AppAccess.GetAsync(context, store, appId);
+        var input = (await body.ReadAsync<MessagePrecheckIn>(context.Request)).Value;
+        var v = new Validation();
+        if (input.EventType is null)
+        {
+            v.Missing(["body", "eventType"]);
+        }
+        v.Name(["body", "eventType"], input.EventType);
+        v.Names(["body", "channels"], input.Channels, 128, 1, MaxChannels);
+        v.ThrowIfAny();
+        var channels = input.Channels is { Count: > 0 } ? input.Channels.Select(c => c!).ToArray() : null;
+        var endpoints = await store.GetAllEndpointsAsync(app.Id, context.RequestAborted);
+        return TypedResults.Ok(new MessagePrecheckOut(endpoints.Any(e => !e.Disabled && e.Accepts(input.EventType!, channels))));
     }
 
     private static async Task<Ok<MessageOut>> GetAsync(
@@ -137,6 +161,15 @@ internal static class MessageApi
         v.Uid(["body", "eventId"], input.EventId, HooklineIds.Message);
         v.Names(["body", "channels"], input.Channels, 128, 1, MaxChannels);
         v.Range(["body", "payloadRetentionPeriod"], input.PayloadRetentionPeriod, MinRetentionDays, MaxRetentionDays);
+        v.Range(["body", "payloadRetentionHours"], input.PayloadRetentionHours, 1, MaxRetentionHours);
+        if (input.PayloadRetentionPeriod is not null && input.PayloadRetentionHours is not null)
+        {
+            v.Add(["body", "payloadRetentionHours"], "payloadRetentionPeriod and payloadRetentionHours are mutually exclusive.");
+        }
+        if (input.DeliverAt is not null)
+        {
+            v.Add(["body", "deliverAt"], "Scheduled delivery (deliverAt) is not supported by Hookline yet; omit it to deliver now.", "value_error.unsupported");
+        }
         input.Application?.Validate(v, ["body", "application"]);
         v.ThrowIfAny();
         // The raw slice of the request: what the caller sent is what gets signed and delivered.

@@ -23,6 +23,13 @@ internal static class OpenApiSetup
                     schema.Required?.Clear();
                     schema.AdditionalPropertiesAllowed = true;
                 }
+                // Timestamps go through a custom converter (UTC with 'Z'); keep them typed as strings.
+                var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+                if (type == typeof(DateTimeOffset))
+                {
+                    schema.Type = context.JsonTypeInfo.Type == type ? JsonSchemaType.String : JsonSchemaType.String | JsonSchemaType.Null;
+                    schema.Format = "date-time";
+                }
                 return Task.CompletedTask;
             })
             .AddDocumentTransformer((document, context, cancellationToken) =>

@@ -303,4 +303,17 @@ public sealed class EndpointApiTests(HostFixture fixture) : IClassFixture<HostFi
             Assert.Equal(0, stats.GetProperty(field).GetInt64());
         }
     }
+
+    [Fact]
+    public async Task Put_AddressedByUidWithoutUidInBody_KeepsTheUid()
+    {
+        var app = await NewAppAsync();
+        var ep = await _client.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url = Url, uid = "kept" }).ExpectAsync(HttpStatusCode.Created);
+
+        var byUid = await _client.PutJsonAsync($"/api/v1/app/{app}/endpoint/kept", new { url = Url }).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("kept", byUid.Str("uid"));
+
+        var byId = await _client.PutJsonAsync($"/api/v1/app/{app}/endpoint/{ep.Str("id")}", new { url = Url }).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, byId.GetProperty("uid").ValueKind);
+    }
 }

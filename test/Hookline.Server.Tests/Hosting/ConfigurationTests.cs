@@ -47,6 +47,7 @@ public sealed class ConfigurationTests
     [InlineData("Hookline:Delivery:AllowPrivateNetworks", "yes please", "Hookline:Delivery:AllowPrivateNetworks")]
     [InlineData("Hookline:Delivery:AllowedNetworks", "10.0.0.0/99", "AllowedNetworks")]
     [InlineData("Hookline:Storage:Provider", "mysql", "Hookline:Storage:Provider")]
+    [InlineData("Hookline:Storage:Provider", "postgres", "Hookline:Storage:ConnectionString")]
     [InlineData("Hookline:PublicUrl", "not a url", "Hookline:PublicUrl")]
     public async Task InvalidSetting_StopsTheStartWithTheKeyInTheMessage(string key, string value, string expected)
     {

@@ -78,6 +78,9 @@ public sealed class MessageApiTests(HostFixture fixture) : IClassFixture<HostFix
     [InlineData("{\"eventType\":\"a\",\"payload\":{},\"payloadRetentionPeriod\":4}", "body/payloadRetentionPeriod")]
     [InlineData("{\"eventType\":\"a\",\"payload\":{},\"payloadRetentionPeriod\":99999999999999999999}", "body/payloadRetentionPeriod")]
     [InlineData("{\"eventType\":[],\"payload\":{}}", "body/eventType")]
+    [InlineData("{\"eventType\":\"a\",\"payload\":{},\"payloadRetentionHours\":0}", "body/payloadRetentionHours")]
+    [InlineData("{\"eventType\":\"a\",\"payload\":{},\"payloadRetentionHours\":5,\"payloadRetentionPeriod\":5}", "body/payloadRetentionHours")]
+    [InlineData("{\"eventType\":\"a\",\"payload\":{},\"deliverAt\":\"2030-01-01T00:00:00Z\"}", "body/deliverAt")]
     public async Task Create_InvalidBody_Answers422WithLoc(string body, string loc)
     {
         var app = await NewAppAsync();
@@ -146,5 +149,30 @@ public sealed class MessageApiTests(HostFixture fixture) : IClassFixture<HostFix
         Assert.Equal(created.Str("timestamp"), read.Str("timestamp"));
         Assert.Equal("v", read.GetProperty("payload").Str("k"));
         Assert.Equal(JsonValueKind.Null, read.GetProperty("eventId").ValueKind);
+    }
+
+    [Fact]
+    public async Task Create_WithRetentionHours_SetsPayloadExpiry()
+    {
+        var app = await NewAppAsync();
+
+        var msg = await _client.PostJsonAsync($"/api/v1/app/{app}/msg", new { eventType = "a", payload = new { }, payloadRetentionHours = 6 }).ExpectAsync(HttpStatusCode.Accepted);
+
+        var store = _host.Services.GetRequiredService<IHooklineStore>();
+        var appId = (await store.GetApplicationAsync(app, CancellationToken.None))!.Id;
+        var stored = await store.GetMessageAsync(appId, msg.Str("id"), CancellationToken.None);
+        Assert.InRange(stored!.PayloadExpiresAt!.Value, DateTimeOffset.UtcNow.AddHours(5.9), DateTimeOffset.UtcNow.AddHours(6.1));
+    }
+
+    [Fact]
+    public async Task Precheck_SaysWhetherAnyEnabledEndpointListens()
+    {
+        var app = await NewAppAsync();
+        await _client.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url = "http://127.0.0.1:9/", eventTypes = new[] { "a" }, channels = new[] { "eu" } }).ExpectAsync(HttpStatusCode.Created);
+        await _client.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url = "http://127.0.0.1:9/", eventTypes = new[] { "b" }, disabled = true }).ExpectAsync(HttpStatusCode.Created);
+
+        Assert.True((await _client.PostJsonAsync($"/api/v1/app/{app}/msg/precheck/active", new { eventType = "a", channels = new[] { "eu" } }).ExpectAsync(HttpStatusCode.OK)).GetProperty("active").GetBoolean());
+        Assert.False((await _client.PostJsonAsync($"/api/v1/app/{app}/msg/precheck/active", new { eventType = "a" }).ExpectAsync(HttpStatusCode.OK)).GetProperty("active").GetBoolean());
+        Assert.False((await _client.PostJsonAsync($"/api/v1/app/{app}/msg/precheck/active", new { eventType = "b" }).ExpectAsync(HttpStatusCode.OK)).GetProperty("active").GetBoolean());
     }
 }

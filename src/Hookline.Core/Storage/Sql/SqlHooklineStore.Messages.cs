@@ -36,6 +36,7 @@ public abstract partial class SqlHooklineStore
             await using var insertMessage = c.Command(t,
                 "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
                 "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers) ON CONFLICT DO NOTHING");
+            await using var insertIngest = IngestRequestInsert(c, t);
             await using var insertDelivery = c.Command(t,
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
                 "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)");
@@ -49,7 +50,12 @@ public abstract partial class SqlHooklineStore
             }
             for (var i = 0; i < messages.Count; i++)
             {
-                var (message, endpointIds) = messages[i];
+                var (message, endpointIds, ingest) = messages[i];
+                if (ingest is not null && await InsertIngestEntryAsync(c, t, insertIngest, ingest, message.Id, cancellationToken) is { } first)
+                {
+                    results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateDelivery, new Message { Id = first, AppId = message.AppId, EventType = message.EventType, CreatedAt = message.CreatedAt });
+                    continue;
+                }
                 if (message.EventId is not null && await FindEventAsync(message) is { } existing)
                 {
                     results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId, existing);

@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Hookline.Core.Ids;
+using Hookline.Core.Messages;
+using Hookline.Core.Model;
+using Hookline.Core.Storage;
+using Hookline.Signatures;
+
+namespace Hookline.Core.Ingest;
+
+/// <summary>A request as it arrived at an ingest URL.</summary>
+/// <param name="Url">The public URL the provider called (Twilio and Square sign it).</param>
+public sealed record IngestHttpRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body);
+
+/// <summary>What to answer the provider.</summary>
+public sealed record IngestResponse(int StatusCode, string ContentType, string Body, IngestOutcome? Outcome, string? MessageId = null);
+
+/// <summary>
+/// The receiving gateway: verify with the source's scheme, dedupe on the provider's delivery id
+/// (or a body hash), store the raw request and its message in one transaction, answer. The message
+/// (the original body bytes) then rides the outbound engine to the source's endpoints and is
+/// re-signed there with Hookline's Standard Webhooks signature.
+/// </summary>
+public sealed class IngestService
+{
+    /// <summary>How much of a rejected request's body the log keeps.</summary>
+    public const int RejectedBodyLimit = 16 * 1024;
+
+    /// <summary>Headers never forwarded: hop-by-hop ones, framing, and credentials meant for Hookline.</summary>
+    private static readonly HashSet<string> DroppedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
+        "proxy-connection", "content-length", "authorization", "cookie", "expect",
+        "webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature",
+    };
+
+    private readonly ISourceStore _sources;
+    private readonly IEndpointStore _endpoints;
+    private readonly MessageWriter _writer;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, (DateTimeOffset UpdatedAt, IWebhookVerifier Verifier)> _verifiers = new(StringComparer.Ordinal);
+
+    public IngestService(ISourceStore sources, IEndpointStore endpoints, MessageWriter writer, TimeProvider time)
+    {
+        _sources = sources;
+        _endpoints = endpoints;
+        _writer = writer;
+        _time = time;
+    }
+
+    /// <summary>Handles a request to <c>/ingest/{token}</c>; null when the token is unknown (404).</summary>
+    public async Task<IngestResponse?> ReceiveAsync(string token, IngestHttpRequest request, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var source = await _sources.GetSourceByTokenAsync(token, now, cancellationToken);
+        if (source is null)
+        {
+            return null;
+        }
+        var headers = new WebhookHeaders(request.Headers);
+        var verification = Verifier(source).Verify(new WebhookRequest(headers, request.Body, request.Url, request.Method));
+        var logId = HooklineIds.New(HooklineIds.IngestLog, now);
+        if (!verification.IsValid)
+        {
+            var reason = $"{verification.Failure}: {verification.Message}";
+            await _sources.InsertIngestRequestAsync(Record(Math.Min(request.Body.Length, RejectedBodyLimit), IngestOutcome.Rejected, 401, reason, null), cancellationToken);
+            return Json(401, new { code = "invalid_signature", detail = verification.Message }, IngestOutcome.Rejected);
+        }
+        if (verification.Handshake is { } handshake)
+        {
+            await _sources.InsertIngestRequestAsync(Record(request.Body.Length, IngestOutcome.Handshake, handshake.StatusCode, "", null), cancellationToken);
+            return new IngestResponse(handshake.StatusCode, handshake.ContentType, handshake.Body, IngestOutcome.Handshake);
+        }
+
+        var dedupeKey = verification.DeliveryId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(request.Body));
+        var forwarded = ForwardedHeaders(request.Headers);
+        var message = new Message
+        {
+            Id = HooklineIds.New(HooklineIds.Message, now),
+            AppId = source.AppId,
+            EventType = EventTypeOf(source, headers, request.Body),
+            Payload = request.Body,
+            CreatedAt = now,
+            PayloadExpiresAt = now + MessageService.DefaultRetention,
+            ExtraHeaders = forwarded,
+        };
+        var endpoints = await _endpoints.GetAllEndpointsAsync(source.AppId, cancellationToken);
+        var targets = endpoints.Where(e => !e.Disabled && e.Accepts(message.EventType, null)).Select(e => e.Id).ToList();
+        var result = await _writer.WriteAsync(new NewMessage(message, targets, Record(request.Body.Length, IngestOutcome.Accepted, 200, "", dedupeKey)), cancellationToken);
+        return result.Outcome == MessageInsertOutcome.DuplicateDelivery
+            ? Json(200, new { status = "duplicate", messageId = result.Existing!.Id }, IngestOutcome.Duplicate, result.Existing.Id)
+            : Json(200, new { status = "accepted", messageId = message.Id }, IngestOutcome.Accepted, message.Id);
+
+        IngestRequestRecord Record(int bodyBytes, IngestOutcome outcome, int status, string error, string? dedupe) => new()
+        {
+            Id = logId,
+            SourceId = source.Id,
+            ReceivedAt = now,
+            Outcome = outcome,
+            StatusCode = status,
+            ErrorText = error,
+            DedupeKey = dedupe,
+            Headers = LoggedHeaders(request.Headers),
+            Body = bodyBytes == request.Body.Length ? request.Body : request.Body[..bodyBytes],
+        };
+    }
+
+    /// <summary>Logs a request refused before verification (its body was over the limit).</summary>
+    public async Task<bool> LogTooLargeAsync(string token, IReadOnlyList<KeyValuePair<string, string>> headers, long limit, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (await _sources.GetSourceByTokenAsync(token, now, cancellationToken) is not { } source)
+        {
+            return false;
+        }
+        await _sources.InsertIngestRequestAsync(new IngestRequestRecord
+        {
+            Id = HooklineIds.New(HooklineIds.IngestLog, now),
+            SourceId = source.Id,
+            ReceivedAt = now,
+            Outcome = IngestOutcome.TooLarge,
+            StatusCode = 413,
+            ErrorText = $"The body is over the limit of {limit} bytes (Hookline:Limits:MaxPayloadBytes).",
+            Headers = LoggedHeaders(headers),
+            Body = [],
+        }, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Everything but credentials meant for Hookline or a proxy goes into the request log.</summary>
+    private static KeyValuePair<string, string>[] LoggedHeaders(IReadOnlyList<KeyValuePair<string, string>> headers) =>
+        headers.Where(h => !h.Key.Equals("authorization", StringComparison.OrdinalIgnoreCase)
+            && !h.Key.Equals("cookie", StringComparison.OrdinalIgnoreCase)
+            && !h.Key.Equals("proxy-authorization", StringComparison.OrdinalIgnoreCase)).ToArray();
+
+    /// <summary>A verifier for the source, built once per source version.</summary>
+    public IWebhookVerifier Verifier(Source source)
+    {
+        if (_verifiers.TryGetValue(source.Id, out var cached) && cached.UpdatedAt == source.UpdatedAt)
+        {
+            return cached.Verifier;
+        }
+        using var config = JsonDocument.Parse(source.ConfigJson);
+        var verifier = WebhookVerifiers.Create(source.Type, config.RootElement, _time);
+        _verifiers[source.Id] = (source.UpdatedAt, verifier);
+        return verifier;
+    }
+
+    /// <summary>
+    /// The original headers that travel with the forwarded request (the provider's own signature
+    /// headers included, for apps that want to check them too); Hookline adds its own signature.
+    /// </summary>
+    private static Dictionary<string, string> ForwardedHeaders(IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        var forwarded = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers)
+        {
+            if (DroppedHeaders.Contains(name) || name.StartsWith(':'))
+            {
+                continue;
+            }
+            forwarded[name] = forwarded.TryGetValue(name, out var existing) ? existing + ", " + value : value;
+        }
+        return forwarded;
+    }
+
+    /// <summary>
+    /// The provider's event name when it says one (GitHub/GitLab/Shopify/Twitch headers, a JSON
+    /// <c>type</c> field as Stripe, Svix and Slack send), so source endpoints can filter on it;
+    /// otherwise the source type.
+    /// </summary>
+    private static string EventTypeOf(Source source, WebhookHeaders headers, byte[] body)
+    {
+        string? name = null;
+        foreach (var header in (string[])["X-GitHub-Event", "X-Gitlab-Event", "X-Shopify-Topic", "Twitch-Eventsub-Subscription-Type"])
+        {
+            if (headers.TryGetValue(header, out var value) && value.Length > 0)
+            {
+                name = value;
+                break;
+            }
+        }
+        if (name is null && body.Length > 0 && body[0] == (byte)'{')
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(body);
+                using var document = JsonDocument.ParseValue(ref reader);
+                if (document.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String)
+                {
+                    name = type.GetString();
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all: the source type names it.
+            }
+        }
+        var sanitized = Sanitize(name);
+        return sanitized.Length > 0 ? sanitized : Sanitize(source.Type);
+    }
+
+    private static string Sanitize(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return "";
+        }
+        Span<char> buffer = stackalloc char[Math.Min(name.Length, 256)];
+        for (var i = 0; i < buffer.Length; i++)
+        {
+            var c = name[i];
+            buffer[i] = char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_';
+        }
+        return new string(buffer);
+    }
+
+    private static IngestResponse Json<T>(int status, T body, IngestOutcome outcome, string? messageId = null) =>
+        new(status, "application/json", JsonSerializer.Serialize(body), outcome, messageId);
+}

@@ -1,0 +1,161 @@
+using System.Data.Common;
+using System.Text.Json;
+using Hookline.Core.Model;
+using static Hookline.Core.Storage.Sql.SqlCommands;
+
+namespace Hookline.Core.Storage.Sql;
+
+public abstract partial class SqlHooklineStore
+{
+    private static Source ReadSource(DbDataReader r) => new()
+    {
+        Id = r.Text("id")!,
+        Uid = r.Text("uid"),
+        Name = r.Text("name")!,
+        Type = r.Text("type")!,
+        ConfigJson = r.Text("config") ?? "{}",
+        Metadata = r.StringMap("metadata"),
+        AppId = r.Text("app_id")!,
+        CreatedAt = r.Time("created_at"),
+        UpdatedAt = r.Time("updated_at"),
+    };
+
+    private static IngestRequestRecord ReadIngestRequest(DbDataReader r) => new()
+    {
+        Id = r.Text("id")!,
+        SourceId = r.Text("source_id")!,
+        ReceivedAt = r.Time("received_at"),
+        Outcome = (IngestOutcome)r.Long("outcome"),
+        StatusCode = (int)r.Long("status_code"),
+        ErrorText = r.Text("error_text") ?? "",
+        DedupeKey = r.Text("dedupe_key"),
+        Headers = JsonSerializer.Deserialize<KeyValuePair<string, string>[]>(r.Text("headers") ?? "[]") ?? [],
+        Body = r.Bytes("body") ?? [],
+        MessageId = r.Text("msg_id"),
+    };
+
+    private static (string, object?)[] SourceParameters(Source s) =>
+    [
+        ("@id", s.Id), ("@uid", s.Uid), ("@name", s.Name), ("@type", s.Type), ("@config", s.ConfigJson),
+        ("@metadata", ToJson(s.Metadata)), ("@app", s.AppId), ("@created", s.CreatedAt), ("@updated", s.UpdatedAt),
+    ];
+
+    public Task CreateSourceAsync(Source source, string token, CancellationToken cancellationToken) =>
+        WriteUniqueAsync("uid", $"A source with uid '{source.Uid}' already exists.", async (c, t) =>
+        {
+            await c.ExecuteAsync(t,
+                "INSERT INTO sources (id, uid, name, type, config, metadata, app_id, created_at, updated_at) VALUES (@id, @uid, @name, @type, @config, @metadata, @app, @created, @updated)",
+                cancellationToken, SourceParameters(source));
+            return await c.ExecuteAsync(t, "INSERT INTO source_tokens (token, source_id, expires_at) VALUES (@token, @source, NULL)",
+                cancellationToken, ("@token", token), ("@source", source.Id));
+        }, cancellationToken);
+
+    public Task<Source?> GetSourceAsync(string idOrUid, CancellationToken cancellationToken) =>
+        ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM sources WHERE id = @key OR uid = @key ORDER BY CASE WHEN id = @key THEN 0 ELSE 1 END LIMIT 1",
+            ReadSource, cancellationToken, ("@key", idOrUid)), cancellationToken);
+
+    public Task<Source?> GetSourceByTokenAsync(string token, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReadAsync(c => c.QuerySingleAsync(null,
+            "SELECT s.* FROM source_tokens t JOIN sources s ON s.id = t.source_id WHERE t.token = @token AND (t.expires_at IS NULL OR t.expires_at > @now)",
+            ReadSource, cancellationToken, ("@token", token), ("@now", now)), cancellationToken);
+
+    public Task<string?> GetCurrentSourceTokenAsync(string sourceId, CancellationToken cancellationToken) =>
+        ReadAsync(async c => (string?)await c.ScalarAsync(null, "SELECT token FROM source_tokens WHERE source_id = @source AND expires_at IS NULL",
+            cancellationToken, ("@source", sourceId)), cancellationToken);
+
+    public Task<Page<Source>> ListSourcesAsync(ListQuery query, CancellationToken cancellationToken) =>
+        PageAsync("SELECT * FROM sources", "1 = 1", "id", query, ReadSource, s => s.Id, cancellationToken);
+
+    public async Task<bool> UpdateSourceAsync(Source source, CancellationToken cancellationToken) =>
+        await WriteUniqueAsync("uid", $"A source with uid '{source.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,
+            "UPDATE sources SET uid = @uid, name = @name, type = @type, config = @config, metadata = @metadata, updated_at = @updated WHERE id = @id",
+            cancellationToken, SourceParameters(source)), cancellationToken) > 0;
+
+    public async Task<bool> DeleteSourceAsync(string id, CancellationToken cancellationToken)
+    {
+        var source = await GetSourceAsync(id, cancellationToken);
+        if (source is null || source.Id != id)
+        {
+            return false;
+        }
+        await WriteAsync(async (c, t) =>
+        {
+            await c.ExecuteAsync(t, "DELETE FROM ingest_requests WHERE source_id = @id", cancellationToken, ("@id", id));
+            await c.ExecuteAsync(t, "DELETE FROM source_tokens WHERE source_id = @id", cancellationToken, ("@id", id));
+            return await c.ExecuteAsync(t, "DELETE FROM sources WHERE id = @id", cancellationToken, ("@id", id));
+        }, cancellationToken);
+        // The hidden application goes with its endpoints, messages and attempts.
+        await DeleteApplicationAsync(source.AppId, cancellationToken);
+        return true;
+    }
+
+    public Task RotateSourceTokenAsync(string sourceId, string newToken, DateTimeOffset oldExpiresAt, CancellationToken cancellationToken) =>
+        WriteAsync(async (c, t) =>
+        {
+            await c.ExecuteAsync(t, "UPDATE source_tokens SET expires_at = @expires WHERE source_id = @source AND expires_at IS NULL",
+                cancellationToken, ("@expires", oldExpiresAt), ("@source", sourceId));
+            // Tokens that already ran out are of no further use.
+            await c.ExecuteAsync(t, "DELETE FROM source_tokens WHERE source_id = @source AND expires_at <= @now",
+                cancellationToken, ("@source", sourceId), ("@now", Time.GetUtcNow()));
+            return await c.ExecuteAsync(t, "INSERT INTO source_tokens (token, source_id, expires_at) VALUES (@token, @source, NULL)",
+                cancellationToken, ("@token", newToken), ("@source", sourceId));
+        }, cancellationToken);
+
+    public Task InsertIngestRequestAsync(IngestRequestRecord record, CancellationToken cancellationToken) =>
+        WriteAsync(async (c, t) =>
+        {
+            await using var insert = IngestRequestInsert(c, t);
+            BindIngestRequest(insert, record, record.MessageId);
+            return await insert.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+
+    public Task<Page<IngestRequestRecord>> ListIngestRequestsAsync(string sourceId, ListQuery query, CancellationToken cancellationToken) =>
+        PageAsync("SELECT * FROM ingest_requests", "source_id = @source", "id", query, ReadIngestRequest, r => r.Id, cancellationToken, ("@source", sourceId));
+
+    public Task<IngestRequestRecord?> GetIngestRequestAsync(string sourceId, string requestId, CancellationToken cancellationToken) =>
+        ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM ingest_requests WHERE source_id = @source AND id = @id",
+            ReadIngestRequest, cancellationToken, ("@source", sourceId), ("@id", requestId)), cancellationToken);
+
+    private static DbCommand IngestRequestInsert(DbConnection c, DbTransaction t) => c.Command(t,
+        "INSERT INTO ingest_requests (id, source_id, received_at, outcome, status_code, error_text, dedupe_key, headers, body, msg_id) " +
+        "VALUES (@id, @source, @received, @outcome, @status, @error, @dedupe, @headers, @body, @msg)");
+
+    private static void BindIngestRequest(DbCommand insert, IngestRequestRecord record, string? messageId)
+    {
+        insert.Parameters.Clear();
+        insert.AddParameter("@id", record.Id);
+        insert.AddParameter("@source", record.SourceId);
+        insert.AddParameter("@received", record.ReceivedAt);
+        insert.AddParameter("@outcome", record.Outcome);
+        insert.AddParameter("@status", record.StatusCode);
+        insert.AddParameter("@error", record.ErrorText);
+        insert.AddParameter("@dedupe", record.DedupeKey);
+        insert.AddParameter("@headers", ToJson(record.Headers));
+        insert.AddParameter("@body", record.Body);
+        insert.AddParameter("@msg", messageId);
+    }
+
+    /// <summary>
+    /// Inside a message batch: writes the log entry of an ingest request. Returns the first message's
+    /// id when the source already accepted this dedupe key (then the entry is logged as a duplicate and
+    /// no message is written), else null.
+    /// </summary>
+    private static async Task<string?> InsertIngestEntryAsync(DbConnection c, DbTransaction t, DbCommand insert, IngestRequestRecord record, string messageId, CancellationToken cancellationToken)
+    {
+        if (record.DedupeKey is not null)
+        {
+            var first = (string?)await c.ScalarAsync(t,
+                "SELECT msg_id FROM ingest_requests WHERE source_id = @source AND dedupe_key = @dedupe AND outcome = 0",
+                cancellationToken, ("@source", record.SourceId), ("@dedupe", record.DedupeKey));
+            if (first is not null)
+            {
+                BindIngestRequest(insert, record with { Outcome = IngestOutcome.Duplicate }, first);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                return first;
+            }
+        }
+        BindIngestRequest(insert, record with { Outcome = IngestOutcome.Accepted }, messageId);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        return null;
+    }
+}

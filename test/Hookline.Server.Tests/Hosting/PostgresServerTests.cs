@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Hookline.Server.Tests.Infrastructure;
+using Npgsql;
+
+namespace Hookline.Server.Tests.Hosting;
+
+/// <summary>The server on <c>Hookline:Storage:Provider=postgres</c>: one schema per test, dropped afterwards.</summary>
+public sealed partial class PostgresServerTests : IAsyncLifetime
+{
+    private readonly string _schema = "srv_" + Guid.NewGuid().ToString("N");
+    private string _connectionString = "";
+
+    public async Task InitializeAsync()
+    {
+        if (PostgresFactAttribute.ConnectionString is null)
+        {
+            return;
+        }
+        await ExecuteAsync($"CREATE SCHEMA {_schema}");
+        _connectionString = new NpgsqlConnectionStringBuilder(PostgresFactAttribute.ConnectionString) { SearchPath = _schema }.ConnectionString;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_connectionString.Length > 0)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+        }
+    }
+
+    private Dictionary<string, string?> Settings(bool generatedToken = false) => new()
+    {
+        ["Hookline:Storage:Provider"] = "postgres",
+        ["Hookline:Storage:ConnectionString"] = _connectionString,
+        ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
+        ["Hookline:AdminToken"] = generatedToken ? null : HooklineHost.AdminToken,
+    };
+
+    [PostgresFact]
+    public async Task Api_OnPostgres_CreatesAndListsAppsEndpointsAndMessages()
+    {
+        PostgresFactAttribute.RequireConnectionString();
+        await using var host = await HooklineHost.StartAsync(Settings());
+        using var client = host.CreateAdminClient();
+
+        await client.PostJsonAsync("/api/v1/app", new { name = "PG", uid = "pg" }).ExpectAsync(HttpStatusCode.Created);
+        await client.PostJsonAsync("/api/v1/app/pg/endpoint", new { url = "http://127.0.0.1:9/", uid = "e" }).ExpectAsync(HttpStatusCode.Created);
+        await client.PostJsonAsync("/api/v1/app/pg/msg", new { eventType = "a", payload = new { n = 1 }, eventId = "x" }).ExpectAsync(HttpStatusCode.Accepted);
+        await client.PostJsonAsync("/api/v1/app/pg/msg", new { eventType = "a", payload = new { n = 1 }, eventId = "x" }).ExpectErrorAsync(HttpStatusCode.Conflict);
+
+        var messages = await client.GetAtAsync("/api/v1/app/pg/msg").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, messages.GetProperty("data").GetArrayLength());
+        Assert.Contains("PostgreSQL database", host.Console.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", host.Console.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [PostgresFact]
+    public async Task AdminToken_TwoNodesStartingTogether_AgreeOnOneToken()
+    {
+        PostgresFactAttribute.RequireConnectionString();
+        await using (var migrate = await HooklineHost.StartAsync(Settings()))
+        {
+            // Schema first, so the race below is about the token only.
+        }
+
+        var starts = await Task.WhenAll(HooklineHost.StartAsync(Settings(generatedToken: true)), HooklineHost.StartAsync(Settings(generatedToken: true)));
+        await using var a = starts[0];
+        await using var b = starts[1];
+
+        var printed = new[] { a, b }.Select(h => TokenPattern().Match(h.Console.ToString())).Where(m => m.Success).Select(m => m.Value).ToList();
+        var token = Assert.Single(printed);
+        using var ca = a.CreateClient(token);
+        using var cb = b.CreateClient(token);
+        await ca.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
+        await cb.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
+    }
+
+    private static async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(PostgresFactAttribute.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [GeneratedRegex("hk_admin_[A-Za-z0-9_-]{43}")]
+    private static partial Regex TokenPattern();
+}

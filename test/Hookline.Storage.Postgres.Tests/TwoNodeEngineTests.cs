@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Hookline.Core.Delivery;
+using Hookline.Core.Ids;
+using Hookline.Core.Messages;
+using Hookline.Core.Model;
+using Hookline.Core.Storage;
+using Hookline.Signatures.StandardWebhooks;
+using Hookline.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hookline.Storage.Postgres.Tests;
+
+/// <summary>
+/// Two delivery engines in one process, composed as the server composes them (PostgreSQL store with
+/// its notifier, message writer, dispatcher, SSRF-safe client), sharing one schema and sending to a
+/// real receiver: what one node accepts, the nodes deliver together under one set of limits.
+/// </summary>
+public sealed class TwoNodeEngineTests : IAsyncLifetime
+{
+    private readonly PostgresTestDatabase _database = new();
+    private readonly List<(ServiceProvider Services, List<IHostedService> Hosted)> _nodes = [];
+
+    public async Task InitializeAsync() => await _database.EnsureCreatedAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (services, hosted) in _nodes)
+        {
+            for (var i = hosted.Count - 1; i >= 0; i--)
+            {
+                await hosted[i].StopAsync(CancellationToken.None);
+            }
+            await services.DisposeAsync();
+        }
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task MessageAcceptedOnANodeWithoutDispatcher_IsDeliveredByTheOtherNodeAtOnce()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var intake = await StartNodeAsync("a", dispatcher: false);
+        await StartNodeAsync("b", dispatcher: true);
+        var (app, _) = await CreateEndpointAsync(intake, receiver.Url("/hooks"));
+
+        var latencies = new List<TimeSpan>();
+        for (var i = 0; i < 5; i++)
+        {
+            // After a delivery node b's dispatcher sleeps for its one-second poll; only the NOTIFY
+            // from node a can wake it sooner.
+            await Task.Delay(300);
+            var sent = Stopwatch.StartNew();
+            await Messages(intake).CreateAsync(app, Draft(), CancellationToken.None);
+            await WaitUntilAsync(() => receiver.At("/hooks").Count() == i + 1, TimeSpan.FromSeconds(10), $"message {i + 1}");
+            latencies.Add(sent.Elapsed);
+        }
+
+        var median = latencies.Order().ElementAt(latencies.Count / 2);
+        Assert.True(median < TimeSpan.FromMilliseconds(400),
+            $"median delivery latency {median.TotalMilliseconds:F0} ms (all: {string.Join(", ", latencies.Select(l => l.TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} ms) looks like polling, not LISTEN/NOTIFY");
+    }
+
+    [Fact]
+    public async Task TwoNodes_DeliverEveryMessageOnce_WithinTheEndpointsConcurrencyLimit()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var a = await StartNodeAsync("a", dispatcher: true);
+        var b = await StartNodeAsync("b", dispatcher: true);
+        var inFlight = 0;
+        var maxInFlight = 0;
+        receiver.On("/hooks", async (_, _) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            lock (receiver)
+            {
+                maxInFlight = Math.Max(maxInFlight, now);
+            }
+            await Task.Delay(Random.Shared.Next(5, 25));
+            Interlocked.Decrement(ref inFlight);
+        });
+        var (app, _) = await CreateEndpointAsync(a, receiver.Url("/hooks"), maxConcurrency: 3);
+
+        const int Count = 150;
+        await Task.WhenAll(Enumerable.Range(0, Count).Select(i => Messages(i % 2 == 0 ? a : b).CreateAsync(app, Draft(), CancellationToken.None)));
+        await WaitUntilAsync(() => receiver.At("/hooks").Count() >= Count, TimeSpan.FromSeconds(60), $"{Count} deliveries");
+        await Task.Delay(200);
+
+        var ids = receiver.At("/hooks").Select(r => r.Headers["webhook-id"]).ToList();
+        Assert.Equal(Count, ids.Count);
+        Assert.Equal(Count, ids.Distinct().Count());
+        Assert.InRange(maxInFlight, 1, 3);
+    }
+
+    private async Task<ServiceProvider> StartNodeAsync(string name, bool dispatcher)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddHooklinePostgresStore(o =>
+        {
+            o.ConnectionString = _database.ConnectionStringFor(name);
+            o.NotificationChannel = "hookline_" + _database.Schema;
+        });
+        services.AddHooklineCore();
+        services.Configure<DeliveryOptions>(o =>
+        {
+            o.AllowPrivateNetworks = true;
+            o.Timeout = TimeSpan.FromSeconds(5);
+        });
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IHooklineStore>().MigrateAsync(CancellationToken.None);
+        var hosted = provider.GetServices<IHostedService>()
+            .Where(s => dispatcher || s.GetType().Name != "DeliveryDispatcher")
+            .ToList();
+        _nodes.Add((provider, hosted));
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+        return provider;
+    }
+
+    private static MessageService Messages(ServiceProvider node) => node.GetRequiredService<MessageService>();
+
+    private static MessageDraft Draft() => new() { EventType = "user.created", Payload = """{"ok":true}"""u8.ToArray() };
+
+    private static async Task<(Application App, Endpoint Endpoint)> CreateEndpointAsync(ServiceProvider node, string url, int? maxConcurrency = null)
+    {
+        var store = node.GetRequiredService<IHooklineStore>();
+        var now = DateTimeOffset.UtcNow;
+        var app = new Application { Id = HooklineIds.New(HooklineIds.Application, now), Name = "test", CreatedAt = now, UpdatedAt = now };
+        await store.CreateApplicationAsync(app, CancellationToken.None);
+        using var secret = StandardWebhookSecret.GenerateSymmetric();
+        var endpoint = new Endpoint
+        {
+            Id = HooklineIds.New(HooklineIds.Endpoint, now),
+            AppId = app.Id,
+            Url = url,
+            MaxConcurrency = maxConcurrency,
+            Secrets = [new EndpointSecret(secret.Export(), null)],
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.CreateEndpointAsync(endpoint, CancellationToken.None);
+        return (app, endpoint);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < timeout, $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+}
