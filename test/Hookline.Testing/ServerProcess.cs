@@ -39,6 +39,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>The exit code once the process has exited (0 after a graceful stop, 137 after SIGKILL), else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>The repository root (the folder holding Hookline.slnx).</summary>
     public static string RepositoryRoot
     {

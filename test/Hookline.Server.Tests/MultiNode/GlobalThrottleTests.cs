@@ -1,0 +1,62 @@
+using System.Globalization;
+using Hookline.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Hookline.Server.Tests.MultiNode;
+
+/// <summary>
+/// An endpoint's <c>throttleRate</c> is a promise to its receiver, so it holds for all nodes
+/// together: two nodes both sending to one throttled endpoint never exceed its rate between them.
+/// </summary>
+[Collection(MultiNodeTests.Name)]
+public sealed class GlobalThrottleTests(ITestOutputHelper output)
+{
+    private const int Rate = 10;
+    private const int Messages = 100;
+
+    [PostgresFact]
+    public async Task ThrottledEndpoint_TwoNodesSending_ReceiverNeverSeesMoreThanTheRate()
+    {
+        await using var cluster = await PostgresCluster.StartAsync(2);
+        await using var receiver = await NodeReceiver.StartAsync(cluster);
+        var appId = await cluster.CreateAppWithEndpointAsync(receiver.Url, throttleRate: Rate);
+
+        // The whole backlog at once, through both nodes: far more than the rate allows, so both
+        // nodes have work due all the time and only the shared throttle holds them back.
+        await using (var load = RoundRobinLoad.Start(cluster, appId, workers: 8, ratePerSecond: 1000))
+        {
+            await Eventually.HoldsAsync(() => load.Accepted.Count >= Messages, TimeSpan.FromSeconds(30), () => $"accepted {load.Accepted.Count}");
+            await load.StopAsync();
+            Assert.Empty(load.Failures);
+            await Eventually.HoldsAsync(
+                () => load.Accepted.Keys.All(receiver.ReceivedIds().Contains),
+                TimeSpan.FromSeconds(40),
+                () => $"{receiver.ReceivedIds().Count} of {load.Accepted.Count} delivered\n{cluster.Output()}");
+        }
+
+        // Every request the receiver saw counts, in any one-second window (sliding, not aligned to
+        // whole seconds, which is the stricter reading).
+        var times = receiver.Arrivals.Select(a => a.At).Order().ToList();
+        var busiest = 0;
+        for (int i = 0, j = 0; i < times.Count; i++)
+        {
+            while (times[i] - times[j] >= TimeSpan.FromSeconds(1))
+            {
+                j++;
+            }
+            busiest = Math.Max(busiest, i - j + 1);
+        }
+        var span = (times[^1] - times[0]).TotalSeconds;
+        var average = (times.Count - 1) / span;
+        var byNode = receiver.CountByNode();
+        output.WriteLine($"{times.Count} requests in {span:F1} s: {average:F2}/s on average, at most {busiest} in any 1 s window; by node {string.Join(", ", byNode.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}: {kv.Value}"))}");
+
+        // Tolerance: 10 % + 1 for requests on a window's edges (a send a few ms late meets the next on time).
+        Assert.True(busiest <= (Rate * 1.1) + 1, $"{busiest} requests within one second; the endpoint's rate is {Rate}/s");
+        // The rate is used, not just respected: the throttle does not stall the nodes.
+        Assert.True(average >= 0.7 * Rate, $"only {average:F2}/s on average against a rate of {Rate}/s");
+        // Both nodes really sent (each a fair share), so the limit held between them, not just within one.
+        Assert.All(new[] { "0", "1" }, node => Assert.True(byNode.GetValueOrDefault(node) >= Messages / 10,
+            $"node {node} sent {byNode.GetValueOrDefault(node)} of {Messages}; by node: {string.Join(", ", byNode.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value}")))}"));
+    }
+}

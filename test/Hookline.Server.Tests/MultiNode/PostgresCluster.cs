@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hookline.Server.Tests.Infrastructure;
+using Hookline.Testing;
+using Npgsql;
+
+namespace Hookline.Server.Tests.MultiNode;
+
+/// <summary>
+/// Several Hookline server processes on one PostgreSQL schema of their own, as users run them: each
+/// node a separate OS process on its own port, sharing nothing but the database. Nodes can be killed
+/// (SIGKILL), stopped gracefully (SIGTERM) and started again on the same port. Disposing kills every
+/// node still running and drops the schema.
+/// </summary>
+internal sealed class PostgresCluster : IAsyncDisposable
+{
+    public const string AdminToken = "hk_test_multinode_admin_token_0123456789";
+
+    private readonly Dictionary<string, string> _settings;
+    private readonly ServerProcess?[] _nodes;
+    private readonly int[] _ports;
+    private readonly object _pidsLock = new();
+    private readonly Dictionary<int, int> _nodeByPid = [];
+
+    private PostgresCluster(string schema, string connectionString, int nodes, IReadOnlyDictionary<string, string>? settings)
+    {
+        Schema = schema;
+        ConnectionString = connectionString;
+        _nodes = new ServerProcess?[nodes];
+        _ports = Enumerable.Range(0, nodes).Select(_ => ServerProcess.FreePort()).ToArray();
+        _settings = new Dictionary<string, string>
+        {
+            ["Hookline:Storage:Provider"] = "postgres",
+            ["Hookline:AdminToken"] = AdminToken,
+            ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
+            ["Hookline:Delivery:RetrySchedule"] = "1s,1s,2s,5s",
+            ["Hookline:Delivery:Timeout"] = "5s",
+            // Short leases, so what a dead node held is claimed again within seconds.
+            ["Hookline:Delivery:LeaseDuration"] = "3s",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string Schema { get; }
+
+    /// <summary>The schema's connection string (search path set), without a node's application name.</summary>
+    public string ConnectionString { get; }
+
+    public int Count => _nodes.Length;
+
+    public ServerProcess this[int node] => _nodes[node] ?? throw new InvalidOperationException($"Node {node} is not running.");
+
+    public Uri BaseAddress(int node) => new($"http://127.0.0.1:{_ports[node]}");
+
+    /// <summary>
+    /// Creates the schema and starts <paramref name="nodes"/> nodes at the same time (so they also
+    /// race for the migration lock, as nodes of a real deployment starting together do).
+    /// </summary>
+    public static async Task<PostgresCluster> StartAsync(int nodes, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var server = PostgresFactAttribute.RequireConnectionString();
+        var schema = "mn_" + Guid.NewGuid().ToString("N");
+        await ExecuteAsync(server, $"CREATE SCHEMA {schema}");
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+        var cluster = new PostgresCluster(schema, connectionString, nodes, settings);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, nodes).Select(cluster.StartNodeAsync));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    /// <summary>Starts node <paramref name="node"/> (again) on its port.</summary>
+    public async Task<ServerProcess> StartNodeAsync(int node)
+    {
+        if (_nodes[node] is { } previous)
+        {
+            _nodes[node] = null;
+            await previous.DisposeAsync();
+        }
+        var settings = new Dictionary<string, string>(_settings)
+        {
+            // The node's name on its connections, so pg_stat_activity tells the nodes apart.
+            ["Hookline:Storage:ConnectionString"] = new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = $"hl-{Schema}-n{node}" }.ConnectionString,
+        };
+        var process = await ServerProcess.StartAsync(settings, _ports[node], TimeSpan.FromSeconds(45));
+        _nodes[node] = process;
+        lock (_pidsLock)
+        {
+            _nodeByPid[process.ProcessId] = node;
+        }
+        return process;
+    }
+
+    /// <summary>SIGKILL: the node dies without a word.</summary>
+    public Task KillAsync(int node) => this[node].KillAsync();
+
+    /// <summary>SIGTERM: the node stops accepting, finishes what is in flight and exits.</summary>
+    public Task StopAsync(int node) => this[node].StopAsync(TimeSpan.FromSeconds(30));
+
+    /// <summary>The node a process id belonged to (any incarnation), or null.</summary>
+    public int? NodeOfProcess(int pid)
+    {
+        lock (_pidsLock)
+        {
+            return _nodeByPid.TryGetValue(pid, out var node) ? node : null;
+        }
+    }
+
+    public IReadOnlyList<int> ProcessIds()
+    {
+        lock (_pidsLock)
+        {
+            return [.. _nodeByPid.Keys];
+        }
+    }
+
+    public HttpClient CreateClient(int node) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, ConnectTimeout = TimeSpan.FromSeconds(5) })
+    {
+        BaseAddress = BaseAddress(node),
+        Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestHeaders = { Authorization = new("Bearer", AdminToken) },
+    };
+
+    /// <summary>Creates an application with one endpoint (through node 0) and returns the application id.</summary>
+    public async Task<string> CreateAppWithEndpointAsync(string url, int? throttleRate = null)
+    {
+        using var client = CreateClient(0);
+        using var app = await client.PostAsJsonAsync("/api/v1/app", new { name = "multi-node" });
+        Assert.Equal(HttpStatusCode.Created, app.StatusCode);
+        var appId = (await app.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var endpoint = await client.PostAsJsonAsync($"/api/v1/app/{appId}/endpoint", new { url, throttleRate });
+        Assert.True(endpoint.StatusCode == HttpStatusCode.Created, await endpoint.Content.ReadAsStringAsync());
+        // Every node caches an application's endpoint list for up to a second; the other nodes have
+        // not read this one yet, so they see the endpoint on their first message.
+        return appId;
+    }
+
+    /// <summary>Runs a query on the cluster's schema and returns the first column of the first row.</summary>
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The message ids of deliveries currently leased (claimed and not yet recorded) by any node.</summary>
+    public async Task<HashSet<string>> LeasedMessageIdsAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT msg_id FROM deliveries WHERE status = 3", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return ids;
+    }
+
+    /// <summary>Server connections per node right now (pg_stat_activity), for the connection budget.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ConnectionsPerNodeAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT application_name, COUNT(*) FROM pg_stat_activity WHERE application_name LIKE @prefix GROUP BY 1 ORDER BY 1", connection);
+        command.Parameters.AddWithValue("prefix", $"hl-{Schema}-%");
+        await using var reader = await command.ExecuteReaderAsync();
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            counts[reader.GetString(0)[(Schema.Length + 4)..]] = reader.GetInt64(1);
+        }
+        return counts;
+    }
+
+    /// <summary>Everything the nodes printed, for failure messages.</summary>
+    public string Output() => string.Join("\n", _nodes.Select((n, i) => $"--- node {i} ---\n{(n is null ? "(not running)" : Tail(n.Output, 4000))}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            if (node is not null)
+            {
+                await node.DisposeAsync();
+            }
+        }
+        NpgsqlConnection.ClearAllPools();
+        var server = PostgresFactAttribute.RequireConnectionString();
+        await ExecuteAsync(server, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'hl-{Schema}-%'");
+        await ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+    }
+
+    private static string Tail(string text, int length) => text.Length <= length ? text : "…" + text[^length..];
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
