@@ -80,6 +80,19 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <param name="settings">Configuration as <c>Hookline:Section:Key</c> → value, passed on the command line.</param>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int? port = null, TimeSpan? startTimeout = null)
     {
+        var server = Launch(settings, port);
+        await server.WaitHealthyAsync(startTimeout ?? TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    /// <summary>
+    /// Starts the server without waiting for it: the process id is known at once (a node starts
+    /// delivering before its API answers), and <see cref="WaitHealthyAsync"/> waits for the API.
+    /// </summary>
+    /// <param name="settings">Configuration as <c>Hookline:Section:Key</c> → value, passed on the command line.</param>
+    public static ServerProcess Launch(IReadOnlyDictionary<string, string> settings, int? port = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         var listenPort = port ?? FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
@@ -105,9 +118,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, output, new Uri($"http://127.0.0.1:{listenPort}"));
-        await server.WaitHealthyAsync(startTimeout ?? TimeSpan.FromSeconds(60));
-        return server;
+        return new ServerProcess(process, output, new Uri($"http://127.0.0.1:{listenPort}"));
     }
 
     public HttpClient CreateClient(string? bearerToken = null)
@@ -158,7 +169,8 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task WaitHealthyAsync(TimeSpan timeout)
+    /// <summary>Waits until <c>/api/v1/health</c> answers; fails if the process exits first or the time runs out.</summary>
+    public async Task WaitHealthyAsync(TimeSpan timeout)
     {
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;

@@ -20,10 +20,14 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
         await using var cluster = await PostgresCluster.StartAsync(2);
         await using var receiver = await NodeReceiver.StartAsync(cluster);
         var appId = await cluster.CreateAppWithEndpointAsync(receiver.Url, throttleRate: Rate);
+        // Cold nodes first send in bursts (JIT, new connections: sends due 100 ms apart were seen
+        // leaving together in a node's first second); that is a start-up effect of one process, not
+        // what this test is about.
+        await cluster.WarmUpAsync(receiver);
 
         // The whole backlog at once, through both nodes: far more than the rate allows, so both
         // nodes have work due all the time and only the shared throttle holds them back.
-        await using (var load = RoundRobinLoad.Start(cluster, appId, workers: 8, ratePerSecond: 1000))
+        await using (var load = RoundRobinLoad.Start(cluster, [appId], workers: 8, ratePerSecond: 1000))
         {
             await Eventually.HoldsAsync(() => load.Accepted.Count >= Messages, TimeSpan.FromSeconds(30), () => $"accepted {load.Accepted.Count}");
             await load.StopAsync();
@@ -34,22 +38,36 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
                 () => $"{receiver.ReceivedIds().Count} of {load.Accepted.Count} delivered\n{cluster.Output()}");
         }
 
+        await receiver.SettleAsync();
         // Every request the receiver saw counts, in any one-second window (sliding, not aligned to
         // whole seconds, which is the stricter reading).
         var times = receiver.Arrivals.Select(a => a.At).Order().ToList();
         var busiest = 0;
+        var busiestStart = 0;
         for (int i = 0, j = 0; i < times.Count; i++)
         {
             while (times[i] - times[j] >= TimeSpan.FromSeconds(1))
             {
                 j++;
             }
-            busiest = Math.Max(busiest, i - j + 1);
+            if (i - j + 1 > busiest)
+            {
+                (busiest, busiestStart) = (i - j + 1, j);
+            }
         }
         var span = (times[^1] - times[0]).TotalSeconds;
         var average = (times.Count - 1) / span;
         var byNode = receiver.CountByNode();
         output.WriteLine($"{times.Count} requests in {span:F1} s: {average:F2}/s on average, at most {busiest} in any 1 s window; by node {string.Join(", ", byNode.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}: {kv.Value}"))}");
+
+        var arrivals = receiver.Arrivals.OrderBy(a => a.At).ToList();
+        output.WriteLine("the busiest second (ms after the first request, node): " + string.Join(", ",
+            arrivals.Skip(busiestStart).Take(busiest).Select(a => string.Create(CultureInfo.InvariantCulture, $"{(a.At - times[0]).TotalMilliseconds:F0} n{a.Node}"))));
+
+        if (busiest > (Rate * 1.1) + 1)
+        {
+            output.WriteLine("all (ms, node): " + string.Join(", ", arrivals.Select(a => string.Create(CultureInfo.InvariantCulture, $"{(a.At - times[0]).TotalMilliseconds:F0} n{a.Node}"))));
+        }
 
         // Tolerance: 10 % + 1 for requests on a window's edges (a send a few ms late meets the next on time).
         Assert.True(busiest <= (Rate * 1.1) + 1, $"{busiest} requests within one second; the endpoint's rate is {Rate}/s");

@@ -94,12 +94,14 @@ internal sealed class PostgresCluster : IAsyncDisposable
             // The node's name on its connections, so pg_stat_activity tells the nodes apart.
             ["Hookline:Storage:ConnectionString"] = new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = $"hl-{Schema}-n{node}" }.ConnectionString,
         };
-        var process = await ServerProcess.StartAsync(settings, _ports[node], TimeSpan.FromSeconds(45));
+        var process = ServerProcess.Launch(settings, _ports[node]);
         _nodes[node] = process;
+        // Known before the API answers: the node's dispatcher may deliver before that.
         lock (_pidsLock)
         {
             _nodeByPid[process.ProcessId] = node;
         }
+        await process.WaitHealthyAsync(TimeSpan.FromSeconds(60));
         return process;
     }
 
@@ -145,6 +147,46 @@ internal sealed class PostgresCluster : IAsyncDisposable
         // Every node caches an application's endpoint list for up to a second; the other nodes have
         // not read this one yet, so they see the endpoint on their first message.
         return appId;
+    }
+
+    /// <summary>Creates <paramref name="count"/> applications with one endpoint each at <paramref name="url"/>.</summary>
+    public async Task<IReadOnlyList<string>> CreateAppsAsync(int count, string url)
+    {
+        var apps = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            apps.Add(await CreateAppWithEndpointAsync(url));
+        }
+        return apps;
+    }
+
+    /// <summary>
+    /// Sends messages through every node to an unthrottled endpoint at the receiver's warm-up path
+    /// until every node has delivered some: a node's first requests run cold code (JIT) and open
+    /// new connections, which can hold several sends back and then let them go together.
+    /// </summary>
+    public async Task WarmUpAsync(NodeReceiver receiver)
+    {
+        var appId = await CreateAppWithEndpointAsync(receiver.WarmUpUrl);
+        var clients = Enumerable.Range(0, Count).Select(CreateClient).ToList();
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (Enumerable.Range(0, Count).Any(node => !receiver.WarmUpArrivals.Any(a => a.Node == node)))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"warm-up: not every node delivered within 30 s\n{Output()}");
+                await Task.WhenAll(clients.SelectMany(client => Enumerable.Range(0, 5).Select(async n =>
+                {
+                    using var response = await client.PostAsJsonAsync($"/api/v1/app/{appId}/msg", new { eventType = "warm.up", payload = new { n } });
+                    Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                })));
+                await Task.Delay(300);
+            }
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
     }
 
     /// <summary>Runs a query on the cluster's schema and returns the first column of the first row.</summary>

@@ -30,8 +30,9 @@ internal enum SendFailureKind
 
 /// <summary>
 /// Posts messages to the nodes in turn, paced to a rate (open loop, a bounded number of workers), the
-/// way a load balancer without affinity spreads clients. Only a 202 the client actually received
-/// counts as accepted. A node marked down (as a balancer's health check would) is skipped.
+/// way a load balancer without affinity spreads clients, and over the given applications in turn
+/// (independently of the node). Only a 202 the client actually received counts as accepted. A node
+/// marked down (as a balancer's health check would) is skipped.
 /// </summary>
 internal sealed class RoundRobinLoad : IAsyncDisposable
 {
@@ -42,19 +43,19 @@ internal sealed class RoundRobinLoad : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _next = -1;
 
-    private RoundRobinLoad(PostgresCluster cluster, string appId, int workers, double ratePerSecond)
+    private RoundRobinLoad(PostgresCluster cluster, IReadOnlyList<string> appIds, int workers, double ratePerSecond)
     {
         _clients = Enumerable.Range(0, cluster.Count).Select(cluster.CreateClient).ToArray();
         _down = new bool[cluster.Count];
-        _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(appId, ratePerSecond))).ToArray();
+        _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(appIds, ratePerSecond))).ToArray();
     }
 
     public ConcurrentDictionary<string, Accepted> Accepted { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentQueue<SendFailure> Failures { get; } = new();
 
-    public static RoundRobinLoad Start(PostgresCluster cluster, string appId, int workers, double ratePerSecond) =>
-        new(cluster, appId, workers, ratePerSecond);
+    public static RoundRobinLoad Start(PostgresCluster cluster, IReadOnlyList<string> appIds, int workers, double ratePerSecond) =>
+        new(cluster, appIds, workers, ratePerSecond);
 
     public void MarkDown(int node) => Volatile.Write(ref _down[node], true);
 
@@ -79,7 +80,7 @@ internal sealed class RoundRobinLoad : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task WorkAsync(string appId, double rate)
+    private async Task WorkAsync(IReadOnlyList<string> appIds, double rate)
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -97,6 +98,7 @@ internal sealed class RoundRobinLoad : IAsyncDisposable
                 }
             }
             var node = PickNode(n);
+            var appId = appIds[(int)(n / _clients.Length % appIds.Count)];
             try
             {
                 // Not cancelled by the stop: a request on its way is let finish, so that a 202 the
