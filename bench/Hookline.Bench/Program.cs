@@ -1,5 +1,6 @@
 using Hookline.Bench.Common;
 using Hookline.Bench.Delivery;
+using Hookline.Bench.MultiNode;
 using Hookline.Bench.Signatures;
 
 namespace Hookline.Bench;
@@ -13,7 +14,8 @@ internal static class Program
     private static readonly Dictionary<string, (string Description, Func<string[], Task<int>> Run)> Scenarios = new(StringComparer.OrdinalIgnoreCase)
     {
         ["signatures"] = ("Sign/verify a 1 KiB payload: Standard Webhooks v1/v1a and provider schemes vs bare HMAC-SHA256.", a => Task.FromResult(SignaturesScenario.Run(a))),
-        ["delivery"] = ("Server and receiver in their own processes: API acceptance, delivery rate vs raw HttpClient, latency at 1000 msg/s, memory. Options: --messages --endpoints --concurrency --rate --duration.", DeliveryScenario.RunAsync),
+        ["delivery"] = ("Server and receiver in their own processes: API acceptance, delivery rate vs raw HttpClient, latency at 1000 msg/s, memory. Options: --messages --endpoints --concurrency --rate --duration --endpoint-concurrency; --store sqlite|postgres --nodes N --connection \"…\".", DeliveryScenario.RunAsync),
+        ["multinode"] = ("The delivery scenario on SQLite and on PostgreSQL with 1, 2, 3 nodes in one run, compared (delivered/s, latency, PostgreSQL CPU). Options as delivery, plus --nodes 1,2,3 --rounds N --sqlite true|false.", MultiNodeScenario.RunAsync),
         ["receiver"] = ("(internal) the load scenarios' receiver process: --port N.", BenchReceiver.RunAsync),
     };
 

@@ -213,6 +213,22 @@ internal sealed class PostgresCluster : IAsyncDisposable
         return ids;
     }
 
+    /// <summary>Start times of the attempts made for an application's messages, in order (Unix ms as the nodes recorded them).</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> AttemptTimesAsync(string appId)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT timestamp FROM attempts WHERE app_id = @app ORDER BY timestamp", connection);
+        command.Parameters.AddWithValue("app", appId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var times = new List<DateTimeOffset>();
+        while (await reader.ReadAsync())
+        {
+            times.Add(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)));
+        }
+        return times;
+    }
+
     /// <summary>Server connections per node right now (pg_stat_activity), for the connection budget.</summary>
     public async Task<IReadOnlyDictionary<string, long>> ConnectionsPerNodeAsync()
     {

@@ -17,12 +17,12 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         // Leases longer than the test: no node dies here, so a duplicate could only come from a
         // graceful stop that did not record what it sent — or from a live node starved of CPU past a
         // short lease, which is not what this test is about (NodeKillTests covers lease expiry).
-        await using var cluster = await PostgresCluster.StartAsync(3, new Dictionary<string, string> { ["Hookline:Delivery:LeaseDuration"] = "60s" });
+        await using var cluster = await PostgresCluster.StartAsync(2, new Dictionary<string, string> { ["Hookline:Delivery:LeaseDuration"] = "60s" });
         await using var receiver = await NodeReceiver.StartAsync(cluster, maxDelayMs: 5);
-        var apps = await cluster.CreateAppsAsync(3, receiver.Url);
+        var apps = await cluster.CreateAppsAsync(2, receiver.Url);
         // No balancer health check here: calls keep going to the restarting node and are refused
         // while it is down, which is what the test allows and counts.
-        await using var load = RoundRobinLoad.Start(cluster, apps, workers: 32, ratePerSecond: 60);
+        await using var load = RoundRobinLoad.Start(cluster, apps, workers: 32, ratePerSecond: 50);
         await Eventually.HoldsAsync(() => load.Accepted.Count >= 100, TimeSpan.FromSeconds(30), () => $"accepted {load.Accepted.Count}\n{cluster.Output()}");
 
         var windows = new List<(int Node, DateTimeOffset From, DateTimeOffset To, int OldPid, int NewPid)>();
