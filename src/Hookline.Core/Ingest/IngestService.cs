@@ -142,7 +142,7 @@ public sealed class IngestService
             return cached.Verifier;
         }
         using var config = JsonDocument.Parse(source.ConfigJson);
-        var verifier = WebhookVerifiers.Create(source.Type, config.RootElement, _time);
+        var verifier = WebhookVerifiers.Create(SourceTypes.VerifierType(source.Type), config.RootElement, _time);
         _verifiers[source.Id] = (source.UpdatedAt, verifier);
         return verifier;
     }
