@@ -14,6 +14,7 @@ internal static class Program
     {
         ["signatures"] = ("Sign/verify a 1 KiB payload: Standard Webhooks v1/v1a and provider schemes vs bare HMAC-SHA256.", a => Task.FromResult(SignaturesScenario.Run(a))),
         ["delivery"] = ("Server and receiver in their own processes: API acceptance, delivery rate vs raw HttpClient, latency at 1000 msg/s, memory. Options: --messages --endpoints --concurrency --rate --duration.", DeliveryScenario.RunAsync),
+        ["ingest"] = ("Ingest URL vs a bare Kestrel endpoint vs adnanh/webhook, each in its own process: accepted req/s and ack latency at rising open-loop rates, closed-loop ceiling. Options: --rates --duration --concurrency --saturation-requests --body-bytes.", Ingest.IngestScenario.RunAsync),
         ["receiver"] = ("(internal) the load scenarios' receiver process: --port N.", BenchReceiver.RunAsync),
     };
 
