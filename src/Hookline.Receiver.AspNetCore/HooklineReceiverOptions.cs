@@ -72,8 +72,9 @@ public sealed class HooklineReceiverOptions
     public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>
-    /// Gets or sets the longest sleep of an idle worker. A request received by this process wakes its
-    /// worker at once; the poll finds events received by other nodes (PostgreSQL) and retries.
+    /// Gets or sets the longest sleep of an idle worker. A stored request wakes the worker at once
+    /// (on PostgreSQL, every node's worker, through <c>LISTEN/NOTIFY</c>); the poll is the fallback
+    /// when a wake-up is lost.
     /// </summary>
     /// <value>The default value is 5 seconds.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);

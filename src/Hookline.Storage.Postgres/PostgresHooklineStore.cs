@@ -77,7 +77,7 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
         await DataSource.OpenConnectionAsync(cancellationToken);
 
-    protected override async Task<WriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+    protected override async Task<WriteTransaction> BeginWriteAsync(WriteDurability durability, CancellationToken cancellationToken)
     {
         var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         try
@@ -86,6 +86,13 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
             // that — they count in-flight deliveries in a statement that runs after the endpoint locks
             // are held, so the count includes every claim that committed while they waited.
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            if (durability == WriteDurability.Relaxed)
+            {
+                // The commit returns before its WAL record is flushed; a crash of the database server
+                // may lose the last moments of leases and outcomes, which only means a resend.
+                await using var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, transaction);
+                await relaxed.ExecuteNonQueryAsync(cancellationToken);
+            }
             return new WriteTransaction(connection, transaction);
         }
         catch

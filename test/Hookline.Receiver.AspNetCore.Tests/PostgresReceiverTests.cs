@@ -104,6 +104,22 @@ public sealed class PostgresReceiverTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task UsePostgres_EventStoredByReceiveOnlyNode_WakesOtherNodesWorkerWithoutWaitingForPoll()
+    {
+        RequireServer();
+        var probe = new HandlerProbe();
+        await using var receiver = await StartNodeAsync(probe, configure: o => o.RunWorker = false);
+        await using var worker = await StartNodeAsync(probe, configure: o => o.PollInterval = TimeSpan.FromMinutes(5));
+        await Task.Delay(1000); // The worker has listened, claimed nothing, and gone to sleep for its long poll.
+
+        var sent = DateTimeOffset.UtcNow;
+        await AssertAcceptedAsync(await SendAsync(receiver, "msg_pg_wake"));
+        var run = (await probe.WaitForRunsAsync(1, TimeSpan.FromSeconds(10)))[0];
+
+        Assert.True(run.At - sent < TimeSpan.FromSeconds(3), $"the other node ran the handler {run.At - sent} after the request");
+    }
+
+    [SkippableFact]
     public async Task UsePostgres_HandlerFailing_DeadLetteredAndRequeuedFromTheOtherNode()
     {
         RequireServer();

@@ -61,11 +61,13 @@ public static class HooklineReceiverServiceCollectionExtensions
         services.AddOptionsWithValidateOnStart<HooklineReceiverOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HooklineReceiverOptions>, ReceiverOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
         services.AddSingleton<WebhookRegistry>();
         services.AddSingleton<InboxSignal>();
         services.AddSingleton<InboxStoreHolder>();
         services.AddSingleton<IWebhookInbox, WebhookInbox>();
         services.AddSingleton<IHostedService, InboxWorker>();
+        services.AddSingleton<IHostedService, PostgresInboxWakeUp>();
         return services;
     }
 

@@ -25,6 +25,9 @@ internal sealed class InboxStoreHolder : IAsyncDisposable
         _time = time;
     }
 
+    /// <summary>The store once it is ready, else null.</summary>
+    public IHooklineStore? Current => _ready is null ? null : _store;
+
     public async ValueTask<IInboxStore> GetAsync(CancellationToken cancellationToken)
     {
         if (_ready is { } ready)

@@ -1,4 +1,5 @@
 using Hookline.Core.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Hookline.Receiver.AspNetCore.Internal;
 
@@ -7,12 +8,14 @@ internal sealed class WebhookInbox : IWebhookInbox
     private readonly InboxStoreHolder _store;
     private readonly InboxSignal _signal;
     private readonly TimeProvider _time;
+    private readonly ILogger<WebhookInbox> _logger;
 
-    public WebhookInbox(InboxStoreHolder store, InboxSignal signal, TimeProvider time)
+    public WebhookInbox(InboxStoreHolder store, InboxSignal signal, TimeProvider time, ILogger<WebhookInbox> logger)
     {
         _store = store;
         _signal = signal;
         _time = time;
+        _logger = logger;
     }
 
     public async Task<IReadOnlyList<WebhookInboxEntry>> ListAsync(WebhookInboxStatus? status = null, string? webhook = null, int limit = 50, long? before = null, CancellationToken cancellationToken = default)
@@ -44,6 +47,7 @@ internal sealed class WebhookInbox : IWebhookInbox
         if (requeued)
         {
             _signal.Notify();
+            PostgresInboxWakeUp.Publish(_store, _logger);
         }
         return requeued;
     }
@@ -55,6 +59,7 @@ internal sealed class WebhookInbox : IWebhookInbox
         if (count > 0)
         {
             _signal.Notify();
+            PostgresInboxWakeUp.Publish(_store, _logger);
         }
         return count;
     }

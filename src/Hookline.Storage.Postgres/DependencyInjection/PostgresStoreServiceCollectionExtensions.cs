@@ -41,7 +41,12 @@ public static class PostgresStoreServiceCollectionExtensions
         services.TryAddSingleton<DeliverySignal>();
         services.AddSingleton(sp => new PostgresHooklineStore(
             sp.GetRequiredService<IOptions<PostgresStoreOptions>>().Value.ConnectionString,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>())
+        {
+            // Applications and endpoint lists are read for every new message. Changes through this
+            // node are seen at once; another node's changes within a second (see docs/operations.md).
+            ReadCacheLifetime = TimeSpan.FromSeconds(1),
+        });
         services.AddHooklineStoreParts<PostgresHooklineStore>();
         services.AddSingleton<IHostedService>(sp => new PostgresWorkNotifier(
             sp.GetRequiredService<PostgresHooklineStore>().DataSource,

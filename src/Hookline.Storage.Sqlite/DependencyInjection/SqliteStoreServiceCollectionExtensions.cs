@@ -17,9 +17,13 @@ public static class SqliteStoreServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
-            return dataDirectoryOrConnectionString.Contains('=', StringComparison.Ordinal)
+            var store = dataDirectoryOrConnectionString.Contains('=', StringComparison.Ordinal)
                 ? new SqliteHooklineStore(dataDirectoryOrConnectionString, time)
                 : SqliteHooklineStore.ForDirectory(dataDirectoryOrConnectionString, time);
+            // One process owns the file, and every change goes through this instance, which
+            // invalidates at once: the lifetime only bounds how long a stale entry could live.
+            store.ReadCacheLifetime = TimeSpan.FromSeconds(1);
+            return store;
         });
         services.AddHooklineStoreParts<SqliteHooklineStore>();
         return services;

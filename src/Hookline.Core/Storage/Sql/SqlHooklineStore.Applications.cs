@@ -55,29 +55,29 @@ public abstract partial class SqlHooklineStore
     };
 
     public Task CreateApplicationAsync(Application application, CancellationToken cancellationToken) =>
-        WriteUniqueAsync("uid", $"An application with uid '{application.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,
+        InvalidatingAsync(() => WriteUniqueAsync("uid", $"An application with uid '{application.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,
             "INSERT INTO applications (id, uid, name, throttle_rate, metadata, kind, created_at, updated_at) VALUES (@id, @uid, @name, @rate, @metadata, @kind, @created, @updated)",
             cancellationToken,
             ("@id", application.Id), ("@uid", application.Uid), ("@name", application.Name), ("@rate", application.ThrottleRate),
             ("@metadata", ToJson(application.Metadata)), ("@kind", application.Kind), ("@created", application.CreatedAt), ("@updated", application.UpdatedAt)),
-            cancellationToken);
+            cancellationToken), application.Id);
 
     public Task<Application?> GetApplicationAsync(string idOrUid, CancellationToken cancellationToken) =>
-        ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM applications WHERE id = @key OR uid = @key ORDER BY CASE WHEN id = @key THEN 0 ELSE 1 END LIMIT 1", ReadApplication, cancellationToken, ("@key", idOrUid)), cancellationToken);
+        _applicationCache.GetAsync(idOrUid, () => ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM applications WHERE id = @key OR uid = @key ORDER BY CASE WHEN id = @key THEN 0 ELSE 1 END LIMIT 1", ReadApplication, cancellationToken, ("@key", idOrUid)), cancellationToken));
 
     public Task<Page<Application>> ListApplicationsAsync(ListQuery query, CancellationToken cancellationToken) =>
         PageAsync("SELECT * FROM applications", "kind = 0", "id", query, ReadApplication, a => a.Id, cancellationToken);
 
     public async Task<bool> UpdateApplicationAsync(Application application, CancellationToken cancellationToken) =>
-        await WriteUniqueAsync("uid", $"An application with uid '{application.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,
+        await InvalidatingAsync(() => WriteUniqueAsync("uid", $"An application with uid '{application.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,
             "UPDATE applications SET uid = @uid, name = @name, throttle_rate = @rate, metadata = @metadata, updated_at = @updated WHERE id = @id",
             cancellationToken,
             ("@id", application.Id), ("@uid", application.Uid), ("@name", application.Name), ("@rate", application.ThrottleRate),
             ("@metadata", ToJson(application.Metadata)), ("@updated", application.UpdatedAt)),
-            cancellationToken) > 0;
+            cancellationToken), application.Id) > 0;
 
     public Task<bool> DeleteApplicationAsync(string id, CancellationToken cancellationToken) =>
-        WriteAsync(async (c, t) =>
+        InvalidatingAsync(() => WriteAsync(async (c, t) =>
         {
             foreach (var table in ApplicationTables)
             {
@@ -88,7 +88,7 @@ public abstract partial class SqlHooklineStore
                 await c.ExecuteAsync(t, $"DELETE FROM {table} WHERE {where}", cancellationToken, ("@id", id));
             }
             return await c.ExecuteAsync(t, "DELETE FROM applications WHERE id = @id", cancellationToken, ("@id", id)) > 0;
-        }, cancellationToken);
+        }, cancellationToken), id);
 
     private static EventType ReadEventType(DbDataReader r) => new()
     {

@@ -138,7 +138,7 @@ public abstract partial class SqlHooklineStore
                 });
             }
             return claimed;
-        }, cancellationToken);
+        }, WriteDurability.Relaxed, cancellationToken);
 
     /// <summary>
     /// Step 2 of a claim: the enabled endpoints with due deliveries and their capacity. The default
@@ -179,8 +179,9 @@ public abstract partial class SqlHooklineStore
         return head.Count == 1 && head[0].Status == 1 && head[0].Due <= now ? [head[0].Id] : [];
     }
 
-    public Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
+    public async Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
+    {
+        var disabled = await WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
         {
             var disabled = new List<EndpointDisabled>();
             await using var insertAttempt = c.Command(t,
@@ -238,7 +239,14 @@ public abstract partial class SqlHooklineStore
                 disabled.AddRange(off);
             }
             return disabled;
-        }, cancellationToken);
+        }, WriteDurability.Relaxed, cancellationToken);
+        foreach (var off in disabled)
+        {
+            // Fan-out must stop choosing a disabled endpoint now, not a cache lifetime later.
+            _endpointCache.Invalidate(off.AppId);
+        }
+        return disabled;
+    }
 
     public Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken) =>
         ReadAsync(async c =>

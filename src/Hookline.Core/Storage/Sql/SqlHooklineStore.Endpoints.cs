@@ -53,10 +53,10 @@ public abstract partial class SqlHooklineStore
     ];
 
     public Task CreateEndpointAsync(Endpoint endpoint, CancellationToken cancellationToken) =>
-        WriteUniqueAsync("uid", $"An endpoint with uid '{endpoint.Uid}' already exists in this application.", (c, t) => c.ExecuteAsync(t,
+        InvalidatingAsync(() => WriteUniqueAsync("uid", $"An endpoint with uid '{endpoint.Uid}' already exists in this application.", (c, t) => c.ExecuteAsync(t,
             "INSERT INTO endpoints (id, app_id, uid, url, description, event_types, channels, throttle_rate, disabled, metadata, headers, secrets, ordered, max_concurrency, failing_since, created_at, updated_at) " +
             "VALUES (@id, @app, @uid, @url, @description, @types, @channels, @rate, @disabled, @metadata, @headers, @secrets, @ordered, @concurrency, @failing, @created, @updated)",
-            cancellationToken, EndpointParameters(endpoint)), cancellationToken);
+            cancellationToken, EndpointParameters(endpoint)), cancellationToken), endpoint.AppId);
 
     public Task<Endpoint?> GetEndpointAsync(string appId, string idOrUid, CancellationToken cancellationToken) =>
         ReadAsync(c => c.QuerySingleAsync(null,
@@ -66,22 +66,22 @@ public abstract partial class SqlHooklineStore
     public Task<Page<Endpoint>> ListEndpointsAsync(string appId, ListQuery query, CancellationToken cancellationToken) =>
         PageAsync("SELECT * FROM endpoints", "app_id = @app", "id", query, ReadEndpoint, e => e.Id, cancellationToken, ("@app", appId));
 
-    public async Task<IReadOnlyList<Endpoint>> GetAllEndpointsAsync(string appId, CancellationToken cancellationToken) =>
-        await ReadAsync(c => c.QueryAsync(null, "SELECT * FROM endpoints WHERE app_id = @app ORDER BY id", ReadEndpoint, cancellationToken, ("@app", appId)), cancellationToken);
+    public Task<IReadOnlyList<Endpoint>> GetAllEndpointsAsync(string appId, CancellationToken cancellationToken) =>
+        _endpointCache.GetAsync(appId, async () => (IReadOnlyList<Endpoint>)await ReadAsync(c => c.QueryAsync(null, "SELECT * FROM endpoints WHERE app_id = @app ORDER BY id", ReadEndpoint, cancellationToken, ("@app", appId)), cancellationToken));
 
     public async Task<bool> UpdateEndpointAsync(Endpoint endpoint, CancellationToken cancellationToken) =>
-        await WriteUniqueAsync("uid", $"An endpoint with uid '{endpoint.Uid}' already exists in this application.", (c, t) => c.ExecuteAsync(t,
+        await InvalidatingAsync(() => WriteUniqueAsync("uid", $"An endpoint with uid '{endpoint.Uid}' already exists in this application.", (c, t) => c.ExecuteAsync(t,
             "UPDATE endpoints SET uid = @uid, url = @url, description = @description, event_types = @types, channels = @channels, throttle_rate = @rate, " +
             "disabled = @disabled, metadata = @metadata, headers = @headers, secrets = @secrets, ordered = @ordered, max_concurrency = @concurrency, " +
             "failing_since = CASE WHEN @disabled = 0 AND disabled = 1 THEN NULL ELSE failing_since END, updated_at = @updated " +
             "WHERE id = @id AND app_id = @app",
-            cancellationToken, EndpointParameters(endpoint)), cancellationToken) > 0;
+            cancellationToken, EndpointParameters(endpoint)), cancellationToken), endpoint.AppId) > 0;
 
     public Task<bool> DeleteEndpointAsync(string appId, string endpointId, CancellationToken cancellationToken) =>
-        WriteAsync(async (c, t) =>
+        InvalidatingAsync(() => WriteAsync(async (c, t) =>
         {
             // Attempts stay (they are history); deliveries that can no longer happen go.
             await c.ExecuteAsync(t, "DELETE FROM deliveries WHERE endpoint_id = @id AND app_id = @app", cancellationToken, ("@id", endpointId), ("@app", appId));
             return await c.ExecuteAsync(t, "DELETE FROM endpoints WHERE id = @id AND app_id = @app", cancellationToken, ("@id", endpointId), ("@app", appId)) > 0;
-        }, cancellationToken);
+        }, cancellationToken), appId);
 }

@@ -10,12 +10,59 @@ namespace Hookline.Core.Storage.Sql;
 /// </summary>
 public abstract partial class SqlHooklineStore : IHooklineStore
 {
+    private readonly ReadCache<Model.Application?> _applicationCache;
+    private readonly ReadCache<IReadOnlyList<Model.Endpoint>> _endpointCache;
+
     protected SqlHooklineStore(TimeProvider time)
     {
         Time = time;
+        _applicationCache = new ReadCache<Model.Application?>(time);
+        _endpointCache = new ReadCache<IReadOnlyList<Model.Endpoint>>(time);
     }
 
     protected TimeProvider Time { get; }
+
+    /// <summary>
+    /// Runs a write with the read caches invalidated before and after it, so that no read that
+    /// overlapped the write can leave the old value cached.
+    /// </summary>
+    private async Task<T> InvalidatingAsync<T>(Func<Task<T>> write, string? appId)
+    {
+        Invalidate();
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            Invalidate();
+        }
+
+        void Invalidate()
+        {
+            _applicationCache.Clear();
+            if (appId is not null)
+            {
+                _endpointCache.Invalidate(appId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long an application and the list of its endpoints may be served from memory (they are read
+    /// for every new message). Changes made through this store are seen at once; changes made by
+    /// another node after at most this long.
+    /// </summary>
+    /// <value>The default value is zero (no caching); the server sets one second.</value>
+    public TimeSpan ReadCacheLifetime
+    {
+        get => _endpointCache.Lifetime;
+        set
+        {
+            _applicationCache.Lifetime = value;
+            _endpointCache.Lifetime = value;
+        }
+    }
 
     /// <summary>Appended to claim selects: <c>FOR UPDATE SKIP LOCKED</c> where the database has row locks.</summary>
     protected virtual string SkipLockedClause => "";
@@ -29,7 +76,7 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
     /// <summary>A connection with a write transaction open (and, for SQLite, the process's write lock held).</summary>
-    protected abstract Task<WriteTransaction> BeginWriteAsync(CancellationToken cancellationToken);
+    protected abstract Task<WriteTransaction> BeginWriteAsync(WriteDurability durability, CancellationToken cancellationToken);
 
     protected abstract bool IsUniqueViolation(DbException exception);
 
@@ -39,9 +86,12 @@ public abstract partial class SqlHooklineStore : IHooklineStore
         return await work(connection);
     }
 
-    protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    protected Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync(work, WriteDurability.Durable, cancellationToken);
+
+    protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, WriteDurability durability, CancellationToken cancellationToken)
     {
-        await using var write = await BeginWriteAsync(cancellationToken);
+        await using var write = await BeginWriteAsync(durability, cancellationToken);
         var result = await work(write.Connection, write.Transaction);
         await write.CommitAsync(cancellationToken);
         return result;
@@ -58,6 +108,20 @@ public abstract partial class SqlHooklineStore : IHooklineStore
         {
             throw new StoreConflictException(field, message);
         }
+    }
+
+    /// <summary>How hard a commit must hold on to its data.</summary>
+    protected enum WriteDurability
+    {
+        /// <summary>Survives a power cut once committed (fsync). Accepted messages and everything the API writes.</summary>
+        Durable = 0,
+
+        /// <summary>
+        /// Survives a process crash but may be lost in a power cut (no fsync of its own; the next
+        /// durable commit carries it). For the delivery engine's own bookkeeping — leases and attempt
+        /// outcomes — where losing the last moments only means a delivery is sent once more.
+        /// </summary>
+        Relaxed = 1,
     }
 
     protected sealed class WriteTransaction : IAsyncDisposable
