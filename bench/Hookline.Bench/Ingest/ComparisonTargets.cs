@@ -15,6 +15,8 @@ namespace Hookline.Bench.Ingest;
 /// </summary>
 internal static class ComparisonTargets
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     /// <summary>The bare endpoint's process body: <c>Hookline.Bench ingest --serve-bare PORT</c>.</summary>
     public static async Task<int> ServeBareAsync(int port)
     {
@@ -101,7 +103,7 @@ internal static class ComparisonTargets
                 },
             },
         };
-        await File.WriteAllTextAsync(hooks, JsonSerializer.Serialize(definition, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(hooks, JsonSerializer.Serialize(definition, Indented));
         var start = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "-hooks", hooks, "-ip", "127.0.0.1", "-port", port.ToString(CultureInfo.InvariantCulture) })
         {
