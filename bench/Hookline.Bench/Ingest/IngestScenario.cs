@@ -32,6 +32,9 @@ internal static class IngestScenario
         var saturationRequests = options.Int("saturation-requests", 20_000);
         var bodyBytes = options.Int("body-bytes", 1024);
         var maxInFlight = options.Int("max-in-flight", 4096);
+        // For investigation: which targets run (bare, webhook, hookline), and whether the source forwards.
+        var only = options.String("targets", "bare,webhook,hookline").Split(',').ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var endpoints = options.Int("endpoints", 1);
         var report = new StringBuilder();
         void Line(string text)
         {
@@ -55,11 +58,14 @@ internal static class IngestScenario
             var forwardReceiver = await BenchReceiver.StartProcessAsync(forwardPort);
             processes.Add(forwardReceiver);
 
-            var barePort = ServerProcess.FreePort();
-            processes.Add(await ComparisonTargets.StartBareAsync(barePort));
-            var targets = new List<(string Name, Uri Url, int Pid)> { ("bare Kestrel (200, nothing else)", new Uri($"http://127.0.0.1:{barePort}/hook"), processes[^1].Id) };
-
-            if (await ComparisonTargets.FindOrInstallWebhookAsync(Line) is { } webhookBinary)
+            var targets = new List<(string Name, Uri Url, int Pid)>();
+            if (only.Contains("bare"))
+            {
+                var barePort = ServerProcess.FreePort();
+                processes.Add(await ComparisonTargets.StartBareAsync(barePort));
+                targets.Add(("bare Kestrel (200, nothing else)", new Uri($"http://127.0.0.1:{barePort}/hook"), processes[^1].Id));
+            }
+            if (only.Contains("webhook") && await ComparisonTargets.FindOrInstallWebhookAsync(Line) is { } webhookBinary)
             {
                 var webhookPort = ServerProcess.FreePort();
                 var webhook = await ComparisonTargets.StartWebhookAsync(webhookBinary, webhookPort, Path.Combine(workDirectory, "webhook"));
@@ -74,7 +80,7 @@ internal static class IngestScenario
                 ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
-            var ingestUrl = await CreateSourceAsync(server, forwardPort);
+            var ingestUrl = await CreateSourceAsync(server, forwardPort, endpoints);
             targets.Add(("Hookline ingest URL", new Uri(ingestUrl), server.ProcessId));
 
             using var generator = new LoadGenerator();
@@ -109,7 +115,7 @@ internal static class IngestScenario
 
             // Every request Hookline acknowledged must reach the forward receiver.
             var acknowledged = 2000 + rates.Sum(r => open[(targets[^1].Name, r)].Accepted) + closed[targets[^1].Name].Accepted;
-            var forwarded = await WaitForwardedAsync(forwardPort, acknowledged, TimeSpan.FromMinutes(5));
+            var forwarded = endpoints == 0 ? acknowledged : await WaitForwardedAsync(forwardPort, acknowledged * endpoints, TimeSpan.FromMinutes(5)) / endpoints;
 
             Line("### Open loop: accepted requests/s and acknowledgement latency");
             Line("");
@@ -136,7 +142,7 @@ internal static class IngestScenario
             Line("");
 
             var hookline = closed[targets[^1].Name].AcceptedPerSecond;
-            var bare = closed[targets[0].Name].AcceptedPerSecond;
+            var bare = closed.TryGetValue("bare Kestrel (200, nothing else)", out var bareResult) ? bareResult.AcceptedPerSecond : double.NaN;
             var at2000 = rates.Contains(2000) ? open[(targets[^1].Name, 2000)] : null;
             Line("### Targets");
             Line("");
@@ -193,14 +199,17 @@ internal static class IngestScenario
     private static string Mark(bool met) => met ? "yes" : "**no**";
 
     /// <summary>A GitHub source with one endpoint at the forward receiver; returns its ingest URL.</summary>
-    private static async Task<string> CreateSourceAsync(ServerProcess server, int forwardPort)
+    private static async Task<string> CreateSourceAsync(ServerProcess server, int forwardPort, int endpoints)
     {
         using var api = server.CreateClient(AdminToken);
         using var created = await api.PostAsJsonAsync("/ingest/api/v1/source", new { name = "bench", type = "github", config = new { secret = LoadGenerator.GitHubSecret } });
         created.EnsureSuccessStatusCode();
         var source = await created.Content.ReadFromJsonAsync<JsonElement>();
-        using var endpoint = await api.PostAsJsonAsync($"/ingest/api/v1/source/{source.GetProperty("id").GetString()}/endpoint", new { url = $"http://127.0.0.1:{forwardPort}/forward" });
-        endpoint.EnsureSuccessStatusCode();
+        for (var e = 0; e < endpoints; e++)
+        {
+            using var endpoint = await api.PostAsJsonAsync($"/ingest/api/v1/source/{source.GetProperty("id").GetString()}/endpoint", new { url = $"http://127.0.0.1:{forwardPort}/forward{e}" });
+            endpoint.EnsureSuccessStatusCode();
+        }
         return source.GetProperty("ingestUrl").GetString()!;
     }
 
