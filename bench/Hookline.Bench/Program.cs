@@ -16,6 +16,7 @@ internal static class Program
         ["signatures"] = ("Sign/verify a 1 KiB payload: Standard Webhooks v1/v1a and provider schemes vs bare HMAC-SHA256.", a => Task.FromResult(SignaturesScenario.Run(a))),
         ["delivery"] = ("Server and receiver in their own processes: API acceptance, delivery rate vs raw HttpClient, latency at 1000 msg/s, memory. Options: --messages --endpoints --concurrency --rate --duration --endpoint-concurrency; --store sqlite|postgres --nodes N --connection \"…\".", DeliveryScenario.RunAsync),
         ["multinode"] = ("The delivery scenario on SQLite and on PostgreSQL with 1, 2, 3 nodes in one run, compared (delivered/s, latency, PostgreSQL CPU). Options as delivery, plus --nodes 1,2,3 --rounds N --sqlite true|false.", MultiNodeScenario.RunAsync),
+        ["ingest"] = ("Ingest URL vs a bare Kestrel endpoint vs adnanh/webhook, each in its own process: accepted req/s and ack latency at rising open-loop rates, closed-loop ceiling. Options: --rates --duration --concurrency --saturation-requests --body-bytes.", Ingest.IngestScenario.RunAsync),
         ["receiver"] = ("(internal) the load scenarios' receiver process: --port N.", BenchReceiver.RunAsync),
     };
 

@@ -9,6 +9,7 @@ using Hookline.Server.Endpoints;
 using Hookline.Server.EventTypes;
 using Hookline.Server.Health;
 using Hookline.Server.Hosting;
+using Hookline.Server.Ingest;
 using Hookline.Server.Messages;
 using Hookline.Server.OpenApi;
 using Hookline.Server.Tasks;
@@ -93,6 +94,7 @@ public static class HooklineServerExtensions
             .MapAttemptApi()
             .MapAuthApi()
             .MapBackgroundTaskApi();
+        app.MapIngestApi();
         app.MapHooklineOpenApi();
         return app;
     }

@@ -7,7 +7,7 @@ namespace Hookline.Storage.Sqlite;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Reads run on pooled connections in parallel;
 /// writes go one at a time through an in-process lock (SQLite has one writer anyway, and waiting on
-/// a lock is cheaper than spinning on SQLITE_BUSY). <c>synchronous=FULL</c>: a committed write
+/// a lock is cheaper than spinning on SQLITE_BUSY). Durable like <c>synchronous=FULL</c>: a committed write
 /// survives a power cut, not just a process crash — callers batch (group commit) to keep that cheap.
 /// </summary>
 public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
@@ -16,6 +16,9 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     private static readonly object Configured = new();
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _wal;
+    private SqliteConnection? _walKeeper;
+    private readonly Lock _walLock = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
 
     public SqliteHooklineStore(string connectionString, TimeProvider time)
@@ -91,6 +94,8 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
 
     public void Dispose()
     {
+        _walKeeper?.Dispose();
+        _wal?.Dispose();
         // Pooled connections would keep the file open (and its WAL) after the store is gone.
         using (var connection = new SqliteConnection(_connectionString))
         {
@@ -108,14 +113,10 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         try
         {
             connection = await OpenAsync(cancellationToken);
-            // Set on every write: the handle is pooled and remembers what the previous writer chose.
-            // In WAL mode NORMAL skips this commit's fsync; the WAL is still written, so a process
-            // crash loses nothing, and the next FULL commit makes it durable too.
-            await using (var sync = connection.CreateCommand())
-            {
-                sync.CommandText = durability == WriteDurability.Relaxed ? "PRAGMA synchronous = NORMAL;" : "PRAGMA synchronous = FULL;";
-                await sync.ExecuteNonQueryAsync(cancellationToken);
-            }
+            // Every commit runs with synchronous=NORMAL: in WAL mode that writes the WAL (a process
+            // crash loses nothing) without waiting for the disk. Durable writes then fsync the WAL in
+            // AfterCommitAsync, after the write lock is released, so the next writer (often the
+            // dispatcher) does not queue behind a disk flush.
             // Microsoft.Data.Sqlite begins IMMEDIATE unless asked for deferred: the write lock is taken
             // up front, so a transaction never fails half-way on a lock upgrade.
             var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -136,6 +137,38 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes a durable commit durable: fsync of the WAL file. fsync flushes the file, whichever
+    /// descriptor wrote it, so this covers the commit just made (and any before it). If a checkpoint
+    /// moved the frames into the database file meanwhile, that checkpoint synced the database file
+    /// before the WAL could be reused, so the data is on disk either way — the same guarantee as
+    /// synchronous=FULL, without holding the write lock during the flush.
+    /// </summary>
+    protected override ValueTask AfterCommitAsync(WriteDurability durability)
+    {
+        if (durability == WriteDurability.Durable)
+        {
+            RandomAccess.FlushToDisk(_wal ?? OpenWal());
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private Microsoft.Win32.SafeHandles.SafeFileHandle OpenWal()
+    {
+        lock (_walLock)
+        {
+            if (_wal is null)
+            {
+                // SQLite deletes the WAL file when its last connection closes; one connection held open
+                // for the store's lifetime keeps the file (and so the handle we flush) the live one.
+                _walKeeper = new SqliteConnection(_connectionString);
+                _walKeeper.Open();
+                _wal = File.OpenHandle(DataSource + "-wal", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            }
+            return _wal;
+        }
+    }
+
     protected override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 
@@ -150,7 +183,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
             await using var pragma = connection.CreateCommand();
             // case_sensitive_like: SQLite's LIKE ignores ASCII case, PostgreSQL's does not; channel filters
             // (the only LIKE) must match names exactly, as Endpoint.Accepts does.
-            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = OFF; PRAGMA case_sensitive_like = ON;";
+            pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = OFF; PRAGMA case_sensitive_like = ON;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             _configured.AddOrUpdate(connection.Handle!, Configured);
         }

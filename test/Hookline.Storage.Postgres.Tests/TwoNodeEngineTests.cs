@@ -108,6 +108,9 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
         {
             o.AllowPrivateNetworks = true;
             o.Timeout = TimeSpan.FromSeconds(5);
+            // Long leases: "exactly once" here checks that two claimers never share a delivery. A
+            // lease that runs out on a starved CI machine would legitimately resend (at-least-once).
+            o.LeaseDuration = TimeSpan.FromMinutes(5);
         });
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<IHooklineStore>().MigrateAsync(CancellationToken.None);

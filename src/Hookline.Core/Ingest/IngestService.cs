@@ -142,7 +142,7 @@ public sealed class IngestService
             return cached.Verifier;
         }
         using var config = JsonDocument.Parse(source.ConfigJson);
-        var verifier = WebhookVerifiers.Create(source.Type, config.RootElement, _time);
+        var verifier = WebhookVerifiers.Create(SourceTypes.VerifierType(source.Type), config.RootElement, _time);
         _verifiers[source.Id] = (source.UpdatedAt, verifier);
         return verifier;
     }
@@ -160,7 +160,10 @@ public sealed class IngestService
             {
                 continue;
             }
-            forwarded[name] = forwarded.TryGetValue(name, out var existing) ? existing + ", " + value : value;
+            // Lower case, as HTTP/2 writes them: the stored map is read back case-sensitively, and the
+            // delivery engine looks the original content type up as "content-type".
+            var key = name.ToLowerInvariant();
+            forwarded[key] = forwarded.TryGetValue(key, out var existing) ? existing + ", " + value : value;
         }
         return forwarded;
     }

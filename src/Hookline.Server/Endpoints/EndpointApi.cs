@@ -11,19 +11,33 @@ using EndpointModel = Hookline.Core.Model.Endpoint;
 
 namespace Hookline.Server.Endpoints;
 
-/// <summary>Which application an endpoint route works on: the one in <c>{app_id}</c>, or the hidden operational-webhook application.</summary>
-internal sealed record EndpointScope(bool Operational);
+/// <summary>Which application an endpoint route works on.</summary>
+internal enum EndpointScopeKind
+{
+    /// <summary>The application in <c>{app_id}</c>.</summary>
+    Application = 0,
+
+    /// <summary>The hidden operational-webhook application (admin only).</summary>
+    Operational = 1,
+
+    /// <summary>The hidden application of the ingest source in <c>{source_id}</c>.</summary>
+    Source = 2,
+}
+
+/// <summary>Which application an endpoint route works on: the one in <c>{app_id}</c>, the hidden operational-webhook application, or an ingest source's.</summary>
+internal sealed record EndpointScope(EndpointScopeKind Kind);
 
 /// <summary>
-/// Endpoint management. The same handlers serve <c>/api/v1/app/{app_id}/endpoint</c> and
+/// Endpoint management. The same handlers serve <c>/api/v1/app/{app_id}/endpoint</c>,
 /// <c>/api/v1/operational-webhook/endpoint</c> (whose endpoints belong to the hidden operational
-/// application); the route group's <see cref="EndpointScope"/> says which.
+/// application) and <c>/ingest/api/v1/source/{source_id}/endpoint</c> (a source's endpoints, in the
+/// source's hidden application); the route group's <see cref="EndpointScope"/> says which.
 /// </summary>
 internal static partial class EndpointApi
 {
     public static RouteGroupBuilder MapEndpointApi(this RouteGroupBuilder api)
     {
-        var app = api.MapGroup("/app/{app_id}/endpoint").WithTags("Endpoint").WithMetadata(new EndpointScope(Operational: false));
+        var app = api.MapGroup("/app/{app_id}/endpoint").WithTags("Endpoint").WithMetadata(new EndpointScope(EndpointScopeKind.Application));
         MapCommon(app, "v1.endpoint");
         app.MapGet("/{endpoint_id}/stats", GetStatsAsync).WithName("v1.endpoint.get-stats").WithSummary("Endpoint Stats");
         app.MapPost("/{endpoint_id}/send-example", SendExampleAsync).WithName("v1.endpoint.send-example").WithSummary("Send Event Type Example Message")
@@ -31,9 +45,23 @@ internal static partial class EndpointApi
         app.MapPost("/{endpoint_id}/recover", RecoverAsync).WithName("v1.endpoint.recover").WithSummary("Recover Failed Webhooks")
             .AcceptsJson<RecoverIn>();
 
-        var operational = api.MapGroup("/operational-webhook/endpoint").WithTags("Webhook Endpoint").WithMetadata(new EndpointScope(Operational: true));
+        var operational = api.MapGroup("/operational-webhook/endpoint").WithTags("Webhook Endpoint").WithMetadata(new EndpointScope(EndpointScopeKind.Operational));
         MapCommon(operational, "v1.operational-webhook-endpoint");
         return api;
+    }
+
+    /// <summary>
+    /// A source's endpoints under the ingest API (<c>/ingest/api/v1</c>): Svix's ingest endpoint routes,
+    /// plus what the application endpoint routes also offer (PATCH, header PATCH, stats, recover).
+    /// </summary>
+    public static RouteGroupBuilder MapSourceEndpointApi(this RouteGroupBuilder ingestApi)
+    {
+        var source = ingestApi.MapGroup("/source/{source_id}/endpoint").WithTags("Ingest Endpoints").WithMetadata(new EndpointScope(EndpointScopeKind.Source));
+        MapCommon(source, "v1.ingest.endpoint");
+        source.MapGet("/{endpoint_id}/stats", GetStatsAsync).WithName("v1.ingest.endpoint.get-stats").WithSummary("Source Endpoint Stats");
+        source.MapPost("/{endpoint_id}/recover", RecoverAsync).WithName("v1.ingest.endpoint.recover").WithSummary("Recover Failed Forwards")
+            .AcceptsJson<RecoverIn>();
+        return ingestApi;
     }
 
     private static void MapCommon(RouteGroupBuilder group, string name)
@@ -189,11 +217,18 @@ internal static partial class EndpointApi
 
     internal static async Task<Application> ResolveAppAsync(HttpContext context, IApplicationStore store, OperationalWebhooks operational)
     {
-        var scope = context.GetEndpoint()?.Metadata.GetMetadata<EndpointScope>() ?? new EndpointScope(Operational: false);
-        if (scope.Operational)
+        var scope = context.GetEndpoint()?.Metadata.GetMetadata<EndpointScope>() ?? new EndpointScope(EndpointScopeKind.Application);
+        if (scope.Kind == EndpointScopeKind.Operational)
         {
             ApiCaller.Get(context).RequireAdmin();
             return await operational.GetApplicationAsync(context.RequestAborted);
+        }
+        if (scope.Kind == EndpointScopeKind.Source)
+        {
+            var sources = context.RequestServices.GetRequiredService<ISourceStore>();
+            var source = await Ingest.SourceAccess.GetAsync(context, sources, context.Request.RouteValues["source_id"] as string ?? "");
+            return await store.GetApplicationAsync(source.AppId, context.RequestAborted)
+                ?? throw ApiException.NotFound("Source not found");
         }
         var appId = context.Request.RouteValues["app_id"] as string ?? "";
         return await AppAccess.GetAsync(context, store, appId);

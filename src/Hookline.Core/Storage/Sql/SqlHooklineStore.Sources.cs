@@ -7,6 +7,36 @@ namespace Hookline.Core.Storage.Sql;
 
 public abstract partial class SqlHooklineStore
 {
+    private ReadCache<Source?>? _sourceTokenCache;
+
+    /// <summary>
+    /// Ingest tokens are looked up on every request an ingest URL receives; like applications and
+    /// endpoint lists they are served from memory for <see cref="ReadCacheLifetime"/>. Every source
+    /// write through this store clears the cache; another node's change (a deleted source, an expired
+    /// token) is seen after at most the lifetime.
+    /// </summary>
+    private ReadCache<Source?> SourceTokenCache
+    {
+        get
+        {
+            var cache = LazyInitializer.EnsureInitialized(ref _sourceTokenCache, () => new ReadCache<Source?>(Time));
+            cache.Lifetime = ReadCacheLifetime;
+            return cache;
+        }
+    }
+
+    private async Task<T> InvalidatingTokensAsync<T>(Func<Task<T>> write)
+    {
+        SourceTokenCache.Clear();
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            SourceTokenCache.Clear();
+        }
+    }
     private static Source ReadSource(DbDataReader r) => new()
     {
         Id = r.Text("id")!,
@@ -55,9 +85,9 @@ public abstract partial class SqlHooklineStore
             ReadSource, cancellationToken, ("@key", idOrUid)), cancellationToken);
 
     public Task<Source?> GetSourceByTokenAsync(string token, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ReadAsync(c => c.QuerySingleAsync(null,
+        SourceTokenCache.GetAsync(token, () => ReadAsync(c => c.QuerySingleAsync(null,
             "SELECT s.* FROM source_tokens t JOIN sources s ON s.id = t.source_id WHERE t.token = @token AND (t.expires_at IS NULL OR t.expires_at > @now)",
-            ReadSource, cancellationToken, ("@token", token), ("@now", now)), cancellationToken);
+            ReadSource, cancellationToken, ("@token", token), ("@now", now)), cancellationToken));
 
     public Task<string?> GetCurrentSourceTokenAsync(string sourceId, CancellationToken cancellationToken) =>
         ReadAsync(async c => (string?)await c.ScalarAsync(null, "SELECT token FROM source_tokens WHERE source_id = @source AND expires_at IS NULL",
@@ -67,9 +97,9 @@ public abstract partial class SqlHooklineStore
         PageAsync("SELECT * FROM sources", "1 = 1", "id", query, ReadSource, s => s.Id, cancellationToken);
 
     public async Task<bool> UpdateSourceAsync(Source source, CancellationToken cancellationToken) =>
-        await WriteUniqueAsync("uid", $"A source with uid '{source.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,
+        await InvalidatingTokensAsync(() => WriteUniqueAsync("uid", $"A source with uid '{source.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,
             "UPDATE sources SET uid = @uid, name = @name, type = @type, config = @config, metadata = @metadata, updated_at = @updated WHERE id = @id",
-            cancellationToken, SourceParameters(source)), cancellationToken) > 0;
+            cancellationToken, SourceParameters(source)), cancellationToken)) > 0;
 
     public async Task<bool> DeleteSourceAsync(string id, CancellationToken cancellationToken)
     {
@@ -78,19 +108,19 @@ public abstract partial class SqlHooklineStore
         {
             return false;
         }
-        await WriteAsync(async (c, t) =>
+        await InvalidatingTokensAsync(() => WriteAsync(async (c, t) =>
         {
             await c.ExecuteAsync(t, "DELETE FROM ingest_requests WHERE source_id = @id", cancellationToken, ("@id", id));
             await c.ExecuteAsync(t, "DELETE FROM source_tokens WHERE source_id = @id", cancellationToken, ("@id", id));
             return await c.ExecuteAsync(t, "DELETE FROM sources WHERE id = @id", cancellationToken, ("@id", id));
-        }, cancellationToken);
+        }, cancellationToken));
         // The hidden application goes with its endpoints, messages and attempts.
         await DeleteApplicationAsync(source.AppId, cancellationToken);
         return true;
     }
 
     public Task RotateSourceTokenAsync(string sourceId, string newToken, DateTimeOffset oldExpiresAt, CancellationToken cancellationToken) =>
-        WriteAsync(async (c, t) =>
+        InvalidatingTokensAsync(() => WriteAsync(async (c, t) =>
         {
             await c.ExecuteAsync(t, "UPDATE source_tokens SET expires_at = @expires WHERE source_id = @source AND expires_at IS NULL",
                 cancellationToken, ("@expires", oldExpiresAt), ("@source", sourceId));
@@ -99,7 +129,7 @@ public abstract partial class SqlHooklineStore
                 cancellationToken, ("@source", sourceId), ("@now", Time.GetUtcNow()));
             return await c.ExecuteAsync(t, "INSERT INTO source_tokens (token, source_id, expires_at) VALUES (@token, @source, NULL)",
                 cancellationToken, ("@token", newToken), ("@source", sourceId));
-        }, cancellationToken);
+        }, cancellationToken));
 
     public Task InsertIngestRequestAsync(IngestRequestRecord record, CancellationToken cancellationToken) =>
         WriteAsync(async (c, t) =>
@@ -118,7 +148,9 @@ public abstract partial class SqlHooklineStore
 
     private static DbCommand IngestRequestInsert(DbConnection c, DbTransaction t) => c.Command(t,
         "INSERT INTO ingest_requests (id, source_id, received_at, outcome, status_code, error_text, dedupe_key, headers, body, msg_id) " +
-        "VALUES (@id, @source, @received, @outcome, @status, @error, @dedupe, @headers, @body, @msg)");
+        "VALUES (@id, @source, @received, @outcome, @status, @error, @dedupe, @headers, @body, @msg) " +
+        // Only accepted rows are in the dedupe index; a second accepted row for a key inserts nothing.
+        "ON CONFLICT (source_id, dedupe_key) WHERE outcome = 0 DO NOTHING");
 
     private static void BindIngestRequest(DbCommand insert, IngestRequestRecord record, string? messageId)
     {
@@ -140,22 +172,26 @@ public abstract partial class SqlHooklineStore
     /// id when the source already accepted this dedupe key (then the entry is logged as a duplicate and
     /// no message is written), else null.
     /// </summary>
+    /// <remarks>
+    /// The insert itself is the dedupe check (the unique index on accepted keys, <c>ON CONFLICT DO
+    /// NOTHING</c>): one statement on the common path inside the writer's transaction, and on
+    /// PostgreSQL a concurrent node committing the same key makes this insert wait and then do
+    /// nothing, instead of failing the whole batch with a unique violation as a look-up-then-insert
+    /// would.
+    /// </remarks>
     private static async Task<string?> InsertIngestEntryAsync(DbConnection c, DbTransaction t, DbCommand insert, IngestRequestRecord record, string messageId, CancellationToken cancellationToken)
     {
-        if (record.DedupeKey is not null)
-        {
-            var first = (string?)await c.ScalarAsync(t,
-                "SELECT msg_id FROM ingest_requests WHERE source_id = @source AND dedupe_key = @dedupe AND outcome = 0",
-                cancellationToken, ("@source", record.SourceId), ("@dedupe", record.DedupeKey));
-            if (first is not null)
-            {
-                BindIngestRequest(insert, record with { Outcome = IngestOutcome.Duplicate }, first);
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-                return first;
-            }
-        }
         BindIngestRequest(insert, record with { Outcome = IngestOutcome.Accepted }, messageId);
+        if (await insert.ExecuteNonQueryAsync(cancellationToken) > 0 || record.DedupeKey is null)
+        {
+            return null;
+        }
+        var first = (string?)await c.ScalarAsync(t,
+            "SELECT msg_id FROM ingest_requests WHERE source_id = @source AND dedupe_key = @dedupe AND outcome = 0",
+            cancellationToken, ("@source", record.SourceId), ("@dedupe", record.DedupeKey))
+            ?? throw new InvalidOperationException($"Ingest request {record.Id} conflicted on its dedupe key, yet no accepted request holds it.");
+        BindIngestRequest(insert, record with { Outcome = IngestOutcome.Duplicate }, first);
         await insert.ExecuteNonQueryAsync(cancellationToken);
-        return null;
+        return first;
     }
 }

@@ -91,11 +91,21 @@ public abstract partial class SqlHooklineStore : IHooklineStore
 
     protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, WriteDurability durability, CancellationToken cancellationToken)
     {
-        await using var write = await BeginWriteAsync(durability, cancellationToken);
-        var result = await work(write.Connection, write.Transaction);
-        await write.CommitAsync(cancellationToken);
+        T result;
+        await using (var write = await BeginWriteAsync(durability, cancellationToken))
+        {
+            result = await work(write.Connection, write.Transaction);
+            await write.CommitAsync(cancellationToken);
+        }
+        await AfterCommitAsync(durability);
         return result;
     }
+
+    /// <summary>
+    /// Runs after a write committed and its transaction (and any write lock) was released, before the
+    /// caller is told it succeeded. SQLite makes durable commits durable here, outside its write lock.
+    /// </summary>
+    protected virtual ValueTask AfterCommitAsync(WriteDurability durability) => ValueTask.CompletedTask;
 
     /// <summary>Runs a write and turns a unique-key violation into <see cref="StoreConflictException"/>.</summary>
     protected async Task<T> WriteUniqueAsync<T>(string field, string message, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)

@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Hookline.Bench.Common;
+using Hookline.Testing;
+
+namespace Hookline.Bench.Ingest;
+
+/// <summary>
+/// The receiving gateway under load, in one run against three targets, each in its own process:
+/// Hookline's ingest URL (GitHub source: verify, dedupe, durable write, 200, then forward to a
+/// receiver), a bare Kestrel endpoint that only reads the body and answers 200, and adnanh/webhook
+/// with an equivalent HMAC rule. Open-loop phases at rising rates measure accepted requests/s and
+/// acknowledgement latency; a closed-loop phase measures each target's throughput ceiling.
+/// </summary>
+internal static class IngestScenario
+{
+    private const string AdminToken = "hk_bench_ingest_admin_token_0123456789";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length >= 2 && args[0] == "--serve-bare")
+        {
+            return await ComparisonTargets.ServeBareAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+        }
+        var options = new BenchArgs(args);
+        var rates = options.String("rates", "500,1000,2000,4000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+        var duration = options.Int("duration", 10);
+        var concurrency = options.Int("concurrency", 64);
+        var saturationRequests = options.Int("saturation-requests", 20_000);
+        var bodyBytes = options.Int("body-bytes", 1024);
+        var maxInFlight = options.Int("max-in-flight", 4096);
+        // For investigation: which targets run (bare, webhook, hookline), and whether the source forwards.
+        var only = options.String("targets", "bare,webhook,hookline").Split(',').ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var endpoints = options.Int("endpoints", 1);
+        var report = new StringBuilder();
+        void Line(string text)
+        {
+            Console.WriteLine(text);
+            report.AppendLine(text);
+        }
+
+        var processes = new List<Process>();
+        var workDirectory = Path.Combine(Path.GetTempPath(), "hookline-bench-ingest", Guid.NewGuid().ToString("N"));
+        try
+        {
+            Line($"# Ingest benchmark — {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+            Line("");
+            Line($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, load average at start {LoadAverage()}.");
+            Line($"Requests: GitHub-style pushes, {bodyBytes} B JSON bodies, each with its own `X-GitHub-Delivery` and a pre-computed `X-Hub-Signature-256`.");
+            Line($"Open loop: {string.Join(", ", rates)} req/s for {duration} s each (targets interleaved per rate); closed loop: {saturationRequests} requests, {concurrency} concurrent.");
+            Line("Hookline: SQLite store (default), one GitHub source with one endpoint (a receiver process); every request is verified, deduplicated, committed durably, answered, then forwarded.");
+            Line("");
+
+            var forwardPort = ServerProcess.FreePort();
+            var forwardReceiver = await BenchReceiver.StartProcessAsync(forwardPort);
+            processes.Add(forwardReceiver);
+
+            var targets = new List<(string Name, Uri Url, int Pid)>();
+            if (only.Contains("bare"))
+            {
+                var barePort = ServerProcess.FreePort();
+                processes.Add(await ComparisonTargets.StartBareAsync(barePort));
+                targets.Add(("bare Kestrel (200, nothing else)", new Uri($"http://127.0.0.1:{barePort}/hook"), processes[^1].Id));
+            }
+            if (only.Contains("webhook") && await ComparisonTargets.FindOrInstallWebhookAsync(Line) is { } webhookBinary)
+            {
+                var webhookPort = ServerProcess.FreePort();
+                var webhook = await ComparisonTargets.StartWebhookAsync(webhookBinary, webhookPort, Path.Combine(workDirectory, "webhook"));
+                processes.Add(webhook);
+                targets.Add(("adnanh/webhook 2.8 (HMAC rule, /bin/true)", new Uri($"http://127.0.0.1:{webhookPort}/hooks/bench"), webhook.Id));
+            }
+
+            await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
+            {
+                ["Hookline:DataDirectory"] = Path.Combine(workDirectory, "hookline"),
+                ["Hookline:AdminToken"] = AdminToken,
+                ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+            var ingestUrl = await CreateSourceAsync(server, forwardPort, endpoints);
+            targets.Add(("Hookline ingest URL", new Uri(ingestUrl), server.ProcessId));
+
+            using var generator = new LoadGenerator();
+            // Warm-up: JIT, connection pools, SQLite pages; also proves each target accepts the signature.
+            foreach (var (name, url, _) in targets)
+            {
+                var warm = await generator.ClosedLoopAsync(url, LoadGenerator.Presign(2000, bodyBytes), concurrency);
+                if (warm.Accepted < warm.Offered)
+                {
+                    throw new InvalidOperationException($"{name} accepted {warm.Accepted} of {warm.Offered} warm-up requests ({warm.Refused} refused, {warm.Errors} errors).");
+                }
+            }
+
+            var open = new Dictionary<(string, int), PhaseResult>();
+            foreach (var rate in rates)
+            {
+                foreach (var (name, url, _) in targets)
+                {
+                    var requests = LoadGenerator.Presign(rate * duration, bodyBytes);
+                    Console.WriteLine($"  open loop {rate} req/s → {name} …");
+                    open[(name, rate)] = await generator.OpenLoopAsync(url, requests, rate, maxInFlight);
+                    await Task.Delay(1000);
+                }
+            }
+            var closed = new Dictionary<string, PhaseResult>();
+            foreach (var (name, url, _) in targets)
+            {
+                Console.WriteLine($"  closed loop → {name} …");
+                closed[name] = await generator.ClosedLoopAsync(url, LoadGenerator.Presign(saturationRequests, bodyBytes), concurrency);
+                await Task.Delay(1000);
+            }
+
+            // Every request Hookline acknowledged must reach the forward receiver.
+            var acknowledged = 2000 + rates.Sum(r => open[(targets[^1].Name, r)].Accepted) + closed[targets[^1].Name].Accepted;
+            var forwarded = endpoints == 0 ? acknowledged : await WaitForwardedAsync(forwardPort, acknowledged * endpoints, TimeSpan.FromMinutes(5)) / endpoints;
+
+            Line("### Open loop: accepted requests/s and acknowledgement latency");
+            Line("");
+            Line("| rate (req/s) | target | accepted/s | refused | errors | not sent | ack p50 | ack p99 | ack max | generator lag p99 |");
+            Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var rate in rates)
+            {
+                foreach (var (name, _, _) in targets)
+                {
+                    var r = open[(name, rate)];
+                    Line($"| {rate} | {name} | {r.AcceptedPerSecond:F0} | {r.Refused} | {r.Errors} | {r.Offered - r.Sent} | {r.P50:F2} ms | {r.P99:F2} ms | {r.Max:F1} ms | {r.GeneratorLagP99Ms:F1} ms |");
+                }
+            }
+            Line("");
+            Line($"### Closed loop ({concurrency} concurrent): throughput ceiling");
+            Line("");
+            Line("| target | accepted/s | p50 | p99 | refused | errors |");
+            Line("|---|---:|---:|---:|---:|---:|");
+            foreach (var (name, _, _) in targets)
+            {
+                var r = closed[name];
+                Line($"| {name} | {r.AcceptedPerSecond:F0} | {r.P50:F2} ms | {r.P99:F2} ms | {r.Refused} | {r.Errors} |");
+            }
+            Line("");
+
+            var hookline = closed[targets[^1].Name].AcceptedPerSecond;
+            var bare = closed.TryGetValue("bare Kestrel (200, nothing else)", out var bareResult) ? bareResult.AcceptedPerSecond : double.NaN;
+            var at2000 = rates.Contains(2000) ? open[(targets[^1].Name, 2000)] : null;
+            Line("### Targets");
+            Line("");
+            Line("| figure | value | target | met |");
+            Line("|---|---:|---:|:-:|");
+            Line($"| Hookline / bare Kestrel (closed loop) | {hookline / bare:F2} ({hookline:F0} vs {bare:F0} req/s) | ≥ 0.50 | {Mark(hookline >= 0.5 * bare)} |");
+            if (targets.Count == 3)
+            {
+                var webhook = closed[targets[1].Name].AcceptedPerSecond;
+                Line($"| Hookline / adnanh/webhook (closed loop) | {hookline / webhook:F2} ({hookline:F0} vs {webhook:F0} req/s) | ≥ 1.00 | {Mark(hookline >= webhook)} |");
+            }
+            if (at2000 is not null)
+            {
+                Line($"| Hookline ack p99 at 2000 req/s | {at2000.P99:F2} ms ({at2000.AcceptedPerSecond:F0} accepted/s) | ≤ 10 ms | {Mark(at2000.P99 <= 10 && at2000.Accepted == at2000.Offered)} |");
+            }
+            Line($"| Hookline requests acknowledged → forwarded | {forwarded} of {acknowledged} | all | {Mark(forwarded >= acknowledged)} |");
+            Line($"| Hookline server peak memory (VmHWM) | {ProcessMemory.PeakResidentMiB(server.ProcessId):F0} MiB | | |");
+            Line($"| CPU time, whole run: Hookline / bare / webhook | {string.Join(" / ", targets.AsEnumerable().Reverse().Select(t => ProcessMemory.CpuSeconds(t.Pid).ToString("F1", CultureInfo.InvariantCulture) + " s"))} | | |");
+            Line("");
+            Line($"Load average at end {LoadAverage()}.");
+            await server.StopAsync();
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+                process.Dispose();
+            }
+            try
+            {
+                Directory.Delete(workDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        var path = Path.Combine(ServerProcess.RepositoryRoot, "bench", "results", $"ingest-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, report.ToString());
+        Console.WriteLine($"Report written to {path}");
+        return 0;
+    }
+
+    private static string Mark(bool met) => met ? "yes" : "**no**";
+
+    /// <summary>A GitHub source with one endpoint at the forward receiver; returns its ingest URL.</summary>
+    private static async Task<string> CreateSourceAsync(ServerProcess server, int forwardPort, int endpoints)
+    {
+        using var api = server.CreateClient(AdminToken);
+        using var created = await api.PostAsJsonAsync("/ingest/api/v1/source", new { name = "bench", type = "github", config = new { secret = LoadGenerator.GitHubSecret } });
+        created.EnsureSuccessStatusCode();
+        var source = await created.Content.ReadFromJsonAsync<JsonElement>();
+        for (var e = 0; e < endpoints; e++)
+        {
+            using var endpoint = await api.PostAsJsonAsync($"/ingest/api/v1/source/{source.GetProperty("id").GetString()}/endpoint", new { url = $"http://127.0.0.1:{forwardPort}/forward{e}" });
+            endpoint.EnsureSuccessStatusCode();
+        }
+        return source.GetProperty("ingestUrl").GetString()!;
+    }
+
+    private static async Task<int> WaitForwardedAsync(int port, int expected, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var deadline = DateTime.UtcNow + timeout;
+        int count;
+        do
+        {
+            await Task.Delay(500);
+            count = (await BenchReceiver.FetchArrivalsAsync(http, port)).Count;
+        }
+        while (count < expected && DateTime.UtcNow < deadline);
+        return count;
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+}
