@@ -215,6 +215,81 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task ClaimDueAsync_ThrottledOnlyWhenEndpointHasARate()
+    {
+        var app = await AddApplicationAsync();
+        var throttled = await AddEndpointAsync(app, throttleRate: 4);
+        var free = await AddEndpointAsync(app);
+        await AddMessagesAsync(app, throttled, 2);
+        await AddMessagesAsync(app, free, 2);
+
+        var claimed = await Store.ClaimDueAsync(Claim(Start.AddSeconds(1), defaultMaxConcurrency: 100), None);
+
+        Assert.All(claimed, c => Assert.Equal(c.Endpoint.Id == throttled.Id, c.Throttled));
+        Assert.Contains(claimed, c => c.Endpoint.Id == free.Id);
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_ThrottledEndpointBookedToTheHorizon_NoMoreSlotsUntilTimeCatchesUp()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app, throttleRate: 10);
+        await AddMessagesAsync(app, endpoint, 30);
+        var now = Start.AddSeconds(1);
+        var horizon = TimeSpan.FromMilliseconds(500);
+        var first = await Store.ClaimDueAsync(Claim(now, defaultMaxConcurrency: 100, throttleHorizon: horizon), None);
+        AssertSpaced(Offsets(first, now), first: 0, spacing: 100);
+        Assert.Equal(5, first.Count);
+
+        // Booked up to the horizon: another claim (any node) gets nothing, however much is due and
+        // however many slots the concurrency limit leaves, so a stalled node holds only these five.
+        Assert.Empty(await Store.ClaimDueAsync(Claim(now, defaultMaxConcurrency: 100, throttleHorizon: horizon), None));
+
+        var later = await Store.ClaimDueAsync(Claim(now.AddMilliseconds(250), defaultMaxConcurrency: 100, throttleHorizon: horizon), None);
+        // The slots that now start within the horizon: 500, 600 and 700 ms.
+        AssertSpaced(Offsets(later, now), first: 500, spacing: 100);
+        Assert.Equal(3, later.Count);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_MissedSlot_PendingAgainWithoutAnAttemptAndBookedAfterTheCursor()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app, throttleRate: 5);
+        var message = Assert.Single(await AddMessagesAsync(app, endpoint, 1));
+        var now = Start.AddSeconds(1);
+        var first = Assert.Single(await Store.ClaimDueAsync(Claim(now, defaultMaxConcurrency: 100), None));
+
+        var late = now.AddSeconds(2);
+        await Store.ReleaseAsync(first.DeliveryId, first.LeaseToken, late, None);
+
+        var delivery = await GetDeliveryAsync(message, endpoint);
+        Assert.Equal(MessageStatus.Pending, delivery.Status);
+        Assert.Empty((await Store.ListAttemptsByMessageAsync(app.Id, message.Id, new AttemptFilter(), new ListQuery(), None)).Data);
+        var again = Assert.Single(await Store.ClaimDueAsync(Claim(late, defaultMaxConcurrency: 100), None));
+        Assert.Equal(first.DeliveryId, again.DeliveryId);
+        Assert.Equal(0, again.AttemptCount);
+        Assert.True(again.Throttled);
+        Assert.True(again.NotBefore >= late, "a new slot, not the missed one");
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_StaleLeaseToken_LeavesTheNewerClaim()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app, throttleRate: 5);
+        var message = Assert.Single(await AddMessagesAsync(app, endpoint, 1));
+        var first = Assert.Single(await Store.ClaimDueAsync(Claim(Start, defaultMaxConcurrency: 100), None));
+        var second = Assert.Single(await Store.ClaimDueAsync(Claim(Start + Lease + TimeSpan.FromSeconds(5), defaultMaxConcurrency: 100), None));
+
+        await Store.ReleaseAsync(first.DeliveryId, first.LeaseToken, Start + Lease + TimeSpan.FromSeconds(6), None);
+
+        Assert.Equal(second.DeliveryId, first.DeliveryId);
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(message, endpoint)).Status);
+        Assert.Empty(await Store.ClaimDueAsync(Claim(Start + Lease + TimeSpan.FromSeconds(6), defaultMaxConcurrency: 100), None));
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_ThrottledEndpointSecondClaim_ContinuesAfterFirstBooking()
     {
         var app = await AddApplicationAsync();

@@ -120,7 +120,8 @@ public sealed class MultiNodeClaimTests : PostgresTestBase
 
         await RunClaimersAsync(nodes, until: () => slots.Count >= 40, async (node, _) =>
         {
-            foreach (var delivery in await node.ClaimDueAsync(Claim(Start.AddSeconds(1)), CancellationToken.None))
+            // A horizon that holds all 40 slots, so that claims at one fixed time can book them all.
+            foreach (var delivery in await node.ClaimDueAsync(Claim(Start.AddSeconds(1), throttleHorizon: TimeSpan.FromSeconds(5)), CancellationToken.None))
             {
                 slots.Add(delivery.NotBefore);
             }

@@ -23,6 +23,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     /// <summary>Longest sleep when nothing is due, in case a wake-up from another node was missed.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How late a throttled send may leave after its booked slot. Later than this the slot is given
+    /// back and the delivery booked again, so a node that stalled (GC, a starved CPU, a paused VM)
+    /// cannot send its overdue slots together: any one-second window then holds at most the slots
+    /// booked for it plus this much (≤ rate × 1.1).
+    /// </summary>
+    private static readonly TimeSpan SlotTolerance = TimeSpan.FromMilliseconds(100);
+
     private const int ClaimBatchSize = 200;
     private const int MaxInFlight = 2000;
     private const int CompletionBatchSize = 500;
@@ -142,6 +150,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, _time, stoppingToken);
+            }
+            if (delivery.Throttled && _time.GetUtcNow() - delivery.NotBefore > SlotTolerance)
+            {
+                Log.SlotMissed(_logger, delivery.DeliveryId, delivery.Endpoint.Id);
+                await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow(), CancellationToken.None);
+                _signal.NotifyLocal();
+                return;
             }
             // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
             var result = await _sender.SendAsync(delivery, CancellationToken.None);
@@ -311,5 +326,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
 
         [LoggerMessage(4, LogLevel.Warning, "Publishing an operational webhook failed")]
         public static partial void OperationalEventFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Debug, "Delivery {DeliveryId} to throttled endpoint {EndpointId} missed its slot; booking it again")]
+        public static partial void SlotMissed(ILogger logger, long deliveryId, string endpointId);
     }
 }

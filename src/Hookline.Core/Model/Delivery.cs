@@ -41,6 +41,12 @@ public sealed record ClaimedDelivery
 
     /// <summary>Throttle: do not send before this time.</summary>
     public DateTimeOffset NotBefore { get; init; }
+
+    /// <summary>
+    /// <see cref="NotBefore"/> is a booked throttle slot: the send must happen in its slot, not
+    /// whenever the node gets to it, or a node that stalled would send its overdue slots together.
+    /// </summary>
+    public bool Throttled { get; init; }
     public required Message Message { get; init; }
     public required Endpoint Endpoint { get; init; }
 }

@@ -17,10 +17,11 @@ public sealed record ClaimRequest
     public int DefaultMaxConcurrency { get; init; } = 10;
 
     /// <summary>
-    /// How far ahead throttled endpoints may be booked in one claim: with rate R, up to
-    /// R × horizon deliveries are claimed with staggered <see cref="ClaimedDelivery.NotBefore"/> times.
+    /// How far ahead of now a throttled endpoint's slots may be booked, by all claims together: with
+    /// rate R, at most R × horizon deliveries (at least one) wait for their slot at any time, claimed
+    /// with staggered <see cref="ClaimedDelivery.NotBefore"/> times.
     /// </summary>
-    public TimeSpan ThrottleHorizon { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ThrottleHorizon { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>
@@ -48,6 +49,13 @@ public interface IDeliveryStore
     /// </summary>
     /// <returns>Endpoints this batch disabled (for operational webhooks).</returns>
     Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives a leased delivery back unsent: pending again, due at <paramref name="now"/>, its attempt
+    /// count unchanged and no attempt recorded. Used when a throttled delivery missed its booked slot;
+    /// the next claim books it a new one. Does nothing when the lease token no longer matches.
+    /// </summary>
+    Task ReleaseAsync(long deliveryId, string leaseToken, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint

@@ -45,7 +45,7 @@ public abstract partial class SqlHooklineStore
             // Start at a random endpoint so that when the batch limit bites, no endpoint is always last.
             var start = RandomNumberGenerator.GetInt32(endpoints.Count);
             var remaining = request.MaxDeliveries;
-            var claims = new List<(long DeliveryId, long NotBefore)>();
+            var claims = new List<(long DeliveryId, long NotBefore, bool Throttled)>();
             for (var n = 0; n < endpoints.Count && remaining > 0; n++)
             {
                 if (await LockClaimableEndpointAsync(c, t, endpoints[(start + n) % endpoints.Count], cancellationToken) is not { } e)
@@ -56,7 +56,17 @@ public abstract partial class SqlHooklineStore
                 var free = (int)Math.Min(remaining, limit - e.InFlight);
                 if (e.ThrottleRate is { } rate and > 0)
                 {
-                    free = Math.Min(free, Math.Max(1, (int)(rate * request.ThrottleHorizon.TotalSeconds)));
+                    // Slots are booked at most the horizon ahead, for all nodes together: a node that
+                    // stalls then holds only a few booked slots, and the endpoint's other deliveries
+                    // stay free for the nodes that are running.
+                    var horizonEnd = now + (long)request.ThrottleHorizon.TotalMilliseconds;
+                    var booked = Math.Max(e.ThrottleNextAt, now);
+                    if (booked >= horizonEnd)
+                    {
+                        continue;
+                    }
+                    // Slots 1/rate apart from the booked end, as many as start before the horizon's end.
+                    free = Math.Min(free, (int)Math.Ceiling((horizonEnd - booked) * rate / 1000.0));
                 }
                 if (free <= 0)
                 {
@@ -80,7 +90,7 @@ public abstract partial class SqlHooklineStore
                     {
                         notBefore = cursor + (long)(i * spacing);
                     }
-                    claims.Add((ids[i], notBefore));
+                    claims.Add((ids[i], notBefore, spacing > 0));
                 }
                 if (spacing > 0)
                 {
@@ -99,7 +109,7 @@ public abstract partial class SqlHooklineStore
             var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
             await using (var lease = c.Command(t, "UPDATE deliveries SET status = 3, next_attempt_at = @until, lease_token = @token WHERE id = @id"))
             {
-                foreach (var (id, notBefore) in claims)
+                foreach (var (id, notBefore, _) in claims)
                 {
                     lease.Parameters.Clear();
                     lease.AddParameter("@until", notBefore + leaseMs);
@@ -110,7 +120,7 @@ public abstract partial class SqlHooklineStore
             }
 
             // 4. Everything needed to send, in one read.
-            var notBeforeById = claims.ToDictionary(x => x.DeliveryId, x => x.NotBefore);
+            var slotById = claims.ToDictionary(x => x.DeliveryId, x => (x.NotBefore, x.Throttled));
             var sql = new StringBuilder(
                 $"SELECT d.id AS d_id, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, {MessageColumnsAliased}, {EndpointColumnsAliased} " +
                 "FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id IN (");
@@ -132,7 +142,8 @@ public abstract partial class SqlHooklineStore
                     LeaseToken = token,
                     AttemptCount = (int)reader.Long("d_attempt_count"),
                     Trigger = (AttemptTrigger)reader.Long("d_trigger_type"),
-                    NotBefore = DateTimeOffset.FromUnixTimeMilliseconds(notBeforeById[id]),
+                    NotBefore = DateTimeOffset.FromUnixTimeMilliseconds(slotById[id].NotBefore),
+                    Throttled = slotById[id].Throttled,
                     Message = ReadMessage(reader, "m_", withContent: true),
                     Endpoint = ReadEndpoint(reader, "e_"),
                 });
@@ -247,6 +258,15 @@ public abstract partial class SqlHooklineStore
         }
         return disabled;
     }
+
+    public Task ReleaseAsync(long deliveryId, string leaseToken, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (c, t) =>
+        {
+            await c.ExecuteAsync(t,
+                "UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL WHERE id = @id AND lease_token = @token",
+                cancellationToken, ("@now", now), ("@id", deliveryId), ("@token", leaseToken));
+            return true;
+        }, WriteDurability.Relaxed, cancellationToken);
 
     public Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken) =>
         ReadAsync(async c =>
