@@ -11,6 +11,13 @@ public sealed class EndpointIsolationTests
         await using var receiver = await TestReceiver.StartAsync();
         await using var engine = await EngineHarness.StartAsync();
         var app = await engine.CreateApplicationAsync();
+        // Warm the path first (JIT, the first connection to the receiver): requests that queue behind
+        // a cold connection leave on their slots but arrive together, which is not the throttle's doing.
+        var warmApp = await engine.CreateApplicationAsync();
+        await engine.CreateEndpointAsync(warmApp, receiver.Url("/warm"));
+        await engine.SendAsync(warmApp, "a.b", "{}");
+        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 1, TimeSpan.FromSeconds(15));
+        receiver.Requests.Clear();
         await engine.CreateEndpointAsync(app, receiver.Url("/slowed"), e => e with { ThrottleRate = 20 });
 
         for (var i = 0; i < 60; i++)
@@ -28,7 +35,7 @@ public sealed class EndpointIsolationTests
         for (var i = 0; i < times.Length; i++)
         {
             var inWindow = times.Count(t => t >= times[i] && t < times[i].AddSeconds(1));
-            Assert.True(inWindow <= 22, $"{inWindow} requests within one second");
+            Assert.True(inWindow <= 22, $"{inWindow} requests within one second; arrivals (ms after the first): {string.Join(", ", times.Select(t => (t - times[0]).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
         }
     }
 
