@@ -20,7 +20,7 @@ internal static class ListQueries
 {
     private const int PageDepth = 5;
 
-    public static async Task<List<QueryFigures>> MeasureAsync(HttpClient api, ListTargets t, int requests, int warmup)
+    public static async Task<List<QueryFigures>> MeasureAsync(HttpClient api, ListTargets t, int requests, int warmup, bool print = true)
     {
         var app = $"/api/v1/app/{t.AppId}";
         var window = $"after={Iso(t.After)}&before={Iso(t.Before)}";
@@ -46,6 +46,7 @@ internal static class ListQueries
             ("messages of an endpoint, page 1", i => $"{app}/endpoint/{Endpoint(i)}/msg?limit=50"),
             ("messages of an endpoint, status=2 (fail)", i => $"{app}/endpoint/{Endpoint(i)}/msg?limit=50&status=2"),
             ("endpoint stats (all time)", i => $"{app}/endpoint/{Endpoint(i)}/stats"),
+            ("endpoint stats, one-day window", i => $"{app}/endpoint/{Endpoint(i)}/stats?since={Iso(t.After)}&until={Iso(t.Before)}"),
         ];
 
         var results = new List<QueryFigures>();
@@ -70,7 +71,10 @@ internal static class ListQueries
             }
             latencies.Sort();
             results.Add(new QueryFigures(name, Percentiles.Of(latencies, 50), Percentiles.Of(latencies, 99), rows));
-            Console.WriteLine($"  {name,-48} p50 {results[^1].P50,8:F2} ms  p99 {results[^1].P99,8:F2} ms  rows {rows}");
+            if (print)
+            {
+                Console.WriteLine($"  {name,-48} p50 {results[^1].P50,8:F2} ms  p99 {results[^1].P99,8:F2} ms  rows {rows}");
+            }
         }
         return results;
     }
