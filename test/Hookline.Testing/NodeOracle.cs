@@ -1,26 +1,28 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Xunit;
 
-namespace Hookline.Signatures.Tests.Oracles;
+namespace Hookline.Testing;
 
 /// <summary>
 /// Runs an npm oracle script (test/js/oracles/*.mjs): JSON on stdin, JSON on stdout. When node or
 /// test/js/node_modules is missing the test is skipped with a reason, except under CI=true, where
 /// it fails: an oracle test must never pass silently.
 /// </summary>
-internal static class NodeOracle
+public static class NodeOracle
 {
     private static readonly Lazy<string?> JsRoot = new(FindJsRoot);
 
     public static async Task<JsonNode> RunAsync(string script, object input)
     {
         var root = JsRoot.Value;
+        var node = FindNode();
         var problem = root is null
             ? "test/js was not found above the test directory."
             : !Directory.Exists(Path.Combine(root, "node_modules"))
                 ? "test/js/node_modules is missing; run 'npm ci' in test/js (scripts/test.sh does)."
-                : FindNode() is null ? "node is not on PATH." : null;
+                : node is null ? "node is not on PATH." : null;
         if (problem is not null)
         {
             if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
@@ -31,7 +33,7 @@ internal static class NodeOracle
             Skip.If(true, "npm oracle unavailable: " + problem);
         }
 
-        var start = new ProcessStartInfo(FindNode()!, Path.Combine(root!, "oracles", script))
+        var start = new ProcessStartInfo(node!, Path.Combine(root!, "oracles", script))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -50,19 +52,10 @@ internal static class NodeOracle
         return JsonNode.Parse(output) ?? throw new InvalidOperationException("oracle printed nothing");
     }
 
-    private static string? FindNode()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
-        {
-            var candidate = Path.Combine(dir, "node");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    private static string? FindNode() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
+            .Select(dir => Path.Combine(dir, "node"))
+            .FirstOrDefault(File.Exists);
 
     private static string? FindJsRoot()
     {
