@@ -6,34 +6,43 @@ using Xunit;
 namespace Hookline.Testing;
 
 /// <summary>
-/// Runs an npm oracle script (test/js/oracles/*.mjs): JSON on stdin, JSON on stdout. When node or
+/// Runs the npm packages installed in test/js through node: an oracle script of test/js/oracles
+/// (JSON on stdin, JSON on stdout) or any other script there with arguments. When node or
 /// test/js/node_modules is missing the test is skipped with a reason, except under CI=true, where
-/// it fails: an oracle test must never pass silently.
+/// it fails: a test that needs node must never pass silently.
 /// </summary>
 public static class NodeOracle
 {
     private static readonly Lazy<string?> JsRoot = new(FindJsRoot);
 
-    public static async Task<JsonNode> RunAsync(string script, object input)
+    /// <summary>
+    /// False, with the reason, when node or test/js/node_modules is missing; under CI=true that
+    /// fails the test instead. For <c>[Fact]</c> tests, which cannot skip: they return early.
+    /// </summary>
+    public static bool Available(out string why)
     {
         var root = JsRoot.Value;
-        var node = FindNode();
-        var problem = root is null
+        why = root is null
             ? "test/js was not found above the test directory."
             : !Directory.Exists(Path.Combine(root, "node_modules"))
                 ? "test/js/node_modules is missing; run 'npm ci' in test/js (scripts/test.sh does)."
-                : node is null ? "node is not on PATH." : null;
-        if (problem is not null)
+                : FindNode() is null ? "node is not on PATH." : string.Empty;
+        if (why.Length > 0 && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
         {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                Assert.Fail("npm oracle unavailable under CI=true: " + problem);
-            }
-
-            Skip.If(true, "npm oracle unavailable: " + problem);
+            Assert.Fail("npm oracle unavailable under CI=true: " + why);
         }
 
-        var start = new ProcessStartInfo(node!, Path.Combine(root!, "oracles", script))
+        return why.Length == 0;
+    }
+
+    /// <summary>
+    /// Runs the oracle <paramref name="script"/> of test/js/oracles with <paramref name="input"/> as
+    /// JSON; bytes travel base64. Skips the test (a <c>[SkippableFact]</c>) when node is unavailable.
+    /// </summary>
+    public static async Task<JsonNode> RunAsync(string script, object input)
+    {
+        var root = RequireJsRoot();
+        var start = new ProcessStartInfo(FindNode()!, Path.Combine(root, "oracles", script))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -45,11 +54,21 @@ public static class NodeOracle
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await process.WaitForExitAsync(timeout.Token);
         var output = await stdout;
         Assert.True(process.ExitCode == 0, $"oracle {script} exited {process.ExitCode}: {await stderr}");
         return JsonNode.Parse(output) ?? throw new InvalidOperationException("oracle printed nothing");
+    }
+
+    private static string RequireJsRoot()
+    {
+        if (!Available(out var why))
+        {
+            Skip.If(true, "npm oracle unavailable: " + why);
+        }
+
+        return JsRoot.Value!;
     }
 
     private static string? FindNode() =>

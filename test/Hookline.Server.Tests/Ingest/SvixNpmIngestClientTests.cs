@@ -21,7 +21,7 @@ public sealed class SvixNpmIngestClientTests
     [Fact]
     public async Task OfficialSvixClient_ManagesSourcesAndSourceEndpoints()
     {
-        if (!NpmOracle.Available(out _))
+        if (!NodeOracle.Available(out _))
         {
             return;
         }
