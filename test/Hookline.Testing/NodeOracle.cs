@@ -61,6 +61,34 @@ public static class NodeOracle
         return JsonNode.Parse(output) ?? throw new InvalidOperationException("oracle printed nothing");
     }
 
+    /// <summary>
+    /// Runs <paramref name="script"/> (a path below test/js, e.g. <c>compat/svix-client.mjs</c>) with
+    /// <paramref name="args"/>, in the script's folder, and returns what it printed. Skips the test
+    /// (a <c>[SkippableFact]</c>) when node is unavailable.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(string script, params string[] args)
+    {
+        var path = Path.Combine(RequireJsRoot(), script);
+        var start = new ProcessStartInfo(FindNode()!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(path)!,
+        };
+        start.ArgumentList.Add(path);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     private static string RequireJsRoot()
     {
         if (!Available(out var why))
