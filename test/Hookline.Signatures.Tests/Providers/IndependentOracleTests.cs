@@ -269,6 +269,20 @@ public sealed class IndependentOracleTests
     }
 
     [Fact]
+    public void Verify_RepeatedTimestampItem_StripeAcceptsTheSameValueAndPaddleNone()
+    {
+        var body = "{\"id\":\"evt_1\",\"event_id\":\"evt_1\"}";
+        var v1 = Hex(HMACSHA256.HashData(Utf8("whsec_repeat"), Utf8($"{Now}.{body}")));
+        var stripe = StripeWebhooks.CreateVerifier("whsec_repeat", timeProvider: At(Now));
+        AssertValid(stripe.Verify(Request(body, ("Stripe-Signature", $"t={Now},v1={v1},t={Now}"))));
+        AssertFails(stripe.Verify(Request(body, ("Stripe-Signature", $"t={Now},v1={v1},t={Now + 1}"))), VerificationFailure.MalformedHeader);
+        var h1 = Hex(HMACSHA256.HashData(Utf8("pdl_repeat"), Utf8($"{Now}:{body}")));
+        var paddle = PaddleWebhooks.CreateVerifier("pdl_repeat", timeProvider: At(Now));
+        AssertValid(paddle.Verify(Request(body, ("Paddle-Signature", $"ts={Now};h1={h1}"))));
+        AssertFails(paddle.Verify(Request(body, ("Paddle-Signature", $"ts={Now};h1={h1};ts={Now}"))), VerificationFailure.MalformedHeader);
+    }
+
+    [Fact]
     public void Verify_GenericHmacTemplate_MatchesIndependentComputation()
     {
         var options = new HmacSchemeOptions
