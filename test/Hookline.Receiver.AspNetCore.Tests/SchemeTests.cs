@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Hookline.Receiver.AspNetCore.Tests.Infrastructure;
 using Hookline.Signatures.StandardWebhooks;
+using Hookline.Testing;
 using static Hookline.Receiver.AspNetCore.Tests.Infrastructure.Webhooks;
 
 namespace Hookline.Receiver.AspNetCore.Tests;

@@ -52,7 +52,7 @@ internal static class IngestScenario
         {
             Line($"# Ingest benchmark — {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
             Line("");
-            Line($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, load average at start {LoadAverage()}.");
+            Line($"Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}, load average at start {Machine.LoadAverage()}.");
             Line($"Requests: GitHub-style pushes, {bodyBytes} B JSON bodies, each with its own `X-GitHub-Delivery` and a pre-computed `X-Hub-Signature-256`.");
             Line($"Open loop: {string.Join(", ", rates)} req/s for {duration} s each (targets interleaved per rate); closed loop: {saturationRequests} requests, {concurrency} concurrent.");
             Line("Hookline: SQLite store (default), one GitHub source with one endpoint (a receiver process); every request is verified, deduplicated, committed durably, answered, then forwarded.");
@@ -189,7 +189,7 @@ internal static class IngestScenario
                 Line($"| CPU time of the {name} process, whole run | {ProcessMemory.CpuSeconds(pid):F1} s | | |");
             }
             Line("");
-            Line($"Load average at end {LoadAverage()}.");
+            Line($"Load average at end {Machine.LoadAverage()}.");
             await server.StopAsync();
         }
         finally
@@ -252,29 +252,5 @@ internal static class IngestScenario
         }
         while (count < expected && DateTime.UtcNow < deadline);
         return count;
-    }
-
-    private static string CpuModel()
-    {
-        try
-        {
-            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-        }
-        catch (IOException)
-        {
-            return "unknown CPU";
-        }
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 }

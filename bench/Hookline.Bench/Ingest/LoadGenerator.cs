@@ -71,10 +71,9 @@ internal sealed class LoadGenerator : IDisposable
     /// <summary>Sends <paramref name="requests"/> at <paramref name="rate"/> per second; at most <paramref name="maxInFlight"/> outstanding (beyond that a request is counted as not sent).</summary>
     public async Task<PhaseResult> OpenLoopAsync(Uri target, PresignedRequest[] requests, int rate, int maxInFlight)
     {
-        var latencies = new double[requests.Length];
+        var tally = new Tally(requests.Length);
         var lags = new double[requests.Length];
-        var completed = new bool[requests.Length];
-        int sent = 0, accepted = 0, refused = 0, errors = 0, inFlight = 0;
+        int sent = 0, inFlight = 0;
         var tasks = new List<Task>(requests.Length);
         var clock = Stopwatch.StartNew();
         var next = 0;
@@ -97,30 +96,14 @@ internal sealed class LoadGenerator : IDisposable
         }
         await Task.WhenAll(tasks);
         var elapsed = clock.Elapsed;
-        var measured = latencies.Where((_, i) => completed[i]).Order().ToArray();
         Array.Sort(lags);
-        return new PhaseResult(requests.Length, sent, accepted, refused, errors, elapsed, measured, Common.Percentiles.Of(lags, 99));
+        return tally.Result(sent, elapsed, Common.Percentiles.Of(lags, 99));
 
         async Task SendOneAsync(int i)
         {
-            var started = Stopwatch.GetTimestamp();
             try
             {
-                var status = await PostAsync(target, requests[i]);
-                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                completed[i] = true;
-                if (status is >= 200 and < 300)
-                {
-                    Interlocked.Increment(ref accepted);
-                }
-                else
-                {
-                    Interlocked.Increment(ref refused);
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                Interlocked.Increment(ref errors);
+                await SendTimedAsync(target, requests, i, tally);
             }
             finally
             {
@@ -132,38 +115,42 @@ internal sealed class LoadGenerator : IDisposable
     /// <summary><paramref name="concurrency"/> workers, each sending its next request as soon as the previous one is answered.</summary>
     public async Task<PhaseResult> ClosedLoopAsync(Uri target, PresignedRequest[] requests, int concurrency)
     {
-        var latencies = new double[requests.Length];
-        var completed = new bool[requests.Length];
-        int accepted = 0, refused = 0, errors = 0, next = -1;
+        var tally = new Tally(requests.Length);
+        var next = -1;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < requests.Length)
             {
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    var status = await PostAsync(target, requests[i]);
-                    latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    completed[i] = true;
-                    if (status is >= 200 and < 300)
-                    {
-                        Interlocked.Increment(ref accepted);
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref refused);
-                    }
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
+                await SendTimedAsync(target, requests, i, tally);
             }
         }));
-        var elapsed = clock.Elapsed;
-        return new PhaseResult(requests.Length, requests.Length, accepted, refused, errors, elapsed, latencies.Where((_, i) => completed[i]).Order().ToArray(), 0);
+        return tally.Result(requests.Length, clock.Elapsed, 0);
+    }
+
+    /// <summary>Posts request <paramref name="i"/> and records in <paramref name="tally"/> how long the answer took and what it was.</summary>
+    private async Task SendTimedAsync(Uri target, PresignedRequest[] requests, int i, Tally tally)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var status = await PostAsync(target, requests[i]);
+            tally.LatencyMs[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            tally.Completed[i] = true;
+            if (status is >= 200 and < 300)
+            {
+                Interlocked.Increment(ref tally.Accepted);
+            }
+            else
+            {
+                Interlocked.Increment(ref tally.Refused);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            Interlocked.Increment(ref tally.Errors);
+        }
     }
 
     private async Task<int> PostAsync(Uri target, PresignedRequest request)
@@ -178,4 +165,17 @@ internal sealed class LoadGenerator : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>One phase's answers, written concurrently by the senders (fields, so <see cref="Interlocked"/> can count).</summary>
+    private sealed class Tally(int count)
+    {
+        public readonly double[] LatencyMs = new double[count];
+        public readonly bool[] Completed = new bool[count];
+        public int Accepted;
+        public int Refused;
+        public int Errors;
+
+        public PhaseResult Result(int sent, TimeSpan elapsed, double generatorLagP99Ms) =>
+            new(LatencyMs.Length, sent, Accepted, Refused, Errors, elapsed, LatencyMs.Where((_, i) => Completed[i]).Order().ToArray(), generatorLagP99Ms);
+    }
 }

@@ -32,6 +32,24 @@ internal static class Tolerance
                 skewSeconds: seconds);
     }
 
+    /// <summary>
+    /// For schemes whose provider documents no freshness window (Discord, SendGrid): the timestamp
+    /// is reported when it parses as Unix seconds, but must parse and be fresh only when a
+    /// <paramref name="tolerance"/> is given. Returns the failure, or null.
+    /// </summary>
+    public static VerificationResult? CheckIfRequired(string timestamp, TimeSpan? tolerance, TimeProvider time, string header, out DateTimeOffset? signedAt)
+    {
+        signedAt = TryParseUnixSeconds(timestamp, out _, out var parsed) ? parsed : null;
+        if (tolerance is not { } limit)
+        {
+            return null;
+        }
+
+        return signedAt is { } at
+            ? Check(at, limit, time, header)
+            : Failures.MalformedHeader(header, "expected Unix seconds (digits only).");
+    }
+
     /// <summary>Parses unsigned decimal Unix seconds; no sign, spaces or fractions.</summary>
     public static bool TryParseUnixSeconds(ReadOnlySpan<char> text, out long seconds, out DateTimeOffset value)
     {

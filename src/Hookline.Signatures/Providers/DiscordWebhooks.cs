@@ -108,19 +108,9 @@ public static class DiscordWebhooks
                 return Failures.MalformedHeader(SignatureHeader, "expected 128 hex characters (a 64-byte Ed25519 signature).");
             }
 
-            DateTimeOffset? signedAt = null;
-            if (Tolerance.TryParseUnixSeconds(timestamp, out _, out var parsed))
+            if (Tolerance.CheckIfRequired(timestamp, tolerance, time, TimestampHeader, out var signedAt) is { } failure)
             {
-                signedAt = parsed;
-            }
-            else if (tolerance is not null)
-            {
-                return Failures.MalformedHeader(TimestampHeader, "expected Unix seconds (digits only).");
-            }
-
-            if (tolerance is { } limit && Tolerance.Check(signedAt!.Value, limit, time, TimestampHeader) is { } stale)
-            {
-                return stale;
+                return failure;
             }
 
             var content = new ContentBuilder(request.Body.Length + timestamp.Length * 3);

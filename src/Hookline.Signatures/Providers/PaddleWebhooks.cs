@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Hookline.Signatures.Internal;
 
@@ -36,22 +35,6 @@ public static class PaddleWebhooks
 
     private static byte[] Key(string secret) => Encoding.UTF8.GetBytes(SecretRules.Require(secret, "Paddle secret key", nameof(secret)));
 
-    private static void Hash(byte[] key, string ts, ReadOnlySpan<byte> body, Span<byte> destination)
-    {
-        var content = new ContentBuilder(body.Length + 24);
-        try
-        {
-            content.Append(ts.AsSpan());
-            content.Append((byte)':');
-            content.Append(body);
-            HMACSHA256.HashData(key, content.Written, destination);
-        }
-        finally
-        {
-            content.Dispose();
-        }
-    }
-
     private sealed class Signer(byte[] key, TimeProvider time) : IWebhookSigner
     {
         public string Type => "paddle";
@@ -60,7 +43,7 @@ public static class PaddleWebhooks
         {
             var ts = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             Span<byte> mac = stackalloc byte[32];
-            Hash(key, ts, body, mac);
+            TimestampedSignatureHeader.ComputeMac(key, ts, (byte)':', body, mac);
             return [new(SignatureHeader, $"ts={ts};h1={Convert.ToHexStringLower(mac)}")];
         }
     }
@@ -77,38 +60,19 @@ public static class PaddleWebhooks
                 return missing;
             }
 
-            string? ts = null;
-            var candidates = new List<string>(2);
-            foreach (var range in header.AsSpan().Split(';'))
+            var parsed = TimestampedSignatureHeader.Parse(header, ';', "ts", "h1");
+            if (parsed.RepeatedTimestamp)
             {
-                var item = header.AsSpan(range).Trim();
-                var eq = item.IndexOf('=');
-                if (eq <= 0)
-                {
-                    continue;
-                }
-
-                if (item[..eq].SequenceEqual("ts"))
-                {
-                    if (ts is not null)
-                    {
-                        return Failures.MalformedHeader(SignatureHeader, "more than one 'ts='.");
-                    }
-
-                    ts = item[(eq + 1)..].ToString();
-                }
-                else if (item[..eq].SequenceEqual("h1") && candidates.Count < StandardWebhooks.StandardWebhookSignature.MaxSignaturesPerHeader)
-                {
-                    candidates.Add(item[(eq + 1)..].ToString());
-                }
+                return Failures.MalformedHeader(SignatureHeader, "more than one 'ts='.");
             }
 
+            var ts = parsed.Timestamp;
             if (ts is null || !Tolerance.TryParseUnixSeconds(ts, out _, out var signedAt))
             {
                 return Failures.MalformedHeader(SignatureHeader, "expected 'ts=<unix seconds>;h1=<hex>'.");
             }
 
-            if (candidates.Count == 0)
+            if (parsed.Signatures.Count == 0)
             {
                 return Failures.MalformedHeader(SignatureHeader, "no 'h1=' signature.");
             }
@@ -119,21 +83,8 @@ public static class PaddleWebhooks
             }
 
             Span<byte> expected = stackalloc byte[32];
-            Hash(key, ts, request.Body.Span, expected);
-            Span<byte> given = stackalloc byte[32];
-            var tried = 0;
-            var matched = false;
-            foreach (var candidate in candidates)
-            {
-                if (candidate.Length != 64 || !Codec.TryDecodeHex(candidate, given, out _))
-                {
-                    continue;
-                }
-
-                tried++;
-                matched |= CryptographicOperations.FixedTimeEquals(expected, given);
-            }
-
+            TimestampedSignatureHeader.ComputeMac(key, ts, (byte)':', request.Body.Span, expected);
+            var matched = parsed.Matches(expected, out var tried);
             if (tried == 0)
             {
                 return Failures.MalformedHeader(SignatureHeader, "no 'h1=' value is 64 hex characters.");

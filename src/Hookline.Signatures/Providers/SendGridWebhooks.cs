@@ -112,19 +112,9 @@ public static class SendGridWebhooks
                 return Failures.MalformedHeader(SignatureHeader, "expected the base64 of a DER-encoded ECDSA signature.");
             }
 
-            DateTimeOffset? signedAt = null;
-            if (Tolerance.TryParseUnixSeconds(timestamp, out _, out var parsed))
+            if (Tolerance.CheckIfRequired(timestamp, tolerance, time, TimestampHeader, out var signedAt) is { } failure)
             {
-                signedAt = parsed;
-            }
-            else if (tolerance is not null)
-            {
-                return Failures.MalformedHeader(TimestampHeader, "expected Unix seconds (digits only).");
-            }
-
-            if (tolerance is { } limit && Tolerance.Check(signedAt!.Value, limit, time, TimestampHeader) is { } stale)
-            {
-                return stale;
+                return failure;
             }
 
             bool valid;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Hookline.Server.Tests.Infrastructure;
+using Hookline.Testing;
 
 namespace Hookline.Server.Tests.Ingest;
 
@@ -20,7 +21,7 @@ public sealed class IngestSchemeTests(IngestFixture fixture) : IClassFixture<Ing
     private static async Task<(ProviderScheme Scheme, IngestSource Source)?> SetUpAsync(IngestFixture fixture, string type)
     {
         var scheme = ProviderScheme.All[type];
-        if (scheme.NeedsNode && !NpmOracle.Available(out _))
+        if (scheme.NeedsNode && !NodeOracle.Available(out _))
         {
             // Without node the provider SDKs cannot sign; CI=true fails inside Available instead.
             return null;

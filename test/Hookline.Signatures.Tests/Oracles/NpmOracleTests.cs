@@ -1,6 +1,7 @@
 using System.Text;
 using Hookline.Signatures.Providers;
 using Hookline.Signatures.StandardWebhooks;
+using Hookline.Testing;
 using static Hookline.Signatures.Tests.TestRequests;
 
 namespace Hookline.Signatures.Tests.Oracles;

@@ -223,6 +223,48 @@ public sealed class IndependentOracleTests
     }
 
     [Fact]
+    public void Verify_DiscordTimestamp_CheckedOnlyWhenAToleranceIsGiven()
+    {
+        using var key = Key.Create(SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
+        var publicHex = Hex(key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+        var body = "{\"id\":\"1\",\"type\":2}";
+        VerificationResult VerifyAt(string timestamp, TimeSpan? tolerance) =>
+            DiscordWebhooks.CreateVerifier(publicHex, tolerance, At(Now + 600)).Verify(Request(body,
+                ("X-Signature-Ed25519", Hex(SignatureAlgorithm.Ed25519.Sign(key, Utf8(timestamp + body)))), ("X-Signature-Timestamp", timestamp)));
+
+        AssertTimestampCheckedOnlyWithTolerance(VerifyAt);
+    }
+
+    [Fact]
+    public void Verify_SendGridTimestamp_CheckedOnlyWhenAToleranceIsGiven()
+    {
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var publicKey = Convert.ToBase64String(ecdsa.ExportSubjectPublicKeyInfo());
+        var body = "[]";
+        VerificationResult VerifyAt(string timestamp, TimeSpan? tolerance) =>
+            SendGridWebhooks.CreateVerifier(publicKey, tolerance, At(Now + 600)).Verify(Request(body,
+                ("X-Twilio-Email-Event-Webhook-Signature", Convert.ToBase64String(ecdsa.SignData(Utf8(timestamp + body), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))),
+                ("X-Twilio-Email-Event-Webhook-Timestamp", timestamp)));
+
+        AssertTimestampCheckedOnlyWithTolerance(VerifyAt);
+    }
+
+    /// <summary>Signed 600 s ago, or with a timestamp that is not Unix seconds: fine without a tolerance, refused with 5 minutes.</summary>
+    private static void AssertTimestampCheckedOnlyWithTolerance(Func<string, TimeSpan?, VerificationResult> verifyAt)
+    {
+        var signedAt = Now.ToString(CultureInfo.InvariantCulture);
+        var result = verifyAt(signedAt, null);
+        AssertValid(result);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(Now), result.Timestamp);
+        var unparsed = verifyAt("yesterday", null);
+        AssertValid(unparsed);
+        Assert.Null(unparsed.Timestamp);
+        AssertValid(verifyAt(signedAt, TimeSpan.FromMinutes(10)));
+        AssertFails(verifyAt(signedAt, TimeSpan.FromMinutes(5)), VerificationFailure.TimestampTooOld);
+        AssertFails(verifyAt("yesterday", TimeSpan.FromMinutes(5)), VerificationFailure.MalformedHeader);
+    }
+
+    [Fact]
     public void Sign_DiscordSigner_VerifiesWithIndependentNSec()
     {
         var seed = RandomNumberGenerator.GetBytes(32);
@@ -266,6 +308,20 @@ public sealed class IndependentOracleTests
         AssertValid(result);
         Assert.Equal("evt_01h", result.DeliveryId);
         AssertFails(PaddleWebhooks.CreateVerifier("pdl_ntfset_secret", timeProvider: At(Now + 6)).Verify(Request(body, ("Paddle-Signature", $"ts={Now};h1={good}"))), VerificationFailure.TimestampTooOld);
+    }
+
+    [Fact]
+    public void Verify_RepeatedTimestampItem_StripeAcceptsTheSameValueAndPaddleNone()
+    {
+        var body = "{\"id\":\"evt_1\",\"event_id\":\"evt_1\"}";
+        var v1 = Hex(HMACSHA256.HashData(Utf8("whsec_repeat"), Utf8($"{Now}.{body}")));
+        var stripe = StripeWebhooks.CreateVerifier("whsec_repeat", timeProvider: At(Now));
+        AssertValid(stripe.Verify(Request(body, ("Stripe-Signature", $"t={Now},v1={v1},t={Now}"))));
+        AssertFails(stripe.Verify(Request(body, ("Stripe-Signature", $"t={Now},v1={v1},t={Now + 1}"))), VerificationFailure.MalformedHeader);
+        var h1 = Hex(HMACSHA256.HashData(Utf8("pdl_repeat"), Utf8($"{Now}:{body}")));
+        var paddle = PaddleWebhooks.CreateVerifier("pdl_repeat", timeProvider: At(Now));
+        AssertValid(paddle.Verify(Request(body, ("Paddle-Signature", $"ts={Now};h1={h1}"))));
+        AssertFails(paddle.Verify(Request(body, ("Paddle-Signature", $"ts={Now};h1={h1};ts={Now}"))), VerificationFailure.MalformedHeader);
     }
 
     [Fact]

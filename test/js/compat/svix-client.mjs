@@ -1,82 +1,51 @@
 // Drives the official `svix` npm client, unmodified, against a running Hookline.
 // Usage: node svix-client.mjs <serverUrl> <adminToken> <receiverUrl>
 // Prints one JSON object on success ({ok: true, ...facts}); exits 1 with the failing step otherwise.
-import { Svix } from "svix";
+import { check, client, expectStatus, receiverUrl, run, step, svix, waitFor } from "./harness.mjs";
 
-const [serverUrl, token, receiverUrl] = process.argv.slice(2);
-const svix = new Svix(token, { serverUrl, retryScheduleInMs: [] });
-const facts = {};
-let step = "start";
-
-function check(condition, message) {
-  if (!condition) throw new Error(`${step}: ${message}`);
-}
-
-async function expectStatus(status, action) {
-  try {
-    await action();
-  } catch (e) {
-    check(e.code === status, `expected HTTP ${status}, got ${e.code} ${JSON.stringify(e.body)}`);
-    return e;
-  }
-  throw new Error(`${step}: expected HTTP ${status}, the call succeeded`);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, probe, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${step}: timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-try {
-  step = "health";
+await run(async (facts) => {
+  step("health");
   await svix.health.get();
 
-  step = "application.create";
+  step("application.create");
   const uid = `compat-${Date.now()}`;
   const app = await svix.application.create({ name: "Compat app", uid, metadata: { team: "a" } });
   check(app.id.startsWith("app_"), `id ${app.id}`);
   check(app.uid === uid && app.metadata.team === "a", "uid/metadata round trip");
   check(app.createdAt instanceof Date && !isNaN(app.createdAt), "createdAt is a date");
 
-  step = "application.get by uid";
+  step("application.get by uid");
   check((await svix.application.get(uid)).id === app.id, "uid lookup");
 
-  step = "application.getOrCreate";
+  step("application.getOrCreate");
   check((await svix.application.getOrCreate({ name: "ignored", uid })).id === app.id, "existing app returned");
 
-  step = "application.patch";
+  step("application.patch");
   check((await svix.application.patch(app.id, { name: "Renamed" })).name === "Renamed", "patched name");
 
-  step = "application.upsert";
+  step("application.upsert");
   check((await svix.application.upsert(app.id, { name: "Upserted", uid })).name === "Upserted", "upserted name");
 
-  step = "application.list";
+  step("application.list");
   const apps = await svix.application.list({ limit: 250 });
   check(apps.data.some((a) => a.id === app.id), "listed");
   check(typeof apps.done === "boolean", "done flag");
 
-  step = "eventType.create";
+  step("eventType.create");
   const eventName = `user.created.${Date.now()}`;
   await svix.eventType.create({ name: eventName, description: "A user was created", schemas: { 1: { type: "object", properties: { id: { type: "string" } } } } });
   check((await svix.eventType.get(eventName)).description === "A user was created", "event type get");
   check((await svix.eventType.patch(eventName, { deprecated: true })).deprecated === true, "event type patch");
   check((await svix.eventType.list({ limit: 250 })).data.some((e) => e.name === eventName), "event type listed");
 
-  step = "endpoint.create";
+  step("endpoint.create");
   const endpoint = await svix.endpoint.create(app.id, { url: receiverUrl, description: "compat", filterTypes: [eventName], uid: "compat-ep" });
   check(endpoint.id.startsWith("ep_"), `id ${endpoint.id}`);
   check((await svix.endpoint.get(app.id, "compat-ep")).id === endpoint.id, "endpoint uid lookup");
   check((await svix.endpoint.list(app.id)).data.length === 1, "endpoint listed");
   check((await svix.endpoint.patch(app.id, endpoint.id, { description: "patched" })).description === "patched", "endpoint patch");
 
-  step = "endpoint headers";
+  step("endpoint headers");
   await svix.endpoint.updateHeaders?.(app.id, endpoint.id, { headers: { "X-Compat": "1" } }) ??
     (await svix.endpoint.setHeaders(app.id, endpoint.id, { headers: { "X-Compat": "1", Authorization: "Bearer s3cret" } }));
   await svix.endpoint.patchHeaders(app.id, endpoint.id, { headers: { "X-Extra": "2" } });
@@ -84,7 +53,7 @@ try {
   check(headers.headers["X-Compat"] === "1" && headers.headers["X-Extra"] === "2", `headers ${JSON.stringify(headers)}`);
   check(Array.isArray(headers.sensitive), "sensitive list");
 
-  step = "endpoint secret";
+  step("endpoint secret");
   const secretBefore = (await svix.endpoint.getSecret(app.id, endpoint.id)).key;
   check(secretBefore.startsWith("whsec_"), "secret format");
   await svix.endpoint.rotateSecret(app.id, endpoint.id, {});
@@ -93,7 +62,7 @@ try {
   facts.secretBefore = secretBefore;
   facts.secretAfter = secretAfter;
 
-  step = "message.create";
+  step("message.create");
   const eventId = `evt-${Date.now()}`;
   const msg = await svix.message.create(app.id, { eventType: eventName, eventId, payload: { id: "u_1", nested: { ok: true } } }, { withContent: true });
   check(msg.id.startsWith("msg_"), `id ${msg.id}`);
@@ -106,13 +75,13 @@ try {
   check((await svix.message.get(app.id, eventId)).id === msg.id, "message get by eventId");
   check((await svix.message.list(app.id, { eventTypes: [eventName] })).data.some((m) => m.id === msg.id), "message listed");
 
-  step = "message.create duplicate eventId";
+  step("message.create duplicate eventId");
   await expectStatus(409, () => svix.message.create(app.id, { eventType: eventName, eventId, payload: {} }));
 
-  step = "message.create invalid payload";
+  step("message.create invalid payload");
   await expectStatus(422, () => svix.message.create(app.id, { eventType: "bad name!", payload: {} }));
 
-  step = "messageAttempt.listByMsg";
+  step("messageAttempt.listByMsg");
   const attempts = await waitFor("an attempt", async () => {
     const page = await svix.messageAttempt.listByMsg(app.id, msg.id);
     return page.data.length > 0 ? page : null;
@@ -125,40 +94,35 @@ try {
   check((await svix.messageAttempt.listAttemptedDestinations(app.id, msg.id)).data.some((d) => d.id === endpoint.id), "destinations");
   check((await svix.messageAttempt.listAttemptedMessages(app.id, endpoint.id)).data.some((m) => m.id === msg.id), "attempted messages");
 
-  step = "messageAttempt.resend";
+  step("messageAttempt.resend");
   await svix.messageAttempt.resend(app.id, msg.id, endpoint.id);
   await waitFor("the resent attempt", async () => (await svix.messageAttempt.listByMsg(app.id, msg.id)).data.length >= 2);
 
-  step = "endpoint.getStats";
+  step("endpoint.getStats");
   const stats = await svix.endpoint.getStats(app.id, endpoint.id);
   check(stats.success >= 1, `stats ${JSON.stringify(stats)}`);
 
-  step = "endpoint.recover";
+  step("endpoint.recover");
   const recover = await svix.endpoint.recover(app.id, endpoint.id, { since: new Date(Date.now() - 3600_000) });
   check(recover.id && recover.task === "endpoint.recover", `recover ${JSON.stringify(recover)}`);
 
-  step = "authentication.appPortalAccess";
+  step("authentication.appPortalAccess");
   const portal = await svix.authentication.appPortalAccess(app.id, {});
   check(portal.token && portal.url, "portal token and url");
-  const scoped = new Svix(portal.token, { serverUrl, retryScheduleInMs: [] });
+  const scoped = client(portal.token);
   check((await scoped.endpoint.list(app.id)).data.length === 1, "scoped token reads its app");
   await expectStatus(404, () => scoped.application.get("some-other-app"));
 
-  step = "message.expungeContent";
+  step("message.expungeContent");
   await svix.message.expungeContent(app.id, msg.id);
 
-  step = "errors";
+  step("errors");
   await expectStatus(404, () => svix.application.get("does-not-exist"));
-  await expectStatus(401, () => new Svix("wrong-token", { serverUrl, retryScheduleInMs: [] }).application.list());
+  await expectStatus(401, () => client("wrong-token").application.list());
 
-  step = "cleanup";
+  step("cleanup");
   await svix.endpoint.delete(app.id, endpoint.id);
   await svix.eventType.delete(eventName);
   await svix.application.delete(app.id);
   await expectStatus(404, () => svix.application.get(app.id));
-
-  console.log(JSON.stringify({ ok: true, ...facts }));
-} catch (e) {
-  console.error(`FAILED at ${step}: ${e.stack ?? e} ${e.body ? JSON.stringify(e.body) : ""}`);
-  process.exit(1);
-}
+});
