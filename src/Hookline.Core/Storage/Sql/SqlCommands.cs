@@ -22,16 +22,75 @@ internal static class SqlCommands
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
-        parameter.Value = value switch
-        {
-            null => DBNull.Value,
-            bool b => b ? 1L : 0L,
-            int i => (long)i,
-            DateTimeOffset t => t.ToUnixTimeMilliseconds(),
-            Enum e => Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
-            _ => value,
-        };
+        parameter.Value = ToDbValue(value);
         command.Parameters.Add(parameter);
+    }
+
+    private static object ToDbValue(object? value) => value switch
+    {
+        null => DBNull.Value,
+        bool b => b ? 1L : 0L,
+        int i => (long)i,
+        DateTimeOffset t => t.ToUnixTimeMilliseconds(),
+        Enum e => Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value,
+    };
+
+    /// <summary>
+    /// Runs statements whose results nobody reads, in order: as one <see cref="DbBatch"/> (one round
+    /// trip to a database server) where the provider batches, otherwise one after another, each
+    /// distinct statement prepared once.
+    /// </summary>
+    public static async Task ExecuteAllAsync(this DbConnection connection, DbTransaction transaction, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
+    {
+        if (statements.Count == 0)
+        {
+            return;
+        }
+        if (connection.CanCreateBatch)
+        {
+            await using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            foreach (var (sql, parameters) in statements)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = ToDbValue(value);
+                    command.Parameters.Add(parameter);
+                }
+                batch.BatchCommands.Add(command);
+            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+        var commands = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var (sql, parameters) in statements)
+            {
+                if (!commands.TryGetValue(sql, out var command))
+                {
+                    commands[sql] = command = connection.Command(transaction, sql);
+                }
+                command.Parameters.Clear();
+                foreach (var (name, value) in parameters)
+                {
+                    command.AddParameter(name, value);
+                }
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            foreach (var command in commands.Values)
+            {
+                await command.DisposeAsync();
+            }
+        }
     }
 
     public static async Task<int> ExecuteAsync(this DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)

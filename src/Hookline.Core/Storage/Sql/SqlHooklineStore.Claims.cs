@@ -105,19 +105,23 @@ public abstract partial class SqlHooklineStore
             }
 
             // 3. Lease them. The lease runs from the booked send time, so a throttled delivery waiting
-            //    for its slot is not taken back while it waits.
+            //    for its slot is not taken back while it waits. One statement per distinct lease end
+            //    (unthrottled deliveries all share one), all sent together.
             var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
-            await using (var lease = c.Command(t, "UPDATE deliveries SET status = 3, next_attempt_at = @until, lease_token = @token WHERE id = @id"))
+            var leases = new List<(string, (string, object?)[])>();
+            foreach (var group in claims.GroupBy(x => x.NotBefore + leaseMs))
             {
-                foreach (var (id, notBefore, _) in claims)
+                var ids = group.Select(x => x.DeliveryId).ToList();
+                var parameters = new List<(string, object?)> { ("@until", group.Key), ("@token", token) };
+                var sqlIds = new StringBuilder();
+                for (var i = 0; i < ids.Count; i++)
                 {
-                    lease.Parameters.Clear();
-                    lease.AddParameter("@until", notBefore + leaseMs);
-                    lease.AddParameter("@token", token);
-                    lease.AddParameter("@id", id);
-                    await lease.ExecuteNonQueryAsync(cancellationToken);
+                    sqlIds.Append(i == 0 ? "" : ", ").Append("@l").Append(i);
+                    parameters.Add(($"@l{i}", ids[i]));
                 }
+                leases.Add(($"UPDATE deliveries SET status = 3, next_attempt_at = @until, lease_token = @token WHERE id IN ({sqlIds})", parameters.ToArray()));
             }
+            await c.ExecuteAllAsync(t, leases, cancellationToken);
 
             // 4. Everything needed to send, in one read.
             var slotById = claims.ToDictionary(x => x.DeliveryId, x => (x.NotBefore, x.Throttled));
@@ -194,59 +198,53 @@ public abstract partial class SqlHooklineStore
     {
         var disabled = await WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
         {
-            var disabled = new List<EndpointDisabled>();
-            await using var insertAttempt = c.Command(t,
-                "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
-                "VALUES (@id, @msg, @endpoint, @app, @url, @status, @code, @response, @duration, @timestamp, @trigger, @error)");
-            await using var updateDelivery = c.Command(t,
-                "UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, next_attempt_at = @next, last_attempt_at = @last, " +
-                "lease_token = NULL, trigger_type = 0 WHERE id = @id AND lease_token = @token");
+            // Everything but the disable checks goes in one batch (one round trip to a server).
             // Endpoint rows are updated in id order, so two nodes recording failures for the same
             // endpoints lock them in the same order and never deadlock.
+            var statements = new List<(string, (string, object?)[])>(completions.Count * 3);
+            var failing = new SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)>(StringComparer.Ordinal);
             foreach (var done in completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId))
             {
                 var a = done.Attempt;
-                insertAttempt.Parameters.Clear();
-                insertAttempt.AddParameter("@id", a.Id);
-                insertAttempt.AddParameter("@msg", a.MessageId);
-                insertAttempt.AddParameter("@endpoint", a.EndpointId);
-                insertAttempt.AddParameter("@app", a.AppId);
-                insertAttempt.AddParameter("@url", a.Url);
-                insertAttempt.AddParameter("@status", a.Status);
-                insertAttempt.AddParameter("@code", a.ResponseStatusCode);
-                insertAttempt.AddParameter("@response", a.Response);
-                insertAttempt.AddParameter("@duration", a.ResponseDurationMs);
-                insertAttempt.AddParameter("@timestamp", a.Timestamp);
-                insertAttempt.AddParameter("@trigger", a.TriggerType);
-                insertAttempt.AddParameter("@error", a.Error);
-                await insertAttempt.ExecuteNonQueryAsync(cancellationToken);
-
-                updateDelivery.Parameters.Clear();
-                updateDelivery.AddParameter("@status", done.Outcome switch
+                statements.Add((
+                    "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
+                    "VALUES (@id, @msg, @endpoint, @app, @url, @status, @code, @response, @duration, @timestamp, @trigger, @error)",
+                    [("@id", a.Id), ("@msg", a.MessageId), ("@endpoint", a.EndpointId), ("@app", a.AppId), ("@url", a.Url), ("@status", a.Status),
+                     ("@code", a.ResponseStatusCode), ("@response", a.Response), ("@duration", a.ResponseDurationMs), ("@timestamp", a.Timestamp),
+                     ("@trigger", a.TriggerType), ("@error", a.Error)]));
+                var status = done.Outcome switch
                 {
                     DeliveryOutcome.Succeeded => MessageStatus.Success,
                     DeliveryOutcome.Retry => MessageStatus.Pending,
                     _ => MessageStatus.Fail,
-                });
+                };
                 // A retry without a time would never come due (and would wedge an ordered endpoint): retry now.
-                updateDelivery.AddParameter("@next", done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt ?? a.Timestamp : null);
-                updateDelivery.AddParameter("@last", a.Timestamp);
-                updateDelivery.AddParameter("@id", done.DeliveryId);
-                updateDelivery.AddParameter("@token", done.LeaseToken);
-                await updateDelivery.ExecuteNonQueryAsync(cancellationToken);
-
+                var next = done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt ?? a.Timestamp : (object?)null;
+                statements.Add((
+                    "UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, next_attempt_at = @next, last_attempt_at = @last, " +
+                    "lease_token = NULL, trigger_type = 0 WHERE id = @id AND lease_token = @token",
+                    [("@status", status), ("@next", next), ("@last", a.Timestamp), ("@id", done.DeliveryId), ("@token", done.LeaseToken)]));
                 if (done.Outcome == DeliveryOutcome.Succeeded)
                 {
-                    await c.ExecuteAsync(t, "UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", cancellationToken, ("@id", a.EndpointId));
+                    statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", a.EndpointId)]));
                     continue;
                 }
-                await c.ExecuteAsync(t, "UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id", cancellationToken, ("@id", a.EndpointId), ("@now", a.Timestamp));
+                statements.Add(("UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id", [("@id", a.EndpointId), ("@now", a.Timestamp)]));
+                var seen = failing.GetValueOrDefault(a.EndpointId);
+                failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
+            }
+            await c.ExecuteAllAsync(t, statements, cancellationToken);
+
+            // Then, once per endpoint that failed in this batch: disable it when it answered 410 or
+            // has been failing for DisableAfter (a success later in the batch has cleared that).
+            var disabled = new List<EndpointDisabled>();
+            foreach (var (endpointId, (latest, force, disableAfter)) in failing)
+            {
                 var off = await c.QueryAsync(t,
                     "UPDATE endpoints SET disabled = 1, updated_at = @now WHERE id = @id AND disabled = 0 AND (@force = 1 OR failing_since <= @cutoff) " +
                     "RETURNING app_id, id, uid, failing_since",
                     r => new EndpointDisabled(r.Text("app_id")!, r.Text("id")!, r.Text("uid"), r.Time("failing_since")),
-                    cancellationToken, ("@id", a.EndpointId), ("@now", a.Timestamp), ("@force", done.DisableEndpoint),
-                    ("@cutoff", a.Timestamp - done.DisableAfter));
+                    cancellationToken, ("@id", endpointId), ("@now", latest), ("@force", force), ("@cutoff", latest - disableAfter));
                 disabled.AddRange(off);
             }
             return disabled;

@@ -37,9 +37,6 @@ public abstract partial class SqlHooklineStore
                 "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
                 "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers) ON CONFLICT DO NOTHING");
             await using var insertIngest = IngestRequestInsert(c, t);
-            await using var insertDelivery = c.Command(t,
-                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
-                "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)");
             async Task<Message?> FindEventAsync(Message message)
             {
                 findEvent.Parameters.Clear();
@@ -48,6 +45,17 @@ public abstract partial class SqlHooklineStore
                 await using var reader = await findEvent.ExecuteReaderAsync(cancellationToken);
                 return await reader.ReadAsync(cancellationToken) ? ReadMessage(reader) : null;
             }
+            // Rows whose insert cannot conflict (a message without eventId, its deliveries) are sent
+            // together at the end, in order (messages before their deliveries): one round trip to a
+            // database server for the whole group commit instead of one per row.
+            const string InsertMessageSql =
+                "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
+                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers)";
+            const string InsertDeliverySql =
+                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+                "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)";
+            var deferredMessages = new List<(string, (string, object?)[])>();
+            var deliveries = new List<(string, (string, object?)[])>();
             for (var i = 0; i < messages.Count; i++)
             {
                 var (message, endpointIds, ingest) = messages[i];
@@ -61,38 +69,43 @@ public abstract partial class SqlHooklineStore
                     results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId, existing);
                     continue;
                 }
-                insertMessage.Parameters.Clear();
-                insertMessage.AddParameter("@id", message.Id);
-                insertMessage.AddParameter("@app", message.AppId);
-                insertMessage.AddParameter("@event", message.EventId);
-                insertMessage.AddParameter("@type", message.EventType);
-                insertMessage.AddParameter("@payload", message.Payload);
-                insertMessage.AddParameter("@channels", ChannelsColumn(message.Channels));
-                insertMessage.AddParameter("@created", message.CreatedAt);
-                insertMessage.AddParameter("@expires", message.PayloadExpiresAt);
-                insertMessage.AddParameter("@trace", message.TraceParent);
-                insertMessage.AddParameter("@headers", message.ExtraHeaders is { Count: > 0 } h ? ToJson(h) : null);
-                if (await insertMessage.ExecuteNonQueryAsync(cancellationToken) == 0)
+                (string, object?)[] row =
+                [
+                    ("@id", message.Id), ("@app", message.AppId), ("@event", message.EventId), ("@type", message.EventType),
+                    ("@payload", message.Payload), ("@channels", ChannelsColumn(message.Channels)), ("@created", message.CreatedAt),
+                    ("@expires", message.PayloadExpiresAt), ("@trace", message.TraceParent),
+                    ("@headers", message.ExtraHeaders is { Count: > 0 } h ? ToJson(h) : null),
+                ];
+                if (message.EventId is null)
                 {
-                    // Where writers run in parallel (PostgreSQL), another node may have committed the same
-                    // eventId after the lookup above; the insert then waits for it and does nothing, and
-                    // the message is a duplicate like any other instead of failing the whole batch.
-                    results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId,
-                        (message.EventId is null ? null : await FindEventAsync(message))
-                        ?? throw new InvalidOperationException($"Message {message.Id} already exists."));
-                    continue;
+                    // Only the eventId index can make a message insert conflict (ids are unique by construction).
+                    deferredMessages.Add((InsertMessageSql, row));
+                }
+                else
+                {
+                    insertMessage.Parameters.Clear();
+                    foreach (var (name, value) in row)
+                    {
+                        insertMessage.AddParameter(name, value);
+                    }
+                    if (await insertMessage.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    {
+                        // Where writers run in parallel (PostgreSQL), another node may have committed the same
+                        // eventId after the lookup above; the insert then waits for it and does nothing, and
+                        // the message is a duplicate like any other instead of failing the whole batch.
+                        results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId,
+                            await FindEventAsync(message) ?? throw new InvalidOperationException($"Message {message.Id} already exists."));
+                        continue;
+                    }
                 }
                 foreach (var endpointId in endpointIds)
                 {
-                    insertDelivery.Parameters.Clear();
-                    insertDelivery.AddParameter("@msg", message.Id);
-                    insertDelivery.AddParameter("@endpoint", endpointId);
-                    insertDelivery.AddParameter("@app", message.AppId);
-                    insertDelivery.AddParameter("@created", message.CreatedAt);
-                    await insertDelivery.ExecuteNonQueryAsync(cancellationToken);
+                    deliveries.Add((InsertDeliverySql, [("@msg", message.Id), ("@endpoint", endpointId), ("@app", message.AppId), ("@created", message.CreatedAt)]));
                 }
                 results[i] = new MessageInsertResult(MessageInsertOutcome.Created);
             }
+            deferredMessages.AddRange(deliveries);
+            await c.ExecuteAllAsync(t, deferredMessages, cancellationToken);
             return results;
         }, cancellationToken);
 
