@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hookline.Server.Tests.Infrastructure;
+using Hookline.Testing;
 using Xunit.Abstractions;
 
 namespace Hookline.Server.Tests.MultiNode;
@@ -99,64 +100,8 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
             $"node {node} sent {byNode.GetValueOrDefault(node)} of {Messages}; by node: {string.Join(", ", byNode.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value}")))}"));
     }
 
-    /// <summary>
-    /// Notices when this process stops running its thread pool on time: a 10 ms tick that comes
-    /// more than <see cref="Threshold"/> late marks a stall.
-    /// </summary>
-    private sealed class StallWatch : IAsyncDisposable
-    {
-        public static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(40);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset From, DateTimeOffset To)> _stalls = new();
-        private Task _loop = Task.CompletedTask;
-
-        public int Count => _stalls.Count;
-
-        public static StallWatch Start()
-        {
-            var watch = new StallWatch();
-            watch._loop = Task.Run(watch.RunAsync);
-            return watch;
-        }
-
-        /// <summary>True when <paramref name="at"/> falls in a stall or just after it, where the requests it held back get stamped.</summary>
-        public bool Bunched(DateTimeOffset at) => _stalls.Any(s => at >= s.From && at <= s.To + TimeSpan.FromMilliseconds(100));
-
-        private async Task RunAsync()
-        {
-            var tick = TimeSpan.FromMilliseconds(10);
-            while (!_stop.IsCancellationRequested)
-            {
-                var before = DateTimeOffset.UtcNow;
-                try
-                {
-                    await Task.Delay(tick, _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                var after = DateTimeOffset.UtcNow;
-                if (after - before - tick > Threshold)
-                {
-                    _stalls.Enqueue((before, after));
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _loop;
-        }
-    }
-
-    private static void Signal(int processId, string signal)
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", processId.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
+    private static void Signal(int processId, string signal) =>
+        Assert.True(Posix.Kill(processId, signal == "STOP" ? Posix.SigStop : Posix.SigCont) == 0, $"kill -{signal} {processId} failed");
 
     /// <summary>The most timestamps within any one-second window, and where that window starts.</summary>
     private static (int Count, int Start) Busiest(IReadOnlyList<DateTimeOffset> sorted)
@@ -175,4 +120,14 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
         }
         return (busiest, start);
     }
+}
+
+/// <summary>kill(2) from libc: stopping and continuing a process has no .NET API.</summary>
+internal static partial class Posix
+{
+    public const int SigCont = 18;
+    public const int SigStop = 19;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
 }

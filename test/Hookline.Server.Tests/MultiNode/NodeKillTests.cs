@@ -12,7 +12,7 @@ namespace Hookline.Server.Tests.MultiNode;
 public sealed class NodeKillTests(ITestOutputHelper output)
 {
     private const int Victim = 2;
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
 
     /// <summary>The endpoints' concurrency limit (the default), which holds across all nodes together.</summary>
     private const int EndpointConcurrency = 10;

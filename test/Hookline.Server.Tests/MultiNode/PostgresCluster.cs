@@ -37,8 +37,10 @@ internal sealed class PostgresCluster : IAsyncDisposable
             ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
             ["Hookline:Delivery:RetrySchedule"] = "1s,1s,2s,5s",
             ["Hookline:Delivery:Timeout"] = "5s",
-            // Short leases, so what a dead node held is claimed again within seconds.
-            ["Hookline:Delivery:LeaseDuration"] = "3s",
+            // Short leases, so what a dead node held is claimed again within seconds; but longer than
+            // the timeout plus time to record the outcome on a starved machine, or a live node's
+            // lease runs out under it and a healthy send is repeated.
+            ["Hookline:Delivery:LeaseDuration"] = "10s",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

@@ -19,23 +19,29 @@ public sealed class EndpointIsolationTests
         await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 1, TimeSpan.FromSeconds(15));
         receiver.Requests.Clear();
         await engine.CreateEndpointAsync(app, receiver.Url("/slowed"), e => e with { ThrottleRate = 20 });
+        // The receiver runs in this process, which a loaded machine stalls: requests that waited in
+        // the kernel meanwhile get stamped together when it thaws. Those are set aside below.
+        await using var stalls = StallWatch.Start();
 
         for (var i = 0; i < 60; i++)
         {
             await engine.SendAsync(app, "a.b", "{}");
         }
         await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 60, TimeSpan.FromSeconds(15));
+        await stalls.DisposeAsync();
 
-        var times = receiver.Requests.Select(r => r.At).Order().ToArray();
-        var elapsed = (times[^1] - times[0]).TotalSeconds;
+        var all = receiver.Requests.Select(r => r.At).Order().ToArray();
+        var elapsed = (all[^1] - all[0]).TotalSeconds;
         // 60 requests at 20/s need about 59/20 = 2.95 s from first to last.
         Assert.True(elapsed >= 2.7, $"60 requests took {elapsed:F2}s; a 20/s throttle needs ~2.95s");
+        var times = all.Where(t => !stalls.Bunched(t)).ToArray();
+        Assert.True(times.Length >= 48, $"the test process stalled ({stalls.Count} times) around {all.Length - times.Length} of {all.Length} arrivals; too few left to judge");
         // No one-second window holds more than the rate, with a 10 % tolerance: sends are booked
-        // 50 ms apart, but a timer that fires late shifts where a measured window starts.
+        // 50 ms apart, and one may leave up to 100 ms after its slot.
         for (var i = 0; i < times.Length; i++)
         {
             var inWindow = times.Count(t => t >= times[i] && t < times[i].AddSeconds(1));
-            Assert.True(inWindow <= 22, $"{inWindow} requests within one second; arrivals (ms after the first): {string.Join(", ", times.Select(t => (t - times[0]).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
+            Assert.True(inWindow <= 22, $"{inWindow} requests within one second; arrivals (ms after the first): {string.Join(", ", all.Select(t => (t - all[0]).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}; {stalls.Count} stalls");
         }
     }
 
