@@ -15,4 +15,16 @@ public sealed class HealthApiTests
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Ping_Anonymous_Answers204LikeSvix()
+    {
+        await using var host = await HooklineHost.StartAsync();
+        using var client = host.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/api/v1/health/ping", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
 }
