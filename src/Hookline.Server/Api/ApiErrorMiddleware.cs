@@ -6,7 +6,8 @@ namespace Hookline.Server.Api;
 /// <summary>
 /// Turns exceptions into Svix-shaped answers: <see cref="ApiException"/> as it says, malformed
 /// requests (<see cref="BadHttpRequestException"/>, <see cref="JsonException"/>) as 400/413, a store
-/// uniqueness clash as 409, and only genuine server faults as 500. Registered twice: inside the
+/// uniqueness clash as 409, a database that is briefly unreachable as 503, and only genuine server
+/// faults as 500. Registered twice: inside the
 /// idempotency layer (so the stored response is the final one) and outermost (for auth errors).
 /// </summary>
 internal sealed partial class ApiErrorMiddleware
@@ -49,6 +50,10 @@ internal sealed partial class ApiErrorMiddleware
         BadHttpRequestException bad => (bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, new HttpErrorOut("bad_request", bad.Message)),
         JsonException json => (400, new HttpErrorOut("invalid_json", "The request body is not valid JSON: " + json.Message)),
         StoreConflictException conflict => (409, new HttpErrorOut("conflict", string.IsNullOrEmpty(conflict.Message) ? "A conflict has occurred" : conflict.Message)),
+        // The database is unreachable or busy (the provider says a retry may succeed): nothing was
+        // written, so the client may send the same request again (with its idempotency-key).
+        System.Data.Common.DbException { IsTransient: true } =>
+            (503, new HttpErrorOut("database_unavailable", "The database is unavailable right now; retry the request shortly.")),
         _ => (500, new HttpErrorOut("server_error", "Internal Server Error")),
     };
 
@@ -57,6 +62,10 @@ internal sealed partial class ApiErrorMiddleware
         context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
         await JsonSerializer.SerializeAsync(context.Response.Body, body, body.GetType(), ApiJson.Options, context.RequestAborted);
     }
 
