@@ -218,6 +218,41 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task ResendAsync_DeliveryInFlightThenSucceeds_ManualTryStillFollows()
+    {
+        var (app, endpoint, message, claimed) = await ClaimOneAsync();
+        Assert.True(await Store.ResendAsync(app.Id, message.Id, endpoint.Id, Start.AddSeconds(1), None));
+
+        // The attempt in flight succeeds: the manual try that was asked for is not swallowed by it.
+        var done = Start.AddSeconds(2);
+        await Store.CompleteAsync([Succeeded(claimed, done)], None);
+
+        var delivery = await GetDeliveryAsync(message, endpoint);
+        Assert.Equal(MessageStatus.Pending, delivery.Status);
+        Assert.Equal(done, delivery.NextAttemptAt);
+        var again = Assert.Single(await ClaimAsync(done));
+        Assert.Equal(claimed.DeliveryId, again.DeliveryId);
+        Assert.Equal(AttemptTrigger.Manual, again.Trigger);
+        Assert.Equal(0, again.AttemptCount);
+        await Store.CompleteAsync([Succeeded(again, done.AddSeconds(1))], None);
+        Assert.Equal(MessageStatus.Success, (await GetDeliveryAsync(message, endpoint)).Status);
+        Assert.Equal(2, (await Store.ListAttemptsByMessageAsync(app.Id, message.Id, new AttemptFilter(), new ListQuery(), None)).Data.Count);
+    }
+
+    [Fact]
+    public async Task ResendAsync_DeliveryInFlightWhoseLeaseRunsOut_ComesBackAsManualTry()
+    {
+        var (app, endpoint, message, claimed) = await ClaimOneAsync();
+        Assert.True(await Store.ResendAsync(app.Id, message.Id, endpoint.Id, Start.AddSeconds(1), None));
+
+        var again = Assert.Single(await ClaimAsync(Start + Lease + TimeSpan.FromSeconds(5)));
+
+        Assert.Equal(claimed.DeliveryId, again.DeliveryId);
+        Assert.Equal(AttemptTrigger.Manual, again.Trigger);
+        Assert.Equal(0, again.AttemptCount);
+    }
+
+    [Fact]
     public async Task ResendAsync_UnknownMessageOrEndpoint_ReturnsFalse()
     {
         var app = await AddApplicationAsync();

@@ -20,6 +20,13 @@ public abstract partial class SqlHooklineStore
 
     private sealed record Candidate(long DeliveryId, string EndpointId);
 
+    /// <summary>
+    /// <c>trigger_type</c> of a delivery in flight (status 3) for which a manual resend was asked:
+    /// when its attempt is recorded (or its lease runs out) it is queued again as a manual try (1).
+    /// Only ever stored on a leased row, so a claim never reads it.
+    /// </summary>
+    protected const int ManualResendWaiting = 2;
+
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, t) =>
         {
@@ -32,7 +39,10 @@ public abstract partial class SqlHooklineStore
             //    The lost try counts as an attempt, so a message that kills its node every time runs out
             //    of retries instead of looping forever.
             await c.ExecuteAsync(t,
-                "UPDATE deliveries SET status = 1, attempt_count = attempt_count + 1, lease_token = NULL WHERE id IN (SELECT id FROM deliveries WHERE status = 3 AND next_attempt_at <= @now" + SkipLockedClause + ")",
+                "UPDATE deliveries SET status = 1, lease_token = NULL, " +
+                $"attempt_count = CASE WHEN trigger_type = {ManualResendWaiting} THEN 0 ELSE attempt_count + 1 END, " +
+                $"trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE trigger_type END " +
+                "WHERE id IN (SELECT id FROM deliveries WHERE status = 3 AND next_attempt_at <= @now" + SkipLockedClause + ")",
                 cancellationToken, ("@now", now));
 
             // 2. Endpoints with due work, with what is in flight for each.
@@ -221,8 +231,12 @@ public abstract partial class SqlHooklineStore
                 // A retry without a time would never come due (and would wedge an ordered endpoint): retry now.
                 var next = done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt ?? a.Timestamp : (object?)null;
                 statements.Add((
-                    "UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, next_attempt_at = @next, last_attempt_at = @last, " +
-                    "lease_token = NULL, trigger_type = 0 WHERE id = @id AND lease_token = @token",
+                    // A manual resend asked for while this attempt was in flight queues the delivery again,
+                    // due now with a fresh schedule, whatever this attempt's outcome.
+                    $"UPDATE deliveries SET status = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE @status END, " +
+                    $"attempt_count = CASE WHEN trigger_type = {ManualResendWaiting} THEN 0 ELSE attempt_count + 1 END, " +
+                    $"next_attempt_at = CASE WHEN trigger_type = {ManualResendWaiting} THEN @last ELSE @next END, last_attempt_at = @last, " +
+                    $"lease_token = NULL, trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE 0 END WHERE id = @id AND lease_token = @token",
                     [("@status", status), ("@next", next), ("@last", a.Timestamp), ("@id", done.DeliveryId), ("@token", done.LeaseToken)]));
                 if (done.Outcome == DeliveryOutcome.Succeeded)
                 {
@@ -261,7 +275,8 @@ public abstract partial class SqlHooklineStore
         WriteAsync(async (c, t) =>
         {
             await c.ExecuteAsync(t,
-                "UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL WHERE id = @id AND lease_token = @token",
+                $"UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL, trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE trigger_type END " +
+                "WHERE id = @id AND lease_token = @token",
                 cancellationToken, ("@now", now), ("@id", deliveryId), ("@token", leaseToken));
             return true;
         }, WriteDurability.Relaxed, cancellationToken);

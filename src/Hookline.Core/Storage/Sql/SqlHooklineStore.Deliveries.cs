@@ -61,10 +61,17 @@ public abstract partial class SqlHooklineStore
             {
                 return false;
             }
-            // A delivery already in flight keeps its lease; the manual try follows once it is done.
             var updated = await c.ExecuteAsync(t,
                 "UPDATE deliveries SET status = 1, attempt_count = 0, next_attempt_at = @now, trigger_type = 1 WHERE msg_id = @msg AND endpoint_id = @endpoint AND status <> 3",
                 cancellationToken, ("@now", now), ("@msg", messageId), ("@endpoint", endpointId));
+            if (updated == 0)
+            {
+                // A delivery in flight keeps its lease and is marked: whatever its attempt's outcome,
+                // the delivery is queued again for the manual try when that attempt is recorded.
+                updated = await c.ExecuteAsync(t,
+                    $"UPDATE deliveries SET trigger_type = {ManualResendWaiting} WHERE msg_id = @msg AND endpoint_id = @endpoint AND status = 3",
+                    cancellationToken, ("@msg", messageId), ("@endpoint", endpointId));
+            }
             if (updated == 0)
             {
                 await c.ExecuteAsync(t,
