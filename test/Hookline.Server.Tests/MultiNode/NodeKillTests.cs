@@ -50,12 +50,7 @@ public sealed class NodeKillTests(ITestOutputHelper output)
         var stoppedAt = DateTimeOffset.UtcNow;
         await load.StopAsync();
 
-        await Eventually.HoldsAsync(
-            () => load.Accepted.Keys.All(receiver.ReceivedIds().Contains),
-            TimeSpan.FromSeconds(30),
-            () => $"{load.Accepted.Keys.Except(receiver.ReceivedIds()).Count()} of {load.Accepted.Count} accepted messages never arrived\n{cluster.Output()}");
-
-        await receiver.SettleAsync();
+        await receiver.WaitForEveryAcceptedAsync(load, cluster);
         var duplicates = receiver.Duplicates();
         var before = (From: killedAt - TimeSpan.FromSeconds(3), To: killedAt);
         var after = (From: killedAt + Lease + TimeSpan.FromSeconds(1), To: stoppedAt);

@@ -101,6 +101,16 @@ internal sealed class NodeReceiver : IAsyncDisposable
     /// <summary>Waits for the sender lookups started so far.</summary>
     public Task SettleAsync() => Task.WhenAll(_senders.Values.Select(s => s.Done));
 
+    /// <summary>Waits (30 s at most) until every message the load had accepted arrived, then for the sender lookups.</summary>
+    public async Task WaitForEveryAcceptedAsync(RoundRobinLoad load, PostgresCluster cluster)
+    {
+        await Eventually.HoldsAsync(
+            () => load.Accepted.Keys.All(ReceivedIds().Contains),
+            TimeSpan.FromSeconds(30),
+            () => $"{load.Accepted.Keys.Except(ReceivedIds()).Count()} of {load.Accepted.Count} accepted messages never arrived\n{cluster.Output()}");
+        await SettleAsync();
+    }
+
     /// <summary>Distinct messages received.</summary>
     public HashSet<string> ReceivedIds() => Arrivals.Select(a => a.MessageId).ToHashSet(StringComparer.Ordinal);
 

@@ -44,12 +44,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(1));
         await load.StopAsync();
 
-        await Eventually.HoldsAsync(
-            () => load.Accepted.Keys.All(receiver.ReceivedIds().Contains),
-            TimeSpan.FromSeconds(30),
-            () => $"{load.Accepted.Keys.Except(receiver.ReceivedIds()).Count()} of {load.Accepted.Count} accepted messages never arrived\n{cluster.Output()}");
-
-        await receiver.SettleAsync();
+        await receiver.WaitForEveryAcceptedAsync(load, cluster);
         var duplicates = receiver.Duplicates();
         var failures = load.Failures.ToList();
         output.WriteLine($"accepted {load.Accepted.Count}; deliveries by node {string.Join(", ", receiver.CountByNode().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}: {kv.Value}"))}; duplicates {duplicates.Count}");
