@@ -93,9 +93,21 @@ internal static class IngestScenario
 
             using var generator = new LoadGenerator();
             var forwardExpected = 0;
+            var webhookPid = targets.FirstOrDefault(t => t.Name == Webhook).Pid;
             async Task<PhaseResult> RunPhaseAsync(string name, Func<Task<PhaseResult>> phase)
             {
                 var result = await phase();
+                if (name == Webhook && webhookPid > 0)
+                {
+                    // adnanh/webhook answers before it runs the hook's command (it runs it in the
+                    // background unless told to return its output), so a phase's forks go on after
+                    // its last answer. Wait for them: otherwise they eat into the next target's phase.
+                    var drained = await WaitForNoChildrenAsync(webhookPid, TimeSpan.FromMinutes(2));
+                    if (drained > TimeSpan.FromMilliseconds(100))
+                    {
+                        Line($"  ({Webhook}: its commands ran on for {drained.TotalSeconds:F1} s after the phase's last answer)");
+                    }
+                }
                 if (name == Hookline && endpoints > 0)
                 {
                     // Let forwarding catch up before the next phase, so no target is measured while
@@ -252,5 +264,37 @@ internal static class IngestScenario
         }
         while (count < expected && DateTime.UtcNow < deadline);
         return count;
+    }
+
+    /// <summary>Waits until the process has no child processes (read from /proc); returns how long that took.</summary>
+    private static async Task<TimeSpan> WaitForNoChildrenAsync(int pid, TimeSpan limit)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < limit)
+        {
+            var tasks = $"/proc/{pid}/task";
+            if (!Directory.Exists(tasks))
+            {
+                break;
+            }
+            var busy = false;
+            foreach (var task in Directory.EnumerateDirectories(tasks))
+            {
+                try
+                {
+                    busy |= (await File.ReadAllTextAsync(Path.Combine(task, "children"))).Trim().Length > 0;
+                }
+                catch (IOException)
+                {
+                    // The thread ended while we looked.
+                }
+            }
+            if (!busy)
+            {
+                break;
+            }
+            await Task.Delay(50);
+        }
+        return watch.Elapsed;
     }
 }
