@@ -167,8 +167,7 @@ public abstract partial class SqlHooklineStore
 
     /// <summary>
     /// Step 2 of a claim: the enabled endpoints with due deliveries and their capacity. The default
-    /// reads everything in one statement (with <see cref="LockEndpointsClause"/> appended), which suits
-    /// a database with one writer at a time. A database whose claims run in parallel returns candidates
+    /// reads everything in one statement, which suits a database with one writer at a time. A database whose claims run in parallel returns candidates
     /// here and confirms each in <see cref="LockClaimableEndpointAsync"/>.
     /// </summary>
     protected virtual async Task<IReadOnlyList<EndpointCapacity>> SelectClaimableEndpointsAsync(DbConnection connection, DbTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken) =>
@@ -176,8 +175,7 @@ public abstract partial class SqlHooklineStore
             "SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at, " +
             "(SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight " +
             "FROM endpoints e JOIN applications a ON a.id = e.app_id " +
-            "WHERE e.disabled = 0 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)" +
-            LockEndpointsClause,
+            "WHERE e.disabled = 0 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)",
             r => new EndpointCapacity(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"), r.Long("throttle_next_at"), r.Long("in_flight")),
             cancellationToken, ("@now", now));
 

@@ -33,9 +33,10 @@ public abstract partial class SqlHooklineStore
         {
             var results = new MessageInsertResult[messages.Count];
             await using var findEvent = c.Command(t, "SELECT * FROM messages WHERE app_id = @app AND event_id = @event");
-            await using var insertMessage = c.Command(t,
+            const string InsertMessageSql =
                 "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
-                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers) ON CONFLICT DO NOTHING");
+                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers)";
+            await using var insertMessage = c.Command(t, InsertMessageSql + " ON CONFLICT DO NOTHING");
             await using var insertIngest = IngestRequestInsert(c, t);
             async Task<Message?> FindEventAsync(Message message)
             {
@@ -48,9 +49,6 @@ public abstract partial class SqlHooklineStore
             // Rows whose insert cannot conflict (a message without eventId, its deliveries) are sent
             // together at the end, in order (messages before their deliveries): one round trip to a
             // database server for the whole group commit instead of one per row.
-            const string InsertMessageSql =
-                "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
-                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers)";
             const string InsertDeliverySql =
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
                 "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)";

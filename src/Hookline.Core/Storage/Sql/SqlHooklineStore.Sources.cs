@@ -7,36 +7,13 @@ namespace Hookline.Core.Storage.Sql;
 
 public abstract partial class SqlHooklineStore
 {
-    private ReadCache<Source?>? _sourceTokenCache;
-
     /// <summary>
-    /// Ingest tokens are looked up on every request an ingest URL receives; like applications and
-    /// endpoint lists they are served from memory for <see cref="ReadCacheLifetime"/>. Every source
-    /// write through this store clears the cache; another node's change (a deleted source, an expired
-    /// token) is seen after at most the lifetime.
+    /// A write that changes sources or their tokens. Ingest tokens are looked up on every request an
+    /// ingest URL receives and served from memory for <see cref="ReadCacheLifetime"/>; another node's
+    /// change (a deleted source, an expired token) is seen after at most the lifetime.
     /// </summary>
-    private ReadCache<Source?> SourceTokenCache
-    {
-        get
-        {
-            var cache = LazyInitializer.EnsureInitialized(ref _sourceTokenCache, () => new ReadCache<Source?>(Time));
-            cache.Lifetime = ReadCacheLifetime;
-            return cache;
-        }
-    }
+    private Task<T> InvalidatingTokensAsync<T>(Func<Task<T>> write) => InvalidatingAsync(write, _sourceTokenCache.Clear);
 
-    private async Task<T> InvalidatingTokensAsync<T>(Func<Task<T>> write)
-    {
-        SourceTokenCache.Clear();
-        try
-        {
-            return await write();
-        }
-        finally
-        {
-            SourceTokenCache.Clear();
-        }
-    }
     private static Source ReadSource(DbDataReader r) => new()
     {
         Id = r.Text("id")!,
@@ -85,7 +62,7 @@ public abstract partial class SqlHooklineStore
             ReadSource, cancellationToken, ("@key", idOrUid)), cancellationToken);
 
     public Task<Source?> GetSourceByTokenAsync(string token, DateTimeOffset now, CancellationToken cancellationToken) =>
-        SourceTokenCache.GetAsync(token, () => ReadAsync(c => c.QuerySingleAsync(null,
+        _sourceTokenCache.GetAsync(token, () => ReadAsync(c => c.QuerySingleAsync(null,
             "SELECT s.* FROM source_tokens t JOIN sources s ON s.id = t.source_id WHERE t.token = @token AND (t.expires_at IS NULL OR t.expires_at > @now)",
             ReadSource, cancellationToken, ("@token", token), ("@now", now)), cancellationToken));
 

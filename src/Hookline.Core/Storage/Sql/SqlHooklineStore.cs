@@ -12,46 +12,49 @@ public abstract partial class SqlHooklineStore : IHooklineStore
 {
     private readonly ReadCache<Model.Application?> _applicationCache;
     private readonly ReadCache<IReadOnlyList<Model.Endpoint>> _endpointCache;
+    private readonly ReadCache<Model.Source?> _sourceTokenCache;
 
     protected SqlHooklineStore(TimeProvider time)
     {
         Time = time;
         _applicationCache = new ReadCache<Model.Application?>(time);
         _endpointCache = new ReadCache<IReadOnlyList<Model.Endpoint>>(time);
+        _sourceTokenCache = new ReadCache<Model.Source?>(time);
     }
 
     protected TimeProvider Time { get; }
 
     /// <summary>
-    /// Runs a write with the read caches invalidated before and after it, so that no read that
-    /// overlapped the write can leave the old value cached.
+    /// Runs a write with the read caches it affects invalidated before and after it, so that no read
+    /// that overlapped the write can leave the old value cached.
     /// </summary>
-    private async Task<T> InvalidatingAsync<T>(Func<Task<T>> write, string? appId)
+    private static async Task<T> InvalidatingAsync<T>(Func<Task<T>> write, Action invalidate)
     {
-        Invalidate();
+        invalidate();
         try
         {
             return await write();
         }
         finally
         {
-            Invalidate();
-        }
-
-        void Invalidate()
-        {
-            _applicationCache.Clear();
-            if (appId is not null)
-            {
-                _endpointCache.Invalidate(appId);
-            }
+            invalidate();
         }
     }
 
+    /// <summary>A write that changes applications, or the endpoints of <paramref name="appId"/>.</summary>
+    private Task<T> InvalidatingAsync<T>(Func<Task<T>> write, string? appId) => InvalidatingAsync(write, () =>
+    {
+        _applicationCache.Clear();
+        if (appId is not null)
+        {
+            _endpointCache.Invalidate(appId);
+        }
+    });
+
     /// <summary>
-    /// How long an application and the list of its endpoints may be served from memory (they are read
-    /// for every new message). Changes made through this store are seen at once; changes made by
-    /// another node after at most this long.
+    /// How long an application, the list of its endpoints (read for every new message) and an ingest
+    /// token's source (read for every ingest request) may be served from memory. Changes made through
+    /// this store are seen at once; changes made by another node after at most this long.
     /// </summary>
     /// <value>The default value is zero (no caching); the server sets one second.</value>
     public TimeSpan ReadCacheLifetime
@@ -61,14 +64,12 @@ public abstract partial class SqlHooklineStore : IHooklineStore
         {
             _applicationCache.Lifetime = value;
             _endpointCache.Lifetime = value;
+            _sourceTokenCache.Lifetime = value;
         }
     }
 
     /// <summary>Appended to claim selects: <c>FOR UPDATE SKIP LOCKED</c> where the database has row locks.</summary>
     protected virtual string SkipLockedClause => "";
-
-    /// <summary>Appended to a select of endpoint rows whose throttle and concurrency bookkeeping a claim updates.</summary>
-    protected virtual string LockEndpointsClause => "";
 
     public abstract Task MigrateAsync(CancellationToken cancellationToken);
 
