@@ -226,6 +226,7 @@ public abstract partial class StoreComplianceSuite
         var claimed = await Store.ClaimDueAsync(Claim(Start.AddSeconds(1), defaultMaxConcurrency: 100), None);
 
         Assert.All(claimed, c => Assert.Equal(c.Endpoint.Id == throttled.Id, c.Throttled));
+        Assert.Contains(claimed, c => c.Endpoint.Id == throttled.Id);
         Assert.Contains(claimed, c => c.Endpoint.Id == free.Id);
     }
 

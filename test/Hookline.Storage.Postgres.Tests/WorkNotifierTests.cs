@@ -26,13 +26,11 @@ public sealed class WorkNotifierTests : PostgresTestBase
     {
         var (a, b) = await StartTwoNodesAsync();
 
-        var stopwatch = Stopwatch.StartNew();
         a.Signal.Notify();
         var woken = await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None);
 
         // Nothing else wakes node b in this test (there is no dispatcher and no poll): the NOTIFY did.
         Assert.True(woken, "node b was not woken");
-        Assert.True(stopwatch.Elapsed < Soon);
     }
 
     [Fact]

@@ -54,8 +54,7 @@ public static class NodeOracle
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(timeout.Token);
+        await WaitOrKillAsync(process, TimeSpan.FromSeconds(90));
         var output = await stdout;
         Assert.True(process.ExitCode == 0, $"oracle {script} exited {process.ExitCode}: {await stderr}");
         return JsonNode.Parse(output) ?? throw new InvalidOperationException("oracle printed nothing");
@@ -84,9 +83,23 @@ public static class NodeOracle
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        await WaitOrKillAsync(process, TimeSpan.FromMinutes(2));
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Waits for node to exit; a run that hangs past <paramref name="limit"/> is killed, not left behind.</summary>
+    private static async Task WaitOrKillAsync(Process process, TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
     }
 
     private static string RequireJsRoot()

@@ -111,7 +111,7 @@ public sealed class IngestLogTests(IngestFixture fixture) : IClassFixture<Ingest
         // Only to one endpoint when asked.
         await fixture.Admin.PostJsonAsync($"/ingest/api/v1/source/{source.Id}/log/{entry.Str("id")}/replay", new { endpoint_id = later.Str("id") })
             .ExpectAsync(HttpStatusCode.Accepted);
-        await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(fixture.Receiver.At(source.ReceiverPath + "-later").Count()), c => c == 2);
+        Assert.Equal(2, await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(fixture.Receiver.At(source.ReceiverPath + "-later").Count()), c => c == 2));
         Assert.Equal(2, source.Forwarded.Count);
     }
 

@@ -134,7 +134,7 @@ public sealed class SourceApiTests(IngestFixture fixture) : IClassFixture<Ingest
         {
             await viaNew.ExpectAsync(HttpStatusCode.OK);
         }
-        await source.WaitForwardedAsync(2);
+        Assert.Equal(2, (await source.WaitForwardedAsync(2)).Count);
     }
 
     [Fact]

@@ -80,10 +80,11 @@ await run(async (facts) => {
   step("post to ingestUrl");
   const payload = JSON.stringify({ type: "user.created", data: { id: "u_compat" } });
   const msgId = `msg_compat_${stamp}`;
-  const signature = new Webhook(svixSecret).sign(msgId, new Date(), payload);
+  const now = new Date();
+  const signature = new Webhook(svixSecret).sign(msgId, now, payload);
   const response = await fetch(svixSource.ingestUrl, {
     method: "POST",
-    headers: { "content-type": "application/json", "svix-id": msgId, "svix-timestamp": String(Math.floor(Date.now() / 1000)), "svix-signature": signature },
+    headers: { "content-type": "application/json", "svix-id": msgId, "svix-timestamp": String(Math.floor(now.getTime() / 1000)), "svix-signature": signature },
     body: payload,
   });
   const answer = await response.text();
