@@ -30,7 +30,8 @@ internal static class IngestScenario
             return await ComparisonTargets.ServeBareAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
         }
         var options = new BenchArgs(args);
-        var rates = options.String("rates", "500,1000,2000,4000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+        // Distinct: results are kept per (target, rate), so a repeated rate would overwrite its first run.
+        var rates = options.String("rates", "500,1000,2000,4000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).Distinct().ToArray();
         var duration = options.Int("duration", 10);
         var concurrency = options.Int("concurrency", 64);
         var saturationRequests = options.Int("saturation-requests", 20_000);

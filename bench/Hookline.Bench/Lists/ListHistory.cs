@@ -34,26 +34,22 @@ internal sealed class ListHistory
 
     private static readonly string[] EventTypes = ["invoice.paid", "invoice.created", "user.signup", "order.shipped", "payment.failed"];
 
-    private readonly string _appId;
     private readonly IReadOnlyList<(string Id, string Url)> _endpoints;
     private readonly DateTimeOffset _from;
     private readonly DateTimeOffset _to;
     private readonly Random _random;
 
-    public ListHistory(string appId, IReadOnlyList<(string Id, string Url)> endpoints, DateTimeOffset from, DateTimeOffset to, int seed)
+    public ListHistory(IReadOnlyList<(string Id, string Url)> endpoints, DateTimeOffset from, DateTimeOffset to, int seed)
     {
         if (endpoints.Count < 2)
         {
             throw new ArgumentException("At least two endpoints are needed.", nameof(endpoints));
         }
-        _appId = appId;
         _endpoints = endpoints;
         _from = from;
         _to = to;
         _random = new Random(seed);
     }
-
-    public string AppId => _appId;
 
     /// <summary>About <paramref name="attempts"/> attempts' worth of messages, in time order over the whole window.</summary>
     public IEnumerable<SeedMessage> Generate(long attempts)

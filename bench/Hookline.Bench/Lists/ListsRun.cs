@@ -70,7 +70,7 @@ internal static class ListsRun
                 : new PostgresHistoryWriter(database.ConnectionStringFor("bench-seed"));
             var to = DateTimeOffset.UtcNow.AddDays(-2);
             var from = to.AddDays(-settings.Days);
-            var history = new ListHistory(appId, endpoints, from, to, seed: 20_260_101);
+            var history = new ListHistory(endpoints, from, to, seed: 20_260_101);
             var sample = new MessageSample(500, seed: 7);
             var middle = from + (to - from) / 2;
             var targets = new ListTargets(appId, [.. endpoints.Select(e => e.Id)], sample.Ids, middle, middle.AddDays(1));

@@ -67,7 +67,6 @@ public sealed class DatabaseOutageTests
         }
         finally
         {
-            relay.Start();
             NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(server.ConnectionString, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{schema}'");
             await ExecuteAsync(server.ConnectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE");

@@ -191,15 +191,6 @@ internal sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a query on the cluster's schema and returns the first column of the first row.</summary>
-    public async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
-
     /// <summary>The message ids of deliveries currently leased (claimed and not yet recorded) by any node.</summary>
     public async Task<HashSet<string>> LeasedMessageIdsAsync()
     {
@@ -229,22 +220,6 @@ internal sealed class PostgresCluster : IAsyncDisposable
             times.Add(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)));
         }
         return times;
-    }
-
-    /// <summary>Server connections per node right now (pg_stat_activity), for the connection budget.</summary>
-    public async Task<IReadOnlyDictionary<string, long>> ConnectionsPerNodeAsync()
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT application_name, COUNT(*) FROM pg_stat_activity WHERE application_name LIKE @prefix GROUP BY 1 ORDER BY 1", connection);
-        command.Parameters.AddWithValue("prefix", $"hl-{Schema}-%");
-        await using var reader = await command.ExecuteReaderAsync();
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        while (await reader.ReadAsync())
-        {
-            counts[reader.GetString(0)[(Schema.Length + 4)..]] = reader.GetInt64(1);
-        }
-        return counts;
     }
 
     /// <summary>Everything the nodes printed, for failure messages.</summary>

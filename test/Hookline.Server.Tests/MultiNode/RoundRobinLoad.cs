@@ -59,10 +59,8 @@ internal sealed class RoundRobinLoad : IAsyncDisposable
 
     public void MarkDown(int node) => Volatile.Write(ref _down[node], true);
 
-    public void MarkUp(int node) => Volatile.Write(ref _down[node], false);
-
-    public double AcceptedPerSecond(DateTimeOffset from, DateTimeOffset to, int? node = null) =>
-        Accepted.Values.Count(a => a.At >= from && a.At < to && (node is null || a.Node == node)) / (to - from).TotalSeconds;
+    public double AcceptedPerSecond(DateTimeOffset from, DateTimeOffset to) =>
+        Accepted.Values.Count(a => a.At >= from && a.At < to) / (to - from).TotalSeconds;
 
     public async Task StopAsync()
     {
