@@ -84,6 +84,20 @@ internal static class BenchReceiver
         throw new InvalidOperationException("The bench receiver did not start.");
     }
 
+    /// <summary>First arrivals keyed by request id (the delivery scenario: <c>{msg id}/e{endpoint index}</c>), once <paramref name="expected"/> are in or <paramref name="timeout"/> passed.</summary>
+    public static async Task<Dictionary<string, long>> WaitForArrivalsAsync(HttpClient client, int port, int expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        Dictionary<string, long> arrivals;
+        do
+        {
+            await Task.Delay(250);
+            arrivals = await FetchArrivalsAsync(client, port);
+        }
+        while (arrivals.Count < expected && DateTime.UtcNow < deadline);
+        return arrivals;
+    }
+
     public static async Task<Dictionary<string, long>> FetchArrivalsAsync(HttpClient client, int port)
     {
         var text = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/_stats"));

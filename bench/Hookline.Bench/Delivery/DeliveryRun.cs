@@ -105,14 +105,14 @@ internal static class DeliveryRun
 
             // 1. Burst: as fast as the API takes them; then until everything arrived.
             var burst = await SendAsync(apis, appId, settings.Messages, settings.Concurrency, ratePerSecond: null);
-            var burstArrivals = await WaitForArrivalsAsync(http, receiverPort, burst.Accepted.Count * settings.Endpoints, TimeSpan.FromMinutes(5));
+            var burstArrivals = await BenchReceiver.WaitForArrivalsAsync(http, receiverPort, burst.Accepted.Count * settings.Endpoints, TimeSpan.FromMinutes(5));
             var burstLastArrival = burstArrivals.Values.Count > 0 ? burstArrivals.Values.Max() : burst.StartedMicros;
             var deliveredPerSecond = burstArrivals.Count / ((burstLastArrival - burst.StartedMicros) / 1e6);
             await http.DeleteAsync(new Uri($"http://127.0.0.1:{receiverPort}/_stats"));
 
             // 2. Sustained rate: latency from the 202 to arrival.
             var sustained = await SendAsync(apis, appId, settings.Rate * settings.Duration, settings.Concurrency, ratePerSecond: settings.Rate);
-            var arrivals = await WaitForArrivalsAsync(http, receiverPort, sustained.Accepted.Count * settings.Endpoints, TimeSpan.FromMinutes(3));
+            var arrivals = await BenchReceiver.WaitForArrivalsAsync(http, receiverPort, sustained.Accepted.Count * settings.Endpoints, TimeSpan.FromMinutes(3));
             var latencies = new List<double>();
             foreach (var (id, acceptedAt) in sustained.Accepted)
             {
@@ -268,17 +268,4 @@ internal static class DeliveryRun
         return new SendResult(accepted, started.Elapsed, startedMicros);
     }
 
-    /// <summary>Arrivals keyed <c>{msg id}/e{endpoint index}</c>, once the expected count is in (or the timeout passes).</summary>
-    private static async Task<Dictionary<string, long>> WaitForArrivalsAsync(HttpClient http, int receiverPort, int expected, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        Dictionary<string, long> arrivals;
-        do
-        {
-            await Task.Delay(250);
-            arrivals = await BenchReceiver.FetchArrivalsAsync(http, receiverPort);
-        }
-        while (arrivals.Count < expected && DateTime.UtcNow < deadline);
-        return arrivals;
-    }
 }

@@ -256,15 +256,7 @@ internal static class IngestScenario
     private static async Task<int> WaitForwardedAsync(int port, int expected, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var deadline = DateTime.UtcNow + timeout;
-        int count;
-        do
-        {
-            await Task.Delay(500);
-            count = (await BenchReceiver.FetchArrivalsAsync(http, port)).Count;
-        }
-        while (count < expected && DateTime.UtcNow < deadline);
-        return count;
+        return (await BenchReceiver.WaitForArrivalsAsync(http, port, expected, timeout)).Count;
     }
 
     /// <summary>Waits until the process has no child processes (read from /proc); returns how long that took.</summary>
