@@ -207,17 +207,17 @@ internal sealed class PostgresCluster : IAsyncDisposable
     }
 
     /// <summary>Start times of the attempts made for an application's messages, in order (Unix ms as the nodes recorded them).</summary>
-    public async Task<IReadOnlyList<DateTimeOffset>> AttemptTimesAsync(string appId)
+    public async Task<IReadOnlyList<(string MessageId, DateTimeOffset At)>> AttemptTimesAsync(string appId)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT timestamp FROM attempts WHERE app_id = @app ORDER BY timestamp", connection);
+        await using var command = new NpgsqlCommand("SELECT msg_id, timestamp FROM attempts WHERE app_id = @app ORDER BY timestamp", connection);
         command.Parameters.AddWithValue("app", appId);
         await using var reader = await command.ExecuteReaderAsync();
-        var times = new List<DateTimeOffset>();
+        var times = new List<(string, DateTimeOffset)>();
         while (await reader.ReadAsync())
         {
-            times.Add(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)));
+            times.Add((reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
         }
         return times;
     }
