@@ -1,5 +1,6 @@
 using Hookline.Receiver.AspNetCore.Tests.Infrastructure;
 using Hookline.Signatures;
+using Hookline.Testing;
 using Npgsql;
 using static Hookline.Receiver.AspNetCore.Tests.Infrastructure.Webhooks;
 
@@ -15,49 +16,35 @@ public sealed class PostgresReceiverTests : IAsyncLifetime
 {
     private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     private static readonly IWebhookSigner Signer = WebhookSigners.Create("svix", new Dictionary<string, string?> { ["secret"] = Secret });
-    private readonly string _schema = "r_" + Guid.NewGuid().ToString("N");
-    private string? _server;
+    private PostgresTestDatabase? _database;
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(_server) { SearchPath = _schema, ApplicationName = "hookline-test-" + _schema }.ConnectionString;
+    private string ConnectionString => _database!.ConnectionString;
 
     public async Task InitializeAsync()
     {
-        _server = Environment.GetEnvironmentVariable("HOOKLINE_TEST_POSTGRES");
-        if (string.IsNullOrWhiteSpace(_server))
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgresTestDatabase.Variable)))
         {
             return;
         }
-        await ExecuteAsync($"CREATE SCHEMA {_schema}");
+        _database = new PostgresTestDatabase();
+        await _database.EnsureCreatedAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (!string.IsNullOrWhiteSpace(_server))
+        if (_database is not null)
         {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hookline-test-{_schema}'");
-            await ExecuteAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+            await _database.DisposeAsync();
         }
     }
 
+    /// <summary>Skips the test without a server, or fails it under <c>CI=true</c>.</summary>
     private void RequireServer()
     {
-        if (string.IsNullOrWhiteSpace(_server))
+        if (_database is null)
         {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                Assert.Fail("HOOKLINE_TEST_POSTGRES is not set; under CI=true the PostgreSQL receiver tests need a server (scripts/test.sh starts one).");
-            }
-            Skip.If(true, "HOOKLINE_TEST_POSTGRES is not set: PostgreSQL receiver tests skipped (scripts/test.sh starts a server and sets it).");
+            _ = PostgresTestDatabase.ServerConnectionString;
         }
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_server);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     private Task<ReceiverApp> StartNodeAsync(HandlerProbe probe, Func<WebhookEvent, Task>? handler = null, Action<HooklineReceiverOptions>? configure = null) =>

@@ -6,7 +6,6 @@ using Hookline.Core.Messages;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Signatures.StandardWebhooks;
-using Hookline.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -54,7 +53,7 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
             await Task.Delay(300);
             var sent = Stopwatch.StartNew();
             await Messages(intake).CreateAsync(app, Draft(), CancellationToken.None);
-            await WaitUntilAsync(() => receiver.At("/hooks").Count() == i + 1, TimeSpan.FromSeconds(10), $"message {i + 1}");
+            await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() == i + 1, TimeSpan.FromSeconds(10), $"message {i + 1}");
             latencies.Add(sent.Elapsed);
         }
 
@@ -85,7 +84,7 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
 
         const int Count = 150;
         await Task.WhenAll(Enumerable.Range(0, Count).Select(i => Messages(i % 2 == 0 ? a : b).CreateAsync(app, Draft(), CancellationToken.None)));
-        await WaitUntilAsync(() => receiver.At("/hooks").Count() >= Count, TimeSpan.FromSeconds(60), $"{Count} deliveries");
+        await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() >= Count, TimeSpan.FromSeconds(60), $"{Count} deliveries");
         await Task.Delay(200);
 
         var ids = receiver.At("/hooks").Select(r => r.Headers["webhook-id"]).ToList();
@@ -148,15 +147,5 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
         };
         await store.CreateEndpointAsync(endpoint, CancellationToken.None);
         return (app, endpoint);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < timeout, $"timed out waiting for {what}");
-            await Task.Delay(10);
-        }
     }
 }

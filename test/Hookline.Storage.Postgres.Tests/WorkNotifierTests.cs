@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hookline.Core.Delivery;
 using Hookline.Storage.Postgres.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -66,7 +65,7 @@ public sealed class WorkNotifierTests : PostgresTestBase
         var connections = b.Notifier.Connections;
 
         await Database.TerminateConnectionsAsync("b");
-        await WaitUntilAsync(() => b.Notifier.Connections > connections, "node b to listen again");
+        await Eventually.HoldsAsync(() => b.Notifier.Connections > connections, TimeSpan.FromSeconds(15), "node b to listen again");
         // Coming back, the node wakes itself once: work may have committed while it was away.
         Assert.True(await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None));
 
@@ -78,7 +77,7 @@ public sealed class WorkNotifierTests : PostgresTestBase
     {
         var a = await StartNodeAsync("a", Store, probe);
         var b = await StartNodeAsync("b", await NodeAsync("b"), probe);
-        await WaitUntilAsync(() => a.Notifier.IsListening && b.Notifier.IsListening, "both nodes to listen");
+        await Eventually.HoldsAsync(() => a.Notifier.IsListening && b.Notifier.IsListening, TimeSpan.FromSeconds(15), "both nodes to listen");
         // Each node wakes itself once when it starts listening; take those wake-ups out of the way.
         await a.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None);
         await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None);
@@ -97,16 +96,6 @@ public sealed class WorkNotifierTests : PostgresTestBase
         _notifiers.Add(notifier);
         await notifier.StartAsync(CancellationToken.None);
         return new Node(signal, notifier);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15), $"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
     }
 
     private sealed record Node(DeliverySignal Signal, PostgresWorkNotifier Notifier);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Hookline.Server.Tests.Infrastructure;
-using Hookline.Testing;
 
 namespace Hookline.Server.Tests.Attempts;
 

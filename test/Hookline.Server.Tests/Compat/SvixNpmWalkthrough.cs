@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Hookline.Server.Tests.Infrastructure;
-using Hookline.Testing;
 
 namespace Hookline.Server.Tests.Compat;
 

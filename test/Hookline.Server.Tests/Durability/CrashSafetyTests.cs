@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Hookline.Testing;
 
 namespace Hookline.Server.Tests.Durability;
 
@@ -42,7 +41,7 @@ public sealed class CrashSafetyTests
             appId = await CreateAppAndEndpointAsync(client, receiver.Url("/hook"));
             using var stop = new CancellationTokenSource();
             var senders = Enumerable.Range(0, 16).Select(_ => SendUntilStoppedAsync(client, appId, accepted, stop.Token)).ToArray();
-            await WaitUntilAsync(() => accepted.Count >= 1500, TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(() => accepted.Count >= 1500, TimeSpan.FromSeconds(60));
 
             await server.KillAsync();
             await stop.CancelAsync();
@@ -53,7 +52,7 @@ public sealed class CrashSafetyTests
 
         await using (var restarted = await ServerProcess.StartAsync(Settings(dataDirectory)))
         {
-            await WaitUntilAsync(() => accepted.Keys.All(ReceivedIds(receiver).Contains), TimeSpan.FromSeconds(90),
+            await Eventually.HoldsAsync(() => accepted.Keys.All(ReceivedIds(receiver).Contains), TimeSpan.FromSeconds(90),
                 () => $"{accepted.Keys.Count(id => !ReceivedIds(receiver).Contains(id))} of {accepted.Count} accepted messages never arrived");
         }
 
@@ -100,19 +99,6 @@ public sealed class CrashSafetyTests
             catch (TaskCanceledException)
             {
             }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string>? describe = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out: " + (describe?.Invoke() ?? "condition not met"));
-            }
-            await Task.Delay(100);
         }
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Hookline.Server.Tests.Infrastructure;
-using Hookline.Testing;
 using Npgsql;
 
 namespace Hookline.Server.Tests.Durability;
@@ -18,20 +17,19 @@ public sealed class DatabaseOutageTests
     [PostgresFact]
     public async Task DatabaseUnreachable_Answers503ThenRecovers()
     {
-        var server = new NpgsqlConnectionStringBuilder(PostgresFactAttribute.RequireConnectionString());
-        var schema = "outage_" + Guid.NewGuid().ToString("N");
-        await ExecuteAsync(server.ConnectionString, $"CREATE SCHEMA {schema}");
-        await using var relay = new TcpRelay(server.Host!, server.Port);
+        PostgresFactAttribute.RequireConnectionString();
+        await using var database = new PostgresTestDatabase();
+        await database.EnsureCreatedAsync();
+        var direct = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        await using var relay = new TcpRelay(direct.Host!, direct.Port);
         relay.Start();
         try
         {
-            var viaRelay = new NpgsqlConnectionStringBuilder(server.ConnectionString)
+            var viaRelay = new NpgsqlConnectionStringBuilder(database.ConnectionString)
             {
                 Host = "127.0.0.1",
                 Port = relay.Port,
-                SearchPath = schema,
                 Timeout = 2,
-                ApplicationName = schema,
             };
             await using var receiver = await TestReceiver.StartAsync();
             await using var host = await HooklineHost.StartAsync(new Dictionary<string, string?>
@@ -67,18 +65,9 @@ public sealed class DatabaseOutageTests
         }
         finally
         {
+            // Connections through the relay are dead once it is gone; drop them so nothing reuses them.
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(server.ConnectionString, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{schema}'");
-            await ExecuteAsync(server.ConnectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
         }
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>A TCP relay to the database that can be cut (listener closed, open connections reset) and restored on the same port.</summary>

@@ -1,15 +1,13 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Hookline.Server.Tests.Infrastructure;
-using Npgsql;
 
 namespace Hookline.Server.Tests.Hosting;
 
 /// <summary>The server on <c>Hookline:Storage:Provider=postgres</c>: one schema per test, dropped afterwards.</summary>
 public sealed partial class PostgresServerTests : IAsyncLifetime
 {
-    private readonly string _schema = "srv_" + Guid.NewGuid().ToString("N");
-    private string _connectionString = "";
+    private PostgresTestDatabase? _database;
 
     public async Task InitializeAsync()
     {
@@ -17,23 +15,22 @@ public sealed partial class PostgresServerTests : IAsyncLifetime
         {
             return;
         }
-        await ExecuteAsync($"CREATE SCHEMA {_schema}");
-        _connectionString = new NpgsqlConnectionStringBuilder(PostgresFactAttribute.ConnectionString) { SearchPath = _schema }.ConnectionString;
+        _database = new PostgresTestDatabase();
+        await _database.EnsureCreatedAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_connectionString.Length > 0)
+        if (_database is not null)
         {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+            await _database.DisposeAsync();
         }
     }
 
     private Dictionary<string, string?> Settings(bool generatedToken = false) => new()
     {
         ["Hookline:Storage:Provider"] = "postgres",
-        ["Hookline:Storage:ConnectionString"] = _connectionString,
+        ["Hookline:Storage:ConnectionString"] = _database?.ConnectionString ?? "",
         ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
         ["Hookline:AdminToken"] = generatedToken ? null : HooklineHost.AdminToken,
     };
@@ -75,14 +72,6 @@ public sealed partial class PostgresServerTests : IAsyncLifetime
         using var cb = b.CreateClient(token);
         await ca.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
         await cb.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
-    }
-
-    private static async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(PostgresFactAttribute.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     [GeneratedRegex("hk_admin_[A-Za-z0-9_-]{43}")]

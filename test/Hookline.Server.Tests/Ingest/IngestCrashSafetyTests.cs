@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Hookline.Signatures;
 using Hookline.Signatures.StandardWebhooks;
-using Hookline.Testing;
 
 namespace Hookline.Server.Tests.Ingest;
 
@@ -85,7 +84,7 @@ public sealed class IngestCrashSafetyTests
 
         await using (var restarted = await ServerProcess.StartAsync(Settings(dataDirectory)))
         {
-            await WaitUntilAsync(() => acknowledged.Keys.All(Delivered(receiver, upSince).ContainsKey), TimeSpan.FromSeconds(120),
+            await Eventually.HoldsAsync(() => acknowledged.Keys.All(Delivered(receiver, upSince).ContainsKey), TimeSpan.FromSeconds(120),
                 () => $"{acknowledged.Keys.Count(id => !Delivered(receiver, upSince).ContainsKey(id))} of {acknowledged.Count} acknowledged requests never reached the app");
         }
 
@@ -123,19 +122,6 @@ public sealed class IngestCrashSafetyTests
         var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var secret = await admin.GetFromJsonAsync<JsonElement>($"/ingest/api/v1/source/{sourceId}/endpoint/{endpointId}/secret");
         return (source.GetProperty("ingestUrl").GetString()!, secret.GetProperty("key").GetString()!);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out: " + describe());
-            }
-            await Task.Delay(200);
-        }
     }
 
     private static void TryDelete(string directory)

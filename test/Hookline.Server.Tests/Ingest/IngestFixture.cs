@@ -4,7 +4,6 @@ using System.Text.Json;
 using Hookline.Server.Tests.Infrastructure;
 using Hookline.Signatures;
 using Hookline.Signatures.StandardWebhooks;
-using Hookline.Testing;
 
 namespace Hookline.Server.Tests.Ingest;
 

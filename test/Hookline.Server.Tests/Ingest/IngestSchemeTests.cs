@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Hookline.Server.Tests.Infrastructure;
-using Hookline.Testing;
 
 namespace Hookline.Server.Tests.Ingest;
 

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Hookline.Testing;
 using NSec.Cryptography;
 using static Hookline.Server.Tests.Ingest.Mac;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Hookline.Server.Tests.Infrastructure;
-using Hookline.Testing;
 using Xunit.Abstractions;
 
 namespace Hookline.Server.Tests.MultiNode;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Hookline.Testing;
 using Microsoft.AspNetCore.Http;
 
 namespace Hookline.Server.Tests.MultiNode;

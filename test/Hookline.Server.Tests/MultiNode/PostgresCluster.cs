@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hookline.Server.Tests.Infrastructure;
-using Hookline.Testing;
 using Npgsql;
 
 namespace Hookline.Server.Tests.MultiNode;
@@ -24,10 +23,11 @@ internal sealed class PostgresCluster : IAsyncDisposable
     private readonly object _pidsLock = new();
     private readonly Dictionary<int, int> _nodeByPid = [];
 
-    private PostgresCluster(string schema, string connectionString, int nodes, IReadOnlyDictionary<string, string>? settings)
+    private readonly PostgresTestDatabase _database;
+
+    private PostgresCluster(PostgresTestDatabase database, int nodes, IReadOnlyDictionary<string, string>? settings)
     {
-        Schema = schema;
-        ConnectionString = connectionString;
+        _database = database;
         _nodes = new ServerProcess?[nodes];
         _ports = Enumerable.Range(0, nodes).Select(_ => ServerProcess.FreePort()).ToArray();
         _settings = new Dictionary<string, string>
@@ -49,10 +49,8 @@ internal sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    public string Schema { get; }
-
     /// <summary>The schema's connection string (search path set), without a node's application name.</summary>
-    public string ConnectionString { get; }
+    public string ConnectionString => _database.ConnectionString;
 
     public int Count => _nodes.Length;
 
@@ -66,11 +64,10 @@ internal sealed class PostgresCluster : IAsyncDisposable
     /// </summary>
     public static async Task<PostgresCluster> StartAsync(int nodes, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var server = PostgresFactAttribute.RequireConnectionString();
-        var schema = "mn_" + Guid.NewGuid().ToString("N");
-        await ExecuteAsync(server, $"CREATE SCHEMA {schema}");
-        var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
-        var cluster = new PostgresCluster(schema, connectionString, nodes, settings);
+        PostgresFactAttribute.RequireConnectionString();
+        var database = new PostgresTestDatabase();
+        await database.EnsureCreatedAsync();
+        var cluster = new PostgresCluster(database, nodes, settings);
         try
         {
             await Task.WhenAll(Enumerable.Range(0, nodes).Select(cluster.StartNodeAsync));
@@ -94,7 +91,7 @@ internal sealed class PostgresCluster : IAsyncDisposable
         var settings = new Dictionary<string, string>(_settings)
         {
             // The node's name on its connections, so pg_stat_activity tells the nodes apart.
-            ["Hookline:Storage:ConnectionString"] = new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = $"hl-{Schema}-n{node}" }.ConnectionString,
+            ["Hookline:Storage:ConnectionString"] = _database.ConnectionStringFor($"n{node}"),
         };
         var process = ServerProcess.Launch(settings, _ports[node]);
         _nodes[node] = process;
@@ -234,19 +231,8 @@ internal sealed class PostgresCluster : IAsyncDisposable
                 await node.DisposeAsync();
             }
         }
-        NpgsqlConnection.ClearAllPools();
-        var server = PostgresFactAttribute.RequireConnectionString();
-        await ExecuteAsync(server, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'hl-{Schema}-%'");
-        await ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+        await _database.DisposeAsync();
     }
 
     private static string Tail(string text, int length) => text.Length <= length ? text : "…" + text[^length..];
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 }

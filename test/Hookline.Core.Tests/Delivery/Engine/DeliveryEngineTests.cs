@@ -26,7 +26,7 @@ public sealed class DeliveryEngineTests
         const string payload = "{ \"b\" : 1,\"a\":[true, null] }";
 
         var created = await engine.SendAsync(app, "user.created", payload);
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 1);
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 1);
 
         var request = Assert.Single(receiver.Requests);
         Assert.Equal(payload, Encoding.UTF8.GetString(request.Body));
@@ -34,7 +34,7 @@ public sealed class DeliveryEngineTests
         Assert.Equal("yes", request.Headers["x-custom"]);
         Assert.StartsWith("Hookline/", request.Headers["user-agent"], StringComparison.Ordinal);
         Assert.True(Verify(request, endpoint.CurrentSecret).IsValid);
-        await EngineHarness.WaitUntilAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
             (await engine.Store.ListAttemptsByMessageAsync(app.Id, created.Message.Id, new AttemptFilter(), new ListQuery(), CancellationToken.None)).Data.Count == 1);
         var attempt = (await engine.Store.ListAttemptsByMessageAsync(app.Id, created.Message.Id, new AttemptFilter(), new ListQuery(), CancellationToken.None)).Data[0];
         Assert.Equal(MessageStatus.Success, attempt.Status);
@@ -55,7 +55,7 @@ public sealed class DeliveryEngineTests
         await engine.SendAsync(app, "user.created", "{}");
         await engine.SendAsync(app, "invoice.paid", "{}", ["project_1"]);
         await engine.SendAsync(app, "invoice.paid", "{}", ["project_2"]);
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count >= 5);
+        await Eventually.HoldsAsync(() => receiver.Requests.Count >= 5);
         await Task.Delay(300);
 
         Assert.Equal(3, receiver.At("/all").Count());
@@ -79,7 +79,7 @@ public sealed class DeliveryEngineTests
         var endpoint = await engine.CreateEndpointAsync(app, receiver.Url("/flaky"));
 
         var created = await engine.SendAsync(app, "a.b", "{}");
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 3);
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 3);
 
         var requests = receiver.Requests.ToArray();
         Assert.All(requests, r => Assert.Equal(created.Message.Id, r.Headers["webhook-id"]));
@@ -87,7 +87,7 @@ public sealed class DeliveryEngineTests
         // Schedule 100ms, 200ms with ±20 % jitter.
         Assert.InRange((requests[1].At - requests[0].At).TotalMilliseconds, 70, 2000);
         Assert.InRange((requests[2].At - requests[1].At).TotalMilliseconds, 150, 2000);
-        await EngineHarness.WaitUntilAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
             (await engine.Store.ListAttemptsByMessageAsync(app.Id, created.Message.Id, new AttemptFilter(), new ListQuery(), CancellationToken.None)).Data.Count == 3);
         var stats = await engine.Store.GetEndpointStatsAsync(app.Id, endpoint.Id, null, null, CancellationToken.None);
         Assert.Equal(1, stats.Success);
@@ -107,7 +107,7 @@ public sealed class DeliveryEngineTests
 
         var created = await engine.SendAsync(app, "a.b", "{}");
 
-        await EngineHarness.WaitUntilAsync(() => receiver.At("/ops").Any(), because: "the exhausted operational webhook");
+        await Eventually.HoldsAsync(() => receiver.At("/ops").Any(), what: "the exhausted operational webhook");
         Assert.Equal(4, receiver.At("/down").Count()); // first try + 3 retries
         var ops = receiver.At("/ops").Single();
         var json = Encoding.UTF8.GetString(ops.Body);
@@ -131,7 +131,7 @@ public sealed class DeliveryEngineTests
         var endpoint = await engine.CreateEndpointAsync(app, receiver.Url("/gone"));
 
         await engine.SendAsync(app, "a.b", "{}");
-        await EngineHarness.WaitUntilAsync(() => receiver.At("/ops").Any(), because: "endpoint.disabled");
+        await Eventually.HoldsAsync(() => receiver.At("/ops").Any(), what: "endpoint.disabled");
 
         Assert.Single(receiver.At("/gone"));
         var stored = await engine.Store.GetEndpointAsync(app.Id, endpoint.Id, CancellationToken.None);
@@ -154,7 +154,7 @@ public sealed class DeliveryEngineTests
 
         await engine.SendAsync(app, "a.b", "{}");
 
-        await EngineHarness.WaitUntilAsync(async () => (await engine.Store.GetEndpointAsync(app.Id, endpoint.Id, CancellationToken.None))!.Disabled);
+        await Eventually.HoldsAsync(async () => (await engine.Store.GetEndpointAsync(app.Id, endpoint.Id, CancellationToken.None))!.Disabled);
         var count = receiver.At("/down").Count();
         await Task.Delay(500);
         Assert.Equal(count, receiver.At("/down").Count()); // nothing more goes to a disabled endpoint
@@ -179,7 +179,7 @@ public sealed class DeliveryEngineTests
         await engine.CreateEndpointAsync(app, receiver.Url("/busy"));
 
         await engine.SendAsync(app, "a.b", "{}");
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 2, TimeSpan.FromSeconds(10));
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 2, TimeSpan.FromSeconds(10));
 
         var requests = receiver.Requests.ToArray();
         // The schedule says ~100 ms; Retry-After says 1 s.
@@ -207,7 +207,7 @@ public sealed class DeliveryEngineTests
         });
 
         await engine.SendAsync(app, "a.b", "{\"x\":1}");
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 1);
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 1);
 
         var request = receiver.Requests.Single();
         var signatures = request.Headers["webhook-signature"].Split(' ');

@@ -17,7 +17,7 @@ public sealed class EndpointIsolationTests
         var warmApp = await engine.CreateApplicationAsync();
         await engine.CreateEndpointAsync(warmApp, receiver.Url("/warm"));
         await engine.SendAsync(warmApp, "a.b", "{}");
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 1, TimeSpan.FromSeconds(15));
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 1, TimeSpan.FromSeconds(15));
         receiver.Requests.Clear();
         var endpoint = await engine.CreateEndpointAsync(app, receiver.Url("/slowed"), e => e with { ThrottleRate = 20 });
         // The receiver runs in this process, which a loaded machine stalls: requests that waited in
@@ -28,7 +28,7 @@ public sealed class EndpointIsolationTests
         {
             await engine.SendAsync(app, "a.b", "{}");
         }
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 60, TimeSpan.FromSeconds(15));
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 60, TimeSpan.FromSeconds(15));
         await stalls.DisposeAsync();
 
         var arrivals = receiver.Requests.OrderBy(r => r.At).ToArray();
@@ -89,7 +89,7 @@ public sealed class EndpointIsolationTests
         {
             await engine.SendAsync(app, "a.b", "{}");
         }
-        await EngineHarness.WaitUntilAsync(() => receiver.Requests.Count == 30, TimeSpan.FromSeconds(15));
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 30, TimeSpan.FromSeconds(15));
 
         Assert.Equal(3, peak);
     }
@@ -114,7 +114,7 @@ public sealed class EndpointIsolationTests
             {
                 await engine.SendAsync(app, "to.hanging", "{}");
             }
-            await EngineHarness.WaitUntilAsync(() => receiver.At("/hanging").Count() == 10, TimeSpan.FromSeconds(30), "the hanging endpoint's slots to fill");
+            await Eventually.HoldsAsync(() => receiver.At("/hanging").Count() == 10, TimeSpan.FromSeconds(30), "the hanging endpoint's slots to fill");
             var beside = await TimeHealthyAsync(400);
 
             // The hanging endpoint holds only its own 10 slots; the healthy one is not held up by it.
@@ -134,7 +134,7 @@ public sealed class EndpointIsolationTests
             {
                 await engine.SendAsync(app, "to.healthy", "{}");
             }
-            await EngineHarness.WaitUntilAsync(() => receiver.At("/healthy").Count() == expectedTotal, TimeSpan.FromSeconds(60), "the healthy endpoint's messages");
+            await Eventually.HoldsAsync(() => receiver.At("/healthy").Count() == expectedTotal, TimeSpan.FromSeconds(60), "the healthy endpoint's messages");
             return receiver.At("/healthy").Max(r => r.At) - started;
         }
     }
@@ -181,7 +181,7 @@ public sealed class EndpointIsolationTests
         {
             await engine.SendAsync(app, "a.b", $"{{\"n\":{i}}}");
         }
-        await EngineHarness.WaitUntilAsync(() => { lock (delivered) { return delivered.Count == 40; } }, TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => { lock (delivered) { return delivered.Count == 40; } }, TimeSpan.FromSeconds(30));
 
         Assert.Equal(Enumerable.Range(0, 40), delivered);
         Assert.False(overlapped, "an ordered endpoint had two requests in flight");

@@ -103,31 +103,4 @@ public sealed class EngineHarness : IAsyncDisposable
         {
         }
     }
-
-    /// <summary>Polls until the condition holds or the timeout passes.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting{(because is null ? "" : " for " + because)}.");
-            }
-            await Task.Delay(20);
-        }
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting{(because is null ? "" : " for " + because)}.");
-            }
-            await Task.Delay(20);
-        }
-    }
 }

@@ -1,14 +1,16 @@
 using Npgsql;
+using Xunit;
 
-namespace Hookline.Storage.Postgres.Tests;
+namespace Hookline.Testing;
 
 /// <summary>
 /// A schema of its own in the test server's database for one test: created on first use, reached
 /// through <c>Search Path</c>, dropped with everything in it on dispose. The server comes from
 /// <c>HOOKLINE_TEST_POSTGRES</c> (<c>scripts/test.sh</c> starts one and exports it). Without it the
-/// test is skipped — or fails under <c>CI=true</c>, where a missing server must never look like a pass.
+/// test is skipped (with <c>SkippableFact</c>) — or fails under <c>CI=true</c>, where a missing server
+/// must never look like a pass. Used by every test project that needs PostgreSQL.
 /// </summary>
-internal sealed class PostgresTestDatabase : IAsyncDisposable
+public sealed class PostgresTestDatabase : IAsyncDisposable
 {
     public const string Variable = "HOOKLINE_TEST_POSTGRES";
 
@@ -52,9 +54,9 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
             if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(
-                    $"{Variable} is not set. Under CI=true the PostgreSQL store tests need a server: run scripts/test.sh, which starts one and exports {Variable}.");
+                    $"{Variable} is not set. Under CI=true the PostgreSQL tests need a server: run scripts/test.sh, which starts one and exports {Variable}.");
             }
-            throw new SkipException($"{Variable} is not set: PostgreSQL store tests skipped (scripts/test.sh starts a server and sets it).");
+            throw new SkipException($"{Variable} is not set: PostgreSQL tests skipped (scripts/test.sh starts a server and sets it).");
         }
     }
 
@@ -96,8 +98,12 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
     {
         if (_created)
         {
-            // Pooled connections of this test's stores are closed by the stores; anything left over
-            // is cut so the schema can go.
+            using (var pooled = new NpgsqlConnection(ConnectionString))
+            {
+                NpgsqlConnection.ClearPool(pooled);
+            }
+            // This schema's idle pooled connections are closed above; anything left over (a store's
+            // own data source, another process) is cut so the schema can go.
             await TerminateConnectionsAsync();
             await ExecuteOnServerAsync($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
         }
