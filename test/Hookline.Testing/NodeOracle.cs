@@ -17,7 +17,7 @@ public static class NodeOracle
 
     /// <summary>
     /// False, with the reason, when node or test/js/node_modules is missing; under CI=true that
-    /// fails the test instead. For <c>[Fact]</c> tests, which cannot skip: they return early.
+    /// fails the test instead.
     /// </summary>
     public static bool Available(out string why)
     {
@@ -102,13 +102,21 @@ public static class NodeOracle
         }
     }
 
-    private static string RequireJsRoot()
+    /// <summary>
+    /// Skips the test (a <c>[SkippableFact]</c> or <c>[SkippableTheory]</c>) when node or the npm
+    /// packages are missing; under CI=true fails it instead.
+    /// </summary>
+    public static void Require()
     {
         if (!Available(out var why))
         {
             Skip.If(true, "npm oracle unavailable: " + why);
         }
+    }
 
+    private static string RequireJsRoot()
+    {
+        Require();
         return JsRoot.Value!;
     }
 

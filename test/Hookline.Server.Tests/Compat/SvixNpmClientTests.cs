@@ -10,14 +10,10 @@ namespace Hookline.Server.Tests.Compat;
 /// </summary>
 public sealed class SvixNpmClientTests
 {
-    [Fact]
+    [SkippableFact]
     public async Task OfficialSvixClient_FullWalkthrough_Works()
     {
         await using var run = await SvixNpmWalkthrough.RunAsync("svix-client.mjs", "/svix");
-        if (run is null)
-        {
-            return;
-        }
 
         var messageId = run.Fact("messageId");
         var delivered = run.Receiver.At("/svix").Where(r => r.Headers["webhook-id"] == messageId).ToList();

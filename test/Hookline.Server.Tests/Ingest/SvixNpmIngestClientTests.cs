@@ -14,14 +14,10 @@ namespace Hookline.Server.Tests.Ingest;
 /// </summary>
 public sealed class SvixNpmIngestClientTests
 {
-    [Fact]
+    [SkippableFact]
     public async Task OfficialSvixClient_ManagesSourcesAndSourceEndpoints()
     {
         await using var run = await SvixNpmWalkthrough.RunAsync("svix-ingest.mjs", "/ingest-compat");
-        if (run is null)
-        {
-            return;
-        }
 
         var messageId = run.Fact("messageId");
         var forwarded = await ApiClientExtensions.EventuallyAsync(
