@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Hookline.Receiver.AspNetCore.Tests.Infrastructure;
 using Hookline.Signatures;
+using Hookline.Testing;
 using static Hookline.Receiver.AspNetCore.Tests.Infrastructure.Webhooks;
 
 namespace Hookline.Receiver.AspNetCore.Tests;
@@ -15,35 +16,23 @@ namespace Hookline.Receiver.AspNetCore.Tests;
 public sealed class CrashTests : IDisposable
 {
     private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "hookline-receiver-crash", Guid.NewGuid().ToString("N"));
+    private readonly TemporaryDirectory _data = TemporaryDirectory.Create("hookline-receiver-crash");
 
-    public CrashTests() => Directory.CreateDirectory(_directory);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left to the temp folder's cleaner.
-        }
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task Receiver_KilledWhileHandlerRuns_HandlerRunsAgainAfterRestart()
     {
-        await using (var first = await CrashApp.StartAsync(_directory, runWorker: true))
+        await using (var first = await CrashApp.StartAsync(_data.Path, runWorker: true))
         {
             Assert.False(await AssertAcceptedAsync(await PostAsync(first, "msg_crash_1")));
             await WaitForLineAsync("started.log", "msg_crash_1 1 ");
             await first.KillAsync();
         }
-        Assert.False(File.Exists(Path.Combine(_directory, "done.log")));
+        Assert.False(File.Exists(Path.Combine(_data.Path, "done.log")));
 
-        await File.WriteAllTextAsync(Path.Combine(_directory, "release"), "");
-        await using var second = await CrashApp.StartAsync(_directory, runWorker: true);
+        await File.WriteAllTextAsync(Path.Combine(_data.Path, "release"), "");
+        await using var second = await CrashApp.StartAsync(_data.Path, runWorker: true);
 
         // The first run's lease (5 s in CrashApp) has to run out before the event is claimed again.
         var done = await WaitForLineAsync("done.log", "msg_crash_1 2 ", TimeSpan.FromSeconds(30));
@@ -53,15 +42,15 @@ public sealed class CrashTests : IDisposable
     [Fact]
     public async Task Receiver_KilledAfter200BeforeAnyHandlerRan_HandlerRunsAfterRestart()
     {
-        await using (var first = await CrashApp.StartAsync(_directory, runWorker: false))
+        await using (var first = await CrashApp.StartAsync(_data.Path, runWorker: false))
         {
             Assert.False(await AssertAcceptedAsync(await PostAsync(first, "msg_crash_2")));
             await first.KillAsync();
         }
-        Assert.False(File.Exists(Path.Combine(_directory, "started.log")));
+        Assert.False(File.Exists(Path.Combine(_data.Path, "started.log")));
 
-        await File.WriteAllTextAsync(Path.Combine(_directory, "release"), "");
-        await using var second = await CrashApp.StartAsync(_directory, runWorker: true);
+        await File.WriteAllTextAsync(Path.Combine(_data.Path, "release"), "");
+        await using var second = await CrashApp.StartAsync(_data.Path, runWorker: true);
 
         await WaitForLineAsync("done.log", "msg_crash_2 1 ", TimeSpan.FromSeconds(20));
     }
@@ -76,7 +65,7 @@ public sealed class CrashTests : IDisposable
 
     private async Task<string> WaitForLineAsync(string file, string prefix, TimeSpan? timeout = null)
     {
-        var path = Path.Combine(_directory, file);
+        var path = Path.Combine(_data.Path, file);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (DateTime.UtcNow < deadline)
         {

@@ -122,33 +122,27 @@ public sealed class AuthTests(HostFixture fixture) : IClassFixture<HostFixture>
     [Fact]
     public async Task AdminToken_GeneratedOnFirstStart_PrintedOnceAndStoredAsHash()
     {
-        var dataDirectory = HooklineHost.NewDataDirectory();
-        try
+        using var data = TemporaryDirectory.Create("hookline-tests");
+        var dataDirectory = data.Path;
+        string token;
+        await using (var first = await HooklineHost.StartAsync(new Dictionary<string, string?> { ["Hookline:AdminToken"] = null }, dataDirectory))
         {
-            string token;
-            await using (var first = await HooklineHost.StartAsync(new Dictionary<string, string?> { ["Hookline:AdminToken"] = null }, dataDirectory))
-            {
-                var printed = first.Console.ToString();
-                var match = System.Text.RegularExpressions.Regex.Match(printed, "hk_admin_[A-Za-z0-9_-]{43}");
-                Assert.True(match.Success, printed);
-                token = match.Value;
-                using var client = first.CreateClient(token);
-                await client.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
-                using var configured = first.CreateClient(HooklineHost.AdminToken);
-                await configured.GetAtAsync("/api/v1/app").ExpectErrorAsync(HttpStatusCode.Unauthorized);
-                var stored = await first.Services.GetRequiredService<IAuthStore>().GetSettingAsync(AdminCredential.SettingName, CancellationToken.None);
-                Assert.Equal(Tokens.Hash(token), stored);
-            }
+            var printed = first.Console.ToString();
+            var match = System.Text.RegularExpressions.Regex.Match(printed, "hk_admin_[A-Za-z0-9_-]{43}");
+            Assert.True(match.Success, printed);
+            token = match.Value;
+            using var client = first.CreateClient(token);
+            await client.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
+            using var configured = first.CreateClient(HooklineHost.AdminToken);
+            await configured.GetAtAsync("/api/v1/app").ExpectErrorAsync(HttpStatusCode.Unauthorized);
+            var stored = await first.Services.GetRequiredService<IAuthStore>().GetSettingAsync(AdminCredential.SettingName, CancellationToken.None);
+            Assert.Equal(Tokens.Hash(token), stored);
+        }
 
-            await using var second = await HooklineHost.StartAsync(new Dictionary<string, string?> { ["Hookline:AdminToken"] = null }, dataDirectory);
-            Assert.DoesNotContain("hk_admin_", second.Console.ToString(), StringComparison.Ordinal);
-            using var again = second.CreateClient(token);
-            await again.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
-        }
-        finally
-        {
-            HooklineHost.DeleteDirectory(dataDirectory);
-        }
+        await using var second = await HooklineHost.StartAsync(new Dictionary<string, string?> { ["Hookline:AdminToken"] = null }, dataDirectory);
+        Assert.DoesNotContain("hk_admin_", second.Console.ToString(), StringComparison.Ordinal);
+        using var again = second.CreateClient(token);
+        await again.GetAtAsync("/api/v1/app").ExpectAsync(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -28,7 +28,8 @@ public sealed class CrashSafetyTests
     [Fact]
     public async Task KillDuringLoad_ThenRestart_EveryAcceptedMessageIsDelivered()
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "hookline-crash", Guid.NewGuid().ToString("N"));
+        using var data = TemporaryDirectory.Create("hookline-crash");
+        var dataDirectory = data.Path;
         await using var receiver = await TestReceiver.StartAsync();
         // A little slowness at the receiver keeps deliveries in flight when the kill comes.
         receiver.On("/hook", async (_, _) => await Task.Delay(Random.Shared.Next(0, 5)));
@@ -60,7 +61,6 @@ public sealed class CrashSafetyTests
         Assert.All(accepted.Keys, id => Assert.Contains(id, received));
         // The kill really happened mid-run: some accepted messages were still undelivered.
         Assert.True(receivedBeforeRestart < accepted.Count, "everything was delivered before the kill; the test proved nothing");
-        TryDelete(dataDirectory);
     }
 
     private static HashSet<string> ReceivedIds(TestReceiver receiver) =>
@@ -99,17 +99,6 @@ public sealed class CrashSafetyTests
             catch (TaskCanceledException)
             {
             }
-        }
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
         }
     }
 }

@@ -68,7 +68,7 @@ public sealed class HooklineHost : IAsyncDisposable
         return new HooklineHost(app, dataDirectory, new Uri(address), console, ownsDataDirectory);
     }
 
-    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "hookline-tests", Guid.NewGuid().ToString("N"));
+    private static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "hookline-tests", Guid.NewGuid().ToString("N"));
 
     public HttpClient CreateClient(string? bearerToken = null)
     {
@@ -89,19 +89,7 @@ public sealed class HooklineHost : IAsyncDisposable
         await _app.DisposeAsync();
         if (_ownsDataDirectory)
         {
-            DeleteDirectory(DataDirectory);
-        }
-    }
-
-    public static void DeleteDirectory(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open on some platforms; the temp folder is cleaned by the OS.
+            TemporaryDirectory.Delete(DataDirectory);
         }
     }
 }

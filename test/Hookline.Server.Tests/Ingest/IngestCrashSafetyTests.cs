@@ -31,7 +31,8 @@ public sealed class IngestCrashSafetyTests
     [Fact]
     public async Task KillAfterAcknowledging_BeforeForwarding_ThenRestart_EveryAcknowledgedRequestIsForwarded()
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "hookline-ingest-crash", Guid.NewGuid().ToString("N"));
+        using var data = TemporaryDirectory.Create("hookline-ingest-crash");
+        var dataDirectory = data.Path;
         await using var receiver = await TestReceiver.StartAsync();
         var appUp = false;
         // The app hangs until it is "up": the first forwards time out, the rest wait their turn.
@@ -97,7 +98,6 @@ public sealed class IngestCrashSafetyTests
             Assert.Equal(body, forwarded.Body);
             Assert.True(verifier.Verify(new WebhookRequest(new WebhookHeaders(forwarded.Headers), forwarded.Body)).IsValid);
         }
-        TryDelete(dataDirectory);
     }
 
     /// <summary>Requests that reached the app once it was up (answered 200), by Hookline message id.</summary>
@@ -122,16 +122,5 @@ public sealed class IngestCrashSafetyTests
         var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var secret = await admin.GetFromJsonAsync<JsonElement>($"/ingest/api/v1/source/{sourceId}/endpoint/{endpointId}/secret");
         return (source.GetProperty("ingestUrl").GetString()!, secret.GetProperty("key").GetString()!);
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -95,12 +95,6 @@ public sealed class EngineHarness : IAsyncDisposable
             await _hosted[i].StopAsync(CancellationToken.None);
         }
         await _services.DisposeAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TemporaryDirectory.Delete(_directory);
     }
 }
