@@ -76,29 +76,22 @@ internal sealed record DeliveryFigures
 /// </summary>
 internal static class DeliveryRun
 {
-    public const string AdminToken = "hk_bench_admin_token_0123456789";
-
     private static readonly string Body = "{\"eventType\":\"bench.event\",\"payload\":{\"n\":123456,\"data\":{\"text\":\"" + new string('x', 200) + "\"}}}";
 
     public static async Task<DeliveryFigures> RunAsync(DeliverySettings settings, HttpClient http, int receiverPort)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "hookline-bench", Guid.NewGuid().ToString("N"));
         await using var database = settings.Store == "postgres"
-            ? await PostgresBenchDatabase.CreateAsync(settings.PostgresConnection ?? throw new ArgumentException("--connection (or HOOKLINE_BENCH_POSTGRES) is required for --store postgres"))
+            ? await PostgresBenchDatabase.CreateAsync(settings.PostgresConnection ?? throw new ArgumentException(BenchArgs.PostgresConnectionMissing))
             : null;
         var nodes = new List<ServerProcess>();
         var apis = new List<HttpClient>();
         try
         {
             nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, settings.Nodes).Select(n => ServerProcess.StartAsync(NodeSettings(settings, database, dataDirectory, n)))));
-            foreach (var node in nodes)
-            {
-                var api = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-                api.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
-                apis.Add(api);
-            }
+            apis.AddRange(nodes.Select(node => BenchServer.AdminClient(node, TimeSpan.FromSeconds(60))));
             await http.DeleteAsync(new Uri($"http://127.0.0.1:{receiverPort}/_stats"));
-            var appId = await CreateAppAsync(apis[0], receiverPort, settings.Endpoints);
+            var (appId, _) = await BenchServer.CreateAppAsync(apis[0], "bench", receiverPort, settings.Endpoints);
             var cpuBefore = nodes.Sum(n => ProcessMemory.CpuSeconds(n.ProcessId));
             var databaseBefore = database?.ClusterCpuSeconds() ?? double.NaN;
             var measured = Stopwatch.StartNew();
@@ -191,37 +184,9 @@ internal static class DeliveryRun
 
     private static Dictionary<string, string> NodeSettings(DeliverySettings settings, PostgresBenchDatabase? database, string dataDirectory, int node)
     {
-        var values = new Dictionary<string, string>
-        {
-            ["Hookline:AdminToken"] = AdminToken,
-            ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
-            ["Hookline:Delivery:MaxConcurrencyPerEndpoint"] = settings.EndpointConcurrency.ToString(CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        if (database is null)
-        {
-            values["Hookline:DataDirectory"] = dataDirectory;
-        }
-        else
-        {
-            values["Hookline:Storage:Provider"] = "postgres";
-            values["Hookline:Storage:ConnectionString"] = database.ConnectionStringFor($"bench-node{node}");
-        }
+        var values = BenchServer.Settings(dataDirectory, database, $"bench-node{node}");
+        values["Hookline:Delivery:MaxConcurrencyPerEndpoint"] = settings.EndpointConcurrency.ToString(CultureInfo.InvariantCulture);
         return values;
-    }
-
-    private static async Task<string> CreateAppAsync(HttpClient api, int receiverPort, int endpoints)
-    {
-        using var created = await api.PostAsJsonAsync("/api/v1/app", new { name = "bench" });
-        created.EnsureSuccessStatusCode();
-        var appId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        for (var e = 0; e < endpoints; e++)
-        {
-            // Each endpoint has its own path, which the receiver adds to the id it records.
-            using var endpoint = await api.PostAsJsonAsync($"/api/v1/app/{appId}/endpoint", new { url = $"http://127.0.0.1:{receiverPort}/e{e}" });
-            endpoint.EnsureSuccessStatusCode();
-        }
-        return appId;
     }
 
     private sealed record SendResult(ConcurrentDictionary<string, long> Accepted, TimeSpan Elapsed, long StartedMicros);

@@ -1,5 +1,5 @@
-using System.Text;
 using Hookline.Bench.Common;
+using static Hookline.Bench.Common.BenchReport;
 using Hookline.Testing;
 
 namespace Hookline.Bench.Delivery;
@@ -18,21 +18,18 @@ internal static class DeliveryScenario
     {
         var options = new BenchArgs(args);
         var settings = Settings(options, options.String("store", "sqlite"), options.Int("nodes", 1));
-        var report = new StringBuilder();
-        void Line(string text)
+        if (Invalid(settings) is { } why)
         {
-            Console.WriteLine(text);
-            report.AppendLine(text);
+            Console.Error.WriteLine(why);
+            return 2;
         }
-
         var receiverPort = ServerProcess.FreePort();
         using var receiver = await BenchReceiver.StartProcessAsync(receiverPort);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { Timeout = TimeSpan.FromSeconds(60) };
+        var report = new BenchReport("delivery", "Delivery benchmark");
+        void Line(string text) => report.Line(text);
         try
         {
-            Line($"# Delivery benchmark — {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-            Line("");
-            Line($"Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}, load average at start {Machine.LoadAverage()}.");
             Line($"Store: {(settings.Store == "postgres" ? $"PostgreSQL, {settings.Nodes} node(s), API calls spread over them in turn" : settings.Nodes == 1 ? "SQLite (default)" : settings.Label)}. {settings.Messages} messages × {settings.Endpoints} endpoints, {settings.Concurrency} concurrent API clients, endpoint concurrency {settings.EndpointConcurrency}.");
             Line("");
 
@@ -60,29 +57,33 @@ internal static class DeliveryScenario
             }
             Line($"| burst deliveries arrived | {f.BurstDelivered} of {f.BurstExpected} | all | {Mark(f.BurstDelivered == f.BurstExpected)} |");
             Line("");
-            Line($"Load average at end {Machine.LoadAverage()}.");
         }
         finally
         {
             receiver.Kill(entireProcessTree: true);
         }
-        var path = Path.Combine(ServerProcess.RepositoryRoot, "bench", "results", $"delivery-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, report.ToString());
-        Console.WriteLine($"Report written to {path}");
+        await report.SaveAsync();
         return 0;
     }
+
+    private static string? Invalid(DeliverySettings settings) => settings switch
+    {
+        { Store: not ("sqlite" or "postgres") } => $"--store {settings.Store}: use sqlite (the default) or postgres.",
+        { Nodes: < 1 } => "--nodes must be 1 or more.",
+        { Store: "sqlite", Nodes: > 1 } => "--nodes above 1 needs --store postgres: SQLite nodes cannot share one database.",
+        { Store: "postgres", PostgresConnection: null } => BenchArgs.PostgresConnectionMissing,
+        _ => null,
+    };
 
     /// <summary>The run's settings from the command line (<c>--messages --endpoints --concurrency --rate --duration --endpoint-concurrency --connection</c>).</summary>
     public static DeliverySettings Settings(BenchArgs options, string store, int nodes, DeliverySettings? defaults = null)
     {
         defaults ??= new DeliverySettings { Store = store };
-        var connection = options.String("connection", Environment.GetEnvironmentVariable("HOOKLINE_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("HOOKLINE_TEST_POSTGRES") ?? "");
         return new DeliverySettings
         {
             Store = store,
             Nodes = nodes,
-            PostgresConnection = connection.Length > 0 ? connection : null,
+            PostgresConnection = options.PostgresConnection(),
             Messages = options.Int("messages", defaults.Messages),
             Endpoints = options.Int("endpoints", defaults.Endpoints),
             Concurrency = options.Int("concurrency", defaults.Concurrency),
@@ -91,6 +92,4 @@ internal static class DeliveryScenario
             EndpointConcurrency = options.Int("endpoint-concurrency", defaults.EndpointConcurrency),
         };
     }
-
-    private static string Mark(bool met) => met ? "yes" : "**no**";
 }

@@ -74,6 +74,16 @@ internal static class ComparisonTargets
         return File.Exists("/usr/bin/webhook") ? "/usr/bin/webhook" : null;
     }
 
+    /// <summary>What <c>webhook -version</c> prints (e.g. <c>webhook version 2.8.0</c>), for the report.</summary>
+    public static async Task<string> WebhookVersionAsync(string binary)
+    {
+        var start = new ProcessStartInfo(binary, "-version") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output.Trim() is { Length: > 0 } printed ? printed : "webhook (version unknown)";
+    }
+
     /// <summary>
     /// Runs adnanh/webhook with one hook, <c>/hooks/bench</c>: a <c>payload-hmac-sha256</c> rule on
     /// <c>X-Hub-Signature-256</c> with the same secret Hookline's source has (401 on mismatch), and

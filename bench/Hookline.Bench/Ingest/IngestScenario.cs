@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Hookline.Bench.Common;
+using static Hookline.Bench.Common.BenchReport;
 using Hookline.Testing;
 
 namespace Hookline.Bench.Ingest;
@@ -17,9 +17,8 @@ namespace Hookline.Bench.Ingest;
 /// </summary>
 internal static class IngestScenario
 {
-    private const string AdminToken = "hk_bench_ingest_admin_token_0123456789";
     private const string Bare = "bare Kestrel (200, nothing else)";
-    private const string Webhook = "adnanh/webhook 2.8 (HMAC rule, /bin/true)";
+    private const string Webhook = "adnanh/webhook (HMAC rule, /bin/true)";
     private const string Hookline = "Hookline ingest URL (verify, durable, forward)";
     private const string HooklineLogOnly = "Hookline, source without endpoints (verify, durable, no forward)";
 
@@ -37,26 +36,21 @@ internal static class IngestScenario
         var saturationRequests = options.Int("saturation-requests", 20_000);
         var bodyBytes = options.Int("body-bytes", 1024);
         var maxInFlight = options.Int("max-in-flight", 4096);
-        // For investigation: which targets run (bare, webhook, hookline), and whether the source forwards.
-        var only = options.String("targets", "bare,webhook,hookline,hookline-log-only").Split(',').ToHashSet(StringComparer.OrdinalIgnoreCase);
+        // For investigation: which comparison targets run beside Hookline (bare, webhook,
+        // hookline-log-only). Hookline's ingest URL always runs: every target figure compares with it.
+        var only = options.String("targets", "bare,webhook,hookline-log-only").Split(',').ToHashSet(StringComparer.OrdinalIgnoreCase);
         var endpoints = options.Int("endpoints", 1);
-        var report = new StringBuilder();
-        void Line(string text)
-        {
-            Console.WriteLine(text);
-            report.AppendLine(text);
-        }
-
+        var report = new BenchReport("ingest", "Ingest benchmark");
+        void Line(string text) => report.Line(text);
         var processes = new List<Process>();
         var workDirectory = Path.Combine(Path.GetTempPath(), "hookline-bench-ingest", Guid.NewGuid().ToString("N"));
         try
         {
-            Line($"# Ingest benchmark — {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-            Line("");
-            Line($"Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}, load average at start {Machine.LoadAverage()}.");
             Line($"Requests: GitHub-style pushes, {bodyBytes} B JSON bodies, each with its own `X-GitHub-Delivery` and a pre-computed `X-Hub-Signature-256`.");
             Line($"Open loop: {string.Join(", ", rates)} req/s for {duration} s each (targets interleaved per rate); closed loop: {saturationRequests} requests, {concurrency} concurrent.");
-            Line("Hookline: SQLite store (default), one GitHub source with one endpoint (a receiver process); every request is verified, deduplicated, committed durably, answered, then forwarded.");
+            Line(endpoints == 0
+                ? "Hookline: SQLite store (default), one GitHub source without endpoints; every request is verified, deduplicated, committed durably and answered (no forwarding)."
+                : $"Hookline: SQLite store (default), one GitHub source with {endpoints} endpoint(s) at a receiver process; every request is verified, deduplicated, committed durably, answered, then forwarded to each.");
             Line("");
 
             var forwardPort = ServerProcess.FreePort();
@@ -72,19 +66,14 @@ internal static class IngestScenario
             }
             if (only.Contains("webhook") && await ComparisonTargets.FindOrInstallWebhookAsync(Line) is { } webhookBinary)
             {
+                Line($"adnanh/webhook: `{await ComparisonTargets.WebhookVersionAsync(webhookBinary)}`, from the Debian package.");
                 var webhookPort = ServerProcess.FreePort();
                 var webhook = await ComparisonTargets.StartWebhookAsync(webhookBinary, webhookPort, Path.Combine(workDirectory, "webhook"));
                 processes.Add(webhook);
                 targets.Add((Webhook, new Uri($"http://127.0.0.1:{webhookPort}/hooks/bench"), webhook.Id));
             }
 
-            await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
-            {
-                ["Hookline:DataDirectory"] = Path.Combine(workDirectory, "hookline"),
-                ["Hookline:AdminToken"] = AdminToken,
-                ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            await using var server = await ServerProcess.StartAsync(BenchServer.Settings(Path.Combine(workDirectory, "hookline")));
             targets.Add((Hookline, new Uri(await CreateSourceAsync(server, forwardPort, endpoints)), server.ProcessId));
             if (only.Contains("hookline-log-only"))
             {
@@ -202,7 +191,6 @@ internal static class IngestScenario
                 Line($"| CPU time of the {name} process, whole run | {ProcessMemory.CpuSeconds(pid):F1} s | | |");
             }
             Line("");
-            Line($"Load average at end {Machine.LoadAverage()}.");
             await server.StopAsync();
         }
         finally
@@ -218,30 +206,16 @@ internal static class IngestScenario
                 }
                 process.Dispose();
             }
-            try
-            {
-                Directory.Delete(workDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            TemporaryDirectory.Delete(workDirectory);
         }
-        var path = Path.Combine(ServerProcess.RepositoryRoot, "bench", "results", $"ingest-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, report.ToString());
-        Console.WriteLine($"Report written to {path}");
+        await report.SaveAsync();
         return 0;
     }
 
-    private static string Mark(bool met) => met ? "yes" : "**no**";
-
-    /// <summary>A GitHub source with one endpoint at the forward receiver; returns its ingest URL.</summary>
+    /// <summary>A GitHub source with <paramref name="endpoints"/> endpoints at the forward receiver; returns its ingest URL.</summary>
     private static async Task<string> CreateSourceAsync(ServerProcess server, int forwardPort, int endpoints)
     {
-        using var api = server.CreateClient(AdminToken);
+        using var api = server.CreateClient(BenchServer.AdminToken);
         using var created = await api.PostAsJsonAsync("/ingest/api/v1/source", new { name = "bench", type = "github", config = new { secret = LoadGenerator.GitHubSecret } });
         created.EnsureSuccessStatusCode();
         var source = await created.Content.ReadFromJsonAsync<JsonElement>();

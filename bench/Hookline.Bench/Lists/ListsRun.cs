@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text.Json;
+using Hookline.Bench.Common;
 using Hookline.Bench.MultiNode;
 using Hookline.Testing;
 
@@ -35,8 +35,6 @@ internal sealed record StoreFigures(string Store, LevelFigures Small, LevelFigur
 /// </summary>
 internal static class ListsRun
 {
-    private const string AdminToken = "hk_bench_admin_token_0123456789";
-
     public static async Task<StoreFigures> RunAsync(string store, string? postgres, ListsSettings settings, int receiverPort)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "hookline-bench", Guid.NewGuid().ToString("N"));
@@ -45,26 +43,11 @@ internal static class ListsRun
         ServerProcess? server = null;
         try
         {
-            var values = new Dictionary<string, string>
-            {
-                ["Hookline:AdminToken"] = AdminToken,
-                ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
-                ["Logging:LogLevel:Default"] = "Warning",
-            };
-            if (database is null)
-            {
-                values["Hookline:DataDirectory"] = dataDirectory;
-            }
-            else
-            {
-                values["Hookline:Storage:Provider"] = "postgres";
-                values["Hookline:Storage:ConnectionString"] = database.ConnectionStringFor("bench-lists");
-            }
-            server = await ServerProcess.StartAsync(values);
-            using var api = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
-            api.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+            server = await ServerProcess.StartAsync(BenchServer.Settings(dataDirectory, database, "bench-lists"));
+            using var api = BenchServer.AdminClient(server, TimeSpan.FromSeconds(120));
 
-            var (appId, endpoints) = await CreateAppAsync(api, receiverPort, settings);
+            var (appId, endpoints) = await BenchServer.CreateAppAsync(api, "bench-lists", receiverPort, settings.Endpoints);
+            await SendMessagesAsync(api, appId, settings.RealMessages);
             await using IHistoryWriter writer = database is null
                 ? new SqliteHistoryWriter(Path.Combine(dataDirectory, "hookline.db"))
                 : new PostgresHistoryWriter(database.ConnectionStringFor("bench-seed"));
@@ -118,38 +101,20 @@ internal static class ListsRun
                 {
                     await database.DisposeAsync();
                 }
-                try
-                {
-                    Directory.Delete(dataDirectory, recursive: true);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                }
+                TemporaryDirectory.Delete(dataDirectory);
             }
         }
     }
 
-    /// <summary>The app, its endpoints (to the bench receiver, one path each) and a few messages, all through the API.</summary>
-    private static async Task<(string AppId, List<(string Id, string Url)> Endpoints)> CreateAppAsync(HttpClient api, int receiverPort, ListsSettings settings)
+    /// <summary>A few messages through the API, so the history holds some the server wrote itself.</summary>
+    private static async Task SendMessagesAsync(HttpClient api, string appId, int count)
     {
-        using var created = await api.PostAsJsonAsync("/api/v1/app", new { name = "bench-lists" });
-        created.EnsureSuccessStatusCode();
-        var appId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        var endpoints = new List<(string, string)>();
-        for (var e = 0; e < settings.Endpoints; e++)
-        {
-            var url = $"http://127.0.0.1:{receiverPort}/e{e}";
-            using var endpoint = await api.PostAsJsonAsync($"/api/v1/app/{appId}/endpoint", new { url });
-            endpoint.EnsureSuccessStatusCode();
-            endpoints.Add(((await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, url));
-        }
-        for (var m = 0; m < settings.RealMessages; m++)
+        for (var m = 0; m < count; m++)
         {
             using var message = await api.PostAsJsonAsync($"/api/v1/app/{appId}/msg",
                 new { eventType = "invoice.paid", payload = new { n = m, at = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture) } });
             message.EnsureSuccessStatusCode();
         }
-        return (appId, endpoints);
     }
 
     /// <summary>A uniform sample of the seeded message ids (reservoir sampling), for the per-message queries.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Hookline.Bench.Common;
 using Hookline.Testing;
 
@@ -30,16 +29,15 @@ internal static class ListsScenario
             Days = options.Int("days", 30),
             Keep = options.String("keep", "false") == "true",
         };
-        var connection = options.String("connection", Environment.GetEnvironmentVariable("HOOKLINE_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("HOOKLINE_TEST_POSTGRES") ?? "");
+        var connection = options.PostgresConnection();
         var stores = options.String("stores", "sqlite,postgres").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        if (stores.Contains("postgres") && connection.Length == 0)
+        if (stores.Contains("postgres") && connection is null)
         {
-            Console.Error.WriteLine("PostgreSQL needs --connection \"Host=…;Username=…;Password=…;Database=…\" (or HOOKLINE_BENCH_POSTGRES); or pass --stores sqlite.");
+            Console.Error.WriteLine(BenchArgs.PostgresConnectionMissing + " Or pass --stores sqlite.");
             return 2;
         }
 
-        var loadAtStart = Machine.LoadAverage();
-        var started = DateTimeOffset.UtcNow;
+        var report = new BenchReport("lists", "List queries with millions of attempts", echo: false);
         var receiverPort = ServerProcess.FreePort();
         using var receiver = await BenchReceiver.StartProcessAsync(receiverPort);
         var results = new List<StoreFigures>();
@@ -55,23 +53,14 @@ internal static class ListsScenario
             receiver.Kill(entireProcessTree: true);
         }
 
-        var report = Report(results, settings, started, loadAtStart, Machine.LoadAverage());
-        Console.WriteLine();
-        Console.WriteLine(report);
-        var path = Path.Combine(ServerProcess.RepositoryRoot, "bench", "results", $"lists-{started:yyyyMMdd-HHmmss}.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, report);
-        Console.WriteLine($"Report written to {path}");
+        Write(report, results, settings);
+        await report.SaveAsync();
         return 0;
     }
 
-    private static string Report(List<StoreFigures> results, ListsSettings settings, DateTimeOffset started, string loadAtStart, string loadAtEnd)
+    private static void Write(BenchReport report, List<StoreFigures> results, ListsSettings settings)
     {
-        var report = new StringBuilder();
-        void Line(string text) => report.AppendLine(text);
-        Line($"# List queries with millions of attempts — {started:yyyy-MM-dd HH:mm} UTC");
-        Line("");
-        Line($"Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}. Load average at start {loadAtStart}, at end {loadAtEnd}.");
+        void Line(string text) => report.Line(text);
         Line($"One app, {settings.Endpoints} endpoints, history over {settings.Days} days (each message to 2 endpoints; 85 % of deliveries succeed at once, 10 % after 1–3 failures, 5 % fail 8 tries). " +
             $"Each query: {settings.Warmup} warm-up requests, then {settings.Requests} sequential requests through the HTTP API, rotating over the endpoints and 500 sampled messages; limit=50.");
         Line("");
@@ -101,6 +90,6 @@ internal static class ListsScenario
                 Line($"| {name} | {s.Store} | {rows} | {small.P50:F1} | {small.P99:F1} | {large.P50:F1} | {large.P99:F1} | {large.P50 / small.P50:F2} |");
             }
         }
-        return report.ToString();
+        Line("");
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Hookline.Bench.Common;
 using Hookline.Bench.Delivery;
 using Hookline.Testing;
@@ -29,26 +28,19 @@ internal static class MultiNodeScenario
         configurations.AddRange(nodeCounts.Select(n => DeliveryScenario.Settings(options, "postgres", n, defaults)));
         if (configurations.Any(c => c.Store == "postgres" && c.PostgresConnection is null))
         {
-            Console.Error.WriteLine("PostgreSQL runs need --connection \"Host=…;Username=…;Password=…;Database=…\" (or HOOKLINE_BENCH_POSTGRES).");
+            Console.Error.WriteLine(BenchArgs.PostgresConnectionMissing);
             return 2;
         }
 
-        var report = new StringBuilder();
-        void Line(string text)
-        {
-            Console.WriteLine(text);
-            report.AppendLine(text);
-        }
         var first = configurations[0];
         var receiverPort = ServerProcess.FreePort();
         using var receiver = await BenchReceiver.StartProcessAsync(receiverPort);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { Timeout = TimeSpan.FromSeconds(60) };
         var results = new List<(DeliveryFigures Figures, string LoadBefore, string LoadAfter)>();
+        var report = new BenchReport("multinode", "Multi-node delivery benchmark");
+        void Line(string text) => report.Line(text);
         try
         {
-            Line($"# Multi-node delivery benchmark — {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-            Line("");
-            Line($"Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}, load average at start {Machine.LoadAverage()}.");
             Line($"Each run: burst of {first.Messages} messages × {first.Endpoints} endpoints ({first.Concurrency} concurrent API clients, calls spread over the nodes in turn), " +
                 $"then {first.Rate} msg/s for {first.Duration} s; endpoint concurrency {first.EndpointConcurrency} (a limit all nodes share). {rounds} round(s).");
             Line("");
@@ -95,16 +87,12 @@ internal static class MultiNodeScenario
                 Line("");
             }
             Line("CPU columns cover the burst and sustained phases (node start-up excluded). PostgreSQL share = PostgreSQL CPU / (PostgreSQL + nodes' CPU).");
-            Line($"Load average at end {Machine.LoadAverage()}.");
         }
         finally
         {
             receiver.Kill(entireProcessTree: true);
         }
-        var path = Path.Combine(ServerProcess.RepositoryRoot, "bench", "results", $"multinode-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, report.ToString());
-        Console.WriteLine($"Report written to {path}");
+        await report.SaveAsync();
         return 0;
     }
 
