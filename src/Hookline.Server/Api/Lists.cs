@@ -9,12 +9,15 @@ internal static class Lists
 {
     /// <summary>
     /// Builds a page request from <c>limit</c>, <c>iterator</c> and <c>order</c>. A limit above 250
-    /// is cut to 250 and below 1 raised to 1, as Svix does; a malformed iterator is a 422.
+    /// is cut to 250 and below 1 raised to 1, as Svix does; an iterator this API cannot have returned
+    /// is a 422 — for lists keyed by id, one without the ids' <paramref name="keyPrefix"/> (which
+    /// would otherwise silently give the first page or none, depending on the order).
     /// </summary>
-    public static ListQuery Query(int? limit, string? iterator, string? order, bool descendingByDefault)
+    /// <param name="keyPrefix">The prefix of the ids the list is keyed on (<c>app_</c>, <c>msg_</c>, …); null for lists keyed by name.</param>
+    public static ListQuery Query(int? limit, string? iterator, string? order, bool descendingByDefault, string? keyPrefix)
     {
         var validation = new Validation();
-        if (iterator is { Length: > 0 } && !IsIterator(iterator))
+        if (iterator is { Length: > 0 } && !IsIterator(iterator, keyPrefix))
         {
             validation.Add(["query", "iterator"], "The iterator is not one this API returned.", "value_error.iterator");
         }
@@ -60,10 +63,11 @@ internal static class Lists
         return list.Count == 0 ? null : list;
     }
 
-    private static bool IsIterator(string value)
+    private static bool IsIterator(string value, string? keyPrefix)
     {
         var key = value.StartsWith('-') ? value.AsSpan(1) : value.AsSpan();
-        // Keys are ids, names or short composite keys; anything printable and reasonably short is passed on.
-        return key.Length is > 0 and <= 512 && !key.ContainsAnyInRange('\0', ' ');
+        // Keys are ids or names: printable, reasonably short, and an id list's keys carry its prefix.
+        return key.Length is > 0 and <= 512 && !key.ContainsAnyInRange('\0', ' ')
+            && (keyPrefix is null || (key.StartsWith(keyPrefix, StringComparison.Ordinal) && key.Length > keyPrefix.Length));
     }
 }

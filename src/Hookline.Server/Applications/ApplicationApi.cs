@@ -30,7 +30,7 @@ internal static class ApplicationApi
         HttpContext context, IApplicationStore store, int? limit, string? iterator, string? order)
     {
         ApiCaller.Get(context).RequireAdmin();
-        var page = await store.ListApplicationsAsync(Lists.Query(limit, iterator, order, descendingByDefault: false), context.RequestAborted);
+        var page = await store.ListApplicationsAsync(Lists.Query(limit, iterator, order, descendingByDefault: false, HooklineIds.Application), context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, ApplicationOut.From));
     }
 

@@ -1,3 +1,4 @@
+using Hookline.Core.Ids;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
@@ -32,7 +33,7 @@ internal static class AttemptApi
         var app = await AppAccess.GetAsync(context, store, appId);
         var filter = Filter(status, statusCodeClass, channel, before, after, eventTypes, endpointId: null);
         var endpoint = await EndpointApi.GetEndpointAsync(context, store, app, endpointId);
-        var page = await store.ListAttemptsByEndpointAsync(app.Id, endpoint.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true), context.RequestAborted);
+        var page = await store.ListAttemptsByEndpointAsync(app.Id, endpoint.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Attempt), context.RequestAborted);
         var content = withContent ?? true;
         return TypedResults.Ok(Lists.Map(page, a => MessageAttemptOut.From(a, content)));
     }
@@ -51,7 +52,7 @@ internal static class AttemptApi
             var endpoint = await EndpointApi.GetEndpointAsync(context, store, app, endpointId);
             filter = filter with { EndpointId = endpoint.Id };
         }
-        var page = await store.ListAttemptsByMessageAsync(app.Id, message.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true), context.RequestAborted);
+        var page = await store.ListAttemptsByMessageAsync(app.Id, message.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Attempt), context.RequestAborted);
         var content = withContent ?? true;
         return TypedResults.Ok(Lists.Map(page, a => MessageAttemptOut.From(a, content)));
     }
@@ -88,7 +89,7 @@ internal static class AttemptApi
     {
         var app = await AppAccess.GetAsync(context, store, appId);
         var message = await MessageApi.GetMessageAsync(context, store, app, msgId);
-        var page = await store.ListMessageDestinationsAsync(app.Id, message.Id, Lists.Query(limit, iterator, null, descendingByDefault: false), context.RequestAborted);
+        var page = await store.ListMessageDestinationsAsync(app.Id, message.Id, Lists.Query(limit, iterator, null, descendingByDefault: false, HooklineIds.Endpoint), context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, x => MessageEndpointOut.From(x.Endpoint, x.Delivery)));
     }
 
@@ -106,7 +107,7 @@ internal static class AttemptApi
         var endpoint = await EndpointApi.GetEndpointAsync(context, store, app, endpointId);
         var content = withContent ?? true;
         var filter = new MessageFilter { Channel = channel, Before = before, After = after, EventTypes = types, Status = messageStatus };
-        var page = await store.ListEndpointMessagesAsync(app.Id, endpoint.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true), content, context.RequestAborted);
+        var page = await store.ListEndpointMessagesAsync(app.Id, endpoint.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Message), content, context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, x => EndpointMessageOut.From(x.Message, x.Delivery, content)));
     }
 

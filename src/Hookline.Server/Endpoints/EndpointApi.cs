@@ -86,7 +86,7 @@ internal static partial class EndpointApi
         HttpContext context, IHooklineStore store, OperationalWebhooks operational, int? limit, string? iterator, string? order)
     {
         var app = await ResolveAppAsync(context, store, operational);
-        var page = await store.ListEndpointsAsync(app.Id, Lists.Query(limit, iterator, order, descendingByDefault: false), context.RequestAborted);
+        var page = await store.ListEndpointsAsync(app.Id, Lists.Query(limit, iterator, order, descendingByDefault: false, HooklineIds.Endpoint), context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, EndpointOut.From));
     }
 

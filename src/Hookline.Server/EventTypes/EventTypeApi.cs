@@ -29,7 +29,7 @@ internal static class EventTypeApi
         [FromQuery(Name = "include_archived")] bool? includeArchived, [FromQuery(Name = "with_content")] bool? withContent)
     {
         ApiCaller.Get(context);
-        var page = await store.ListEventTypesAsync(Lists.Query(limit, iterator, order, descendingByDefault: false), includeArchived ?? false, context.RequestAborted);
+        var page = await store.ListEventTypesAsync(Lists.Query(limit, iterator, order, descendingByDefault: false, keyPrefix: null), includeArchived ?? false, context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, e => EventTypeOut.From(e, withContent ?? false)));
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Hookline.Core.Delivery;
+using Hookline.Core.Ids;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
@@ -32,7 +33,7 @@ internal static class IngestLogApi
         HttpContext context, IHooklineStore store, [FromRoute(Name = "source_id")] string sourceId, int? limit, string? iterator, string? order)
     {
         var source = await SourceAccess.GetAsync(context, store, sourceId);
-        var page = await store.ListIngestRequestsAsync(source.Id, Lists.Query(limit, iterator, order, descendingByDefault: true), context.RequestAborted);
+        var page = await store.ListIngestRequestsAsync(source.Id, Lists.Query(limit, iterator, order, descendingByDefault: true, HooklineIds.IngestLog), context.RequestAborted);
         var data = new List<IngestLogOut>(page.Data.Count);
         foreach (var record in page.Data)
         {

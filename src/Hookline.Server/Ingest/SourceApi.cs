@@ -53,7 +53,7 @@ internal static class SourceApi
         HttpContext context, ISourceStore store, PublicUrl publicUrl, int? limit, string? iterator, string? order)
     {
         ApiCaller.Get(context).RequireAdmin();
-        var page = await store.ListSourcesAsync(Lists.Query(limit, iterator, order, descendingByDefault: false), context.RequestAborted);
+        var page = await store.ListSourcesAsync(Lists.Query(limit, iterator, order, descendingByDefault: false, HooklineIds.Source), context.RequestAborted);
         var data = new List<IngestSourceOut>(page.Data.Count);
         foreach (var source in page.Data)
         {
@@ -320,6 +320,17 @@ internal static class SourceApi
             return ("", "{}");
         }
         var element = config ?? default;
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            // A number or boolean would be read as its text ("5"): a secret that nobody meant.
+            foreach (var property in element.EnumerateObject())
+            {
+                if (SecretKeys.Contains(property.Name) && property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                {
+                    v.Add(["body", "config", property.Name], "Must be a string: secrets are given as text.", "type_error.str");
+                }
+            }
+        }
         var (values, shapeErrors) = WebhookVerifiers.FromJson(element);
         var errors = shapeErrors.Count > 0 ? shapeErrors : WebhookVerifiers.Validate(SourceTypes.VerifierType(canonical), values);
         foreach (var error in errors)

@@ -45,7 +45,7 @@ internal static class MessageApi
         v.ThrowIfAny();
         var filter = new MessageFilter { Channel = channel, Before = before, After = after, EventTypes = types };
         var content = withContent ?? true;
-        var page = await store.ListMessagesAsync(app.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true), content, context.RequestAborted);
+        var page = await store.ListMessagesAsync(app.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Message), content, context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, m => MessageOut.From(m, content)));
     }
 

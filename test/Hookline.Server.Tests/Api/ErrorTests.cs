@@ -17,6 +17,33 @@ public sealed class ErrorTests(HostFixture fixture) : IClassFixture<HostFixture>
         await _client.GetAtAsync("/nothing").ExpectErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
 
+    [Theory]
+    [InlineData("/api/v1/app?iterator=garbage")]
+    [InlineData("/api/v1/app?iterator=-garbage")]
+    [InlineData("/api/v1/app?iterator=msg_0357UvSUt2oRrVqlUEdopK")]
+    [InlineData("/api/v1/app/{app}/endpoint?iterator=garbage")]
+    [InlineData("/api/v1/app/{app}/msg?iterator=garbage")]
+    [InlineData("/api/v1/app/{app}/attempt/endpoint/{endpoint}?iterator=garbage")]
+    [InlineData("/ingest/api/v1/source?iterator=garbage")]
+    public async Task List_IteratorThisApiCannotHaveReturned_Answers422(string route)
+    {
+        // Without the check, a foreign key silently gave the first page of a newest-first list and
+        // an empty last page of an oldest-first one.
+        var app = HostFixture.Unique("app");
+        await _client.PostJsonAsync("/api/v1/app", new { name = "App", uid = app }).ExpectAsync(HttpStatusCode.Created);
+        await _client.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url = "http://127.0.0.1:9/hook", uid = "e" }).ExpectAsync(HttpStatusCode.Created);
+
+        await _client.GetAtAsync(route.Replace("{app}", app, StringComparison.Ordinal).Replace("{endpoint}", "e", StringComparison.Ordinal))
+            .ExpectValidationAsync("query", "iterator");
+    }
+
+    [Fact]
+    public async Task List_KeyedByName_TakesAnyNameAsIterator()
+    {
+        // Event types are listed by name, so any well-formed name continues the list.
+        await _client.GetAtAsync("/api/v1/event-type?iterator=garbage").ExpectAsync(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task WrongMethod_Answers405()
     {

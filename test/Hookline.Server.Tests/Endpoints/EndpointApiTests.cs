@@ -98,6 +98,20 @@ public sealed class EndpointApiTests(HostFixture fixture) : IClassFixture<HostFi
     }
 
     [Fact]
+    public async Task Create_CloudMetadataUrl_Answers422NamingOnlyTheSettingThatOpensIt()
+    {
+        var app = await NewAppAsync();
+
+        var body = await _client.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url = "http://169.254.169.254/latest" }).ExpectValidationAsync("body", "url");
+
+        // AllowPrivateNetworks (on in this fixture) never opens link-local; only AllowedNetworks does.
+        var message = body.GetRawText();
+        Assert.Contains("link-local", message, StringComparison.Ordinal);
+        Assert.Contains("lists the network in Hookline:Delivery:AllowedNetworks", message, StringComparison.Ordinal);
+        Assert.Contains("AllowPrivateNetworks does not open it", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_WithWhsecSecret_KeepsItAndWithWhskShowsPublicKey()
     {
         var app = await NewAppAsync();

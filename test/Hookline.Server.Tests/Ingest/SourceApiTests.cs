@@ -50,6 +50,7 @@ public sealed class SourceApiTests(IngestFixture fixture) : IClassFixture<Ingest
         await _admin.PostJsonAsync("/ingest/api/v1/source", new { name = "X", type = "generic-webhook" }).ExpectValidationAsync("body", "name");
         await _admin.PostJsonAsync("/ingest/api/v1/source", new { name = "Prefixed", uid = "src_nope", type = "generic-webhook" }).ExpectValidationAsync("body", "uid");
         await _admin.PostJsonAsync("/ingest/api/v1/source", new { name = "Nested", type = "svix", config = new { secret = new { a = 1 } } }).ExpectValidationAsync("body", "config", "secret");
+        await _admin.PostJsonAsync("/ingest/api/v1/source", new { name = "Number", type = "github", config = new { secret = 5 } }).ExpectValidationAsync("body", "config", "secret");
         await _admin.PostJsonAsync("/ingest/api/v1/source", new { name = "Hmac", type = "hmac", config = new { secret = "s" } }).ExpectValidationAsync("body", "config", "header");
     }
 

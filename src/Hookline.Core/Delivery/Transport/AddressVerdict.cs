@@ -3,7 +3,11 @@ namespace Hookline.Core.Delivery.Transport;
 /// <summary>The <see cref="SsrfGuard"/>'s answer for one address.</summary>
 public readonly record struct AddressVerdict
 {
-    private AddressVerdict(string? blockedRange) => BlockedRange = blockedRange;
+    private AddressVerdict(string? blockedRange, bool privateNetworkSettingOpens)
+    {
+        BlockedRange = blockedRange;
+        PrivateNetworkSettingOpens = privateNetworkSettingOpens;
+    }
 
     /// <summary>The address may be connected to.</summary>
     public static AddressVerdict Allowed => default;
@@ -20,11 +24,18 @@ public readonly record struct AddressVerdict
     /// </summary>
     public string? BlockedRange { get; }
 
+    /// <summary>
+    /// Whether <c>AllowPrivateNetworks</c> would open the blocking range (loopback and private
+    /// networks); other ranges (link-local and cloud metadata among them) open only through
+    /// <c>AllowedNetworks</c>.
+    /// </summary>
+    public bool PrivateNetworkSettingOpens { get; }
+
     /// <summary>A refusal naming the blocking range.</summary>
-    public static AddressVerdict Blocked(string rangeName)
+    public static AddressVerdict Blocked(string rangeName, bool privateNetworkSettingOpens = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rangeName);
-        return new AddressVerdict(rangeName);
+        return new AddressVerdict(rangeName, privateNetworkSettingOpens);
     }
 
     public override string ToString() => IsAllowed ? "allowed" : $"blocked: {BlockedRange}";

@@ -111,9 +111,13 @@ public sealed class EndpointUrlValidator
             return EndpointUrlValidationResult.Valid;
         }
         var what = resolved ? $"The host {host} resolves to {address}, which is" : $"The address {address} is";
+        // Name only the settings that would open this range: AllowPrivateNetworks never opens
+        // link-local (cloud metadata) or the other reserved ranges.
+        var opens = verdict.PrivateNetworkSettingOpens
+            ? "unless the server allows the network (Hookline:Delivery:AllowPrivateNetworks, Hookline:Delivery:AllowedNetworks)."
+            : "unless the server lists the network in Hookline:Delivery:AllowedNetworks (Hookline:Delivery:AllowPrivateNetworks does not open it).";
         return EndpointUrlValidationResult.Invalid(
-            $"{what} in a blocked network ({verdict.BlockedRange}). Webhook destinations must be public addresses " +
-            "unless the server allows the network (Hookline:Delivery:AllowPrivateNetworks, Hookline:Delivery:AllowedNetworks).");
+            $"{what} in a blocked network ({verdict.BlockedRange}). Webhook destinations must be public addresses " + opens);
     }
 
     /// <summary>The addresses, or null when the name cannot be resolved now.</summary>

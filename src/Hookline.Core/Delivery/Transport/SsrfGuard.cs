@@ -69,7 +69,7 @@ public sealed class SsrfGuard
             var inner = CheckWithoutEmbedding(embedded);
             if (inner.IsBlocked)
             {
-                return AddressVerdict.Blocked($"{inner.BlockedRange} (IPv4 {embedded} embedded in {scheme})");
+                return AddressVerdict.Blocked($"{inner.BlockedRange} (IPv4 {embedded} embedded in {scheme})", inner.PrivateNetworkSettingOpens);
             }
             // A public IPv4 behind NAT64 or 6to4 is an ordinary destination; the deprecated
             // IPv4-compatible form is not routed by modern stacks and stays reserved.
@@ -93,9 +93,10 @@ public sealed class SsrfGuard
         {
             return AddressVerdict.Allowed;
         }
-        return AllowPrivateNetworks && special.Kind is RangeKind.Loopback or RangeKind.Private
+        var privateNetwork = special.Kind is RangeKind.Loopback or RangeKind.Private;
+        return AllowPrivateNetworks && privateNetwork
             ? AddressVerdict.Allowed
-            : AddressVerdict.Blocked(special.Name);
+            : AddressVerdict.Blocked(special.Name, privateNetwork);
     }
 
     private bool IsExplicitlyAllowed(IPAddress address)
