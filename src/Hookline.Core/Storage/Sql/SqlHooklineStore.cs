@@ -173,14 +173,29 @@ public abstract partial class SqlHooklineStore : IHooklineStore
                         // Already completed by the provider after an error.
                     }
                 }
-                await Transaction.DisposeAsync();
-                await Connection.DisposeAsync();
             }
             finally
             {
-                if (_release is not null)
+                // Even when the rollback fails (a broken connection), the connection goes back to its
+                // pool — which discards a broken one — and the write lock is released; otherwise each
+                // such failure would leak a pooled connection for good.
+                try
                 {
-                    await _release();
+                    try
+                    {
+                        await Transaction.DisposeAsync();
+                    }
+                    finally
+                    {
+                        await Connection.DisposeAsync();
+                    }
+                }
+                finally
+                {
+                    if (_release is not null)
+                    {
+                        await _release();
+                    }
                 }
             }
         }
