@@ -121,4 +121,7 @@ public sealed class HooklineReceiverOptions
         ConnectionString = connectionString;
         return this;
     }
+
+    /// <summary>Values of a configuration section that did not parse, with their keys; reported at start-up.</summary>
+    internal List<string> BindingErrors { get; } = [];
 }

@@ -358,6 +358,28 @@ public sealed class InboxTests
         ReceiverApp.DeleteDatabase(path);
     }
 
+    [Fact]
+    public void AddHooklineReceiver_FromConfigurationSection_ValuesThatDoNotParse_AreAllReportedWithTheirKeys()
+    {
+        var services = new ServiceCollection();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Receiver:StorageProvider"] = "sqlite",
+            ["Receiver:ConnectionString"] = "Data Source=unused.db",
+            ["Receiver:RetryDelay"] = "soon",
+            ["Receiver:MaxAttempts"] = "three",
+            ["Receiver:RunWorker"] = "maybe",
+        }).Build();
+        services.AddHooklineReceiver(configuration.GetSection("Receiver"));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<HooklineReceiverOptions>>().Value);
+
+        Assert.Contains("Receiver:RetryDelay = 'soon' is not a duration", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Receiver:MaxAttempts = 'three' is not a whole number", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Receiver:RunWorker = 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(1, 0.5, 5_000)]
     [InlineData(2, 0.5, 10_000)]

@@ -71,26 +71,45 @@ public static class HooklineReceiverServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Reads the section's values over the defaults. A value that does not parse is not thrown here
+    /// (that would stop at the first one, without naming its key): it is recorded with its key and
+    /// reported by the options validation at start-up, with every other problem.
+    /// </summary>
     private static void Bind(IConfigurationSection section, HooklineReceiverOptions options)
     {
+        var errors = options.BindingErrors;
         options.StorageProvider = section[nameof(options.StorageProvider)] ?? options.StorageProvider;
         options.ConnectionString = section[nameof(options.ConnectionString)] ?? options.ConnectionString;
-        options.MaxAttempts = Int(section, nameof(options.MaxAttempts)) ?? options.MaxAttempts;
-        options.MaxConcurrency = Int(section, nameof(options.MaxConcurrency)) ?? options.MaxConcurrency;
-        options.MaxBodyBytes = section[nameof(options.MaxBodyBytes)] is { } bytes ? long.Parse(bytes, CultureInfo.InvariantCulture) : options.MaxBodyBytes;
-        options.RetryJitter = section[nameof(options.RetryJitter)] is { } jitter ? double.Parse(jitter, CultureInfo.InvariantCulture) : options.RetryJitter;
-        options.RunWorker = section[nameof(options.RunWorker)] is { } run ? bool.Parse(run) : options.RunWorker;
-        options.RetryDelay = Duration(section, nameof(options.RetryDelay)) ?? options.RetryDelay;
-        options.MaxRetryDelay = Duration(section, nameof(options.MaxRetryDelay)) ?? options.MaxRetryDelay;
-        options.HandlerTimeout = Duration(section, nameof(options.HandlerTimeout)) ?? options.HandlerTimeout;
-        options.LeaseDuration = Duration(section, nameof(options.LeaseDuration)) ?? options.LeaseDuration;
-        options.PollInterval = Duration(section, nameof(options.PollInterval)) ?? options.PollInterval;
-        options.DoneRetention = Duration(section, nameof(options.DoneRetention)) ?? options.DoneRetention;
+        options.MaxAttempts = Read(nameof(options.MaxAttempts), options.MaxAttempts, "a whole number", (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));
+        options.MaxConcurrency = Read(nameof(options.MaxConcurrency), options.MaxConcurrency, "a whole number", (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));
+        options.MaxBodyBytes = Read(nameof(options.MaxBodyBytes), options.MaxBodyBytes, "a whole number of bytes", (string t, out long v) => long.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));
+        options.RetryJitter = Read(nameof(options.RetryJitter), options.RetryJitter, "a number such as 0.2", (string t, out double v) => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out v));
+        options.RunWorker = Read(nameof(options.RunWorker), options.RunWorker, "true or false", (string t, out bool v) => bool.TryParse(t, out v));
+        options.RetryDelay = Duration(nameof(options.RetryDelay), options.RetryDelay);
+        options.MaxRetryDelay = Duration(nameof(options.MaxRetryDelay), options.MaxRetryDelay);
+        options.HandlerTimeout = Duration(nameof(options.HandlerTimeout), options.HandlerTimeout);
+        options.LeaseDuration = Duration(nameof(options.LeaseDuration), options.LeaseDuration);
+        options.PollInterval = Duration(nameof(options.PollInterval), options.PollInterval);
+        options.DoneRetention = Duration(nameof(options.DoneRetention), options.DoneRetention);
+
+        TimeSpan Duration(string key, TimeSpan current) =>
+            Read(key, current, "a duration; write it like 500ms, 5s, 5m, 2h or 7d", (string t, out TimeSpan v) => Durations.TryParse(t, out v));
+
+        T Read<T>(string key, T current, string expected, TryParser<T> parse)
+        {
+            if (section[key] is not { } text)
+            {
+                return current;
+            }
+            if (parse(text.Trim(), out var value))
+            {
+                return value;
+            }
+            errors.Add($"{section.Path}:{key} = '{text}' is not {expected}.");
+            return current;
+        }
     }
 
-    private static int? Int(IConfigurationSection section, string key) =>
-        section[key] is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
-
-    private static TimeSpan? Duration(IConfigurationSection section, string key) =>
-        section[key] is { } text ? Durations.Parse(text) : null;
+    private delegate bool TryParser<T>(string text, out T value);
 }

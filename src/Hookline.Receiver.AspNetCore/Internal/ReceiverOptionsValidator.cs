@@ -11,7 +11,7 @@ internal sealed class ReceiverOptionsValidator : IValidateOptions<HooklineReceiv
 {
     public ValidateOptionsResult Validate(string? name, HooklineReceiverOptions options)
     {
-        var errors = new List<string>();
+        var errors = new List<string>(options.BindingErrors);
         if (string.IsNullOrWhiteSpace(options.StorageProvider))
         {
             errors.Add("Choose where the inbox is stored: AddHooklineReceiver(o => o.UseSqlite(\"Data Source=inbox.db\")) or o.UsePostgres(…), or set StorageProvider and ConnectionString.");
