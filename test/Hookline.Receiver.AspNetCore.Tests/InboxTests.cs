@@ -369,6 +369,7 @@ public sealed class InboxTests
             ["Receiver:RetryDelay"] = "soon",
             ["Receiver:MaxAttempts"] = "three",
             ["Receiver:RunWorker"] = "maybe",
+            ["Receiver:DoneRetention"] = "1e300d",
         }).Build();
         services.AddHooklineReceiver(configuration.GetSection("Receiver"));
         using var provider = services.BuildServiceProvider();
@@ -378,6 +379,7 @@ public sealed class InboxTests
         Assert.Contains("Receiver:RetryDelay = 'soon' is not a duration", error.Message, StringComparison.Ordinal);
         Assert.Contains("Receiver:MaxAttempts = 'three' is not a whole number", error.Message, StringComparison.Ordinal);
         Assert.Contains("Receiver:RunWorker = 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Receiver:DoneRetention = '1e300d' is not a duration", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

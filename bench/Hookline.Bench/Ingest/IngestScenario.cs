@@ -66,7 +66,7 @@ internal static class IngestScenario
             }
             if (only.Contains("webhook") && await ComparisonTargets.FindOrInstallWebhookAsync(Line) is { } webhookBinary)
             {
-                Line($"adnanh/webhook: `{await ComparisonTargets.WebhookVersionAsync(webhookBinary)}`, from the Debian package.");
+                Line($"adnanh/webhook: `{await ComparisonTargets.WebhookVersionAsync(webhookBinary)}` ({webhookBinary}).");
                 var webhookPort = ServerProcess.FreePort();
                 var webhook = await ComparisonTargets.StartWebhookAsync(webhookBinary, webhookPort, Path.Combine(workDirectory, "webhook"));
                 processes.Add(webhook);

@@ -31,7 +31,9 @@ public static class Durations
             if (s.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
                 && !(suffix == "s" && s.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
                 && double.TryParse(s.AsSpan(0, s.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
-                && n >= 0 && double.IsFinite(n))
+                && n >= 0 && double.IsFinite(n)
+                // Beyond TimeSpan's range (about 29,000 years) is not a duration either.
+                && n * unitMs < TimeSpan.MaxValue.TotalMilliseconds)
             {
                 value = TimeSpan.FromMilliseconds(n * unitMs);
                 return true;

@@ -325,7 +325,8 @@ internal static class SourceApi
             // A number or boolean would be read as its text ("5"): a secret that nobody meant.
             foreach (var property in element.EnumerateObject())
             {
-                if (SecretKeys.Contains(property.Name) && property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                // (Objects and arrays are refused for every key below.)
+                if (SecretKeys.Contains(property.Name) && property.Value.ValueKind is (JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
                 {
                     v.Add(["body", "config", property.Name], "Must be a string: secrets are given as text.", "type_error.str");
                 }

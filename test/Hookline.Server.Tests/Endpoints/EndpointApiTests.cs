@@ -94,7 +94,7 @@ public sealed class EndpointApiTests(HostFixture fixture) : IClassFixture<HostFi
 
         var body = await client.PostJsonAsync("/api/v1/app/a/endpoint", new { url = "http://127.0.0.1:8080/hook" }).ExpectValidationAsync("body", "url");
 
-        Assert.Contains("AllowPrivateNetworks", body.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("unless the server allows the network (Hookline:Delivery:AllowPrivateNetworks", body.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -69,7 +69,13 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
         await stalls.DisposeAsync();
         // The send times the nodes recorded (attempt start, node clocks): what Hookline scheduled,
         // before the network and the receiver process had their say.
-        var attempts = await cluster.AttemptTimesAsync(appId);
+        // An attempt is recorded after its response came back: wait until every arrival has one.
+        IReadOnlyList<(string MessageId, DateTimeOffset At)> attempts = [];
+        await Eventually.HoldsAsync(async () =>
+        {
+            attempts = await cluster.AttemptTimesAsync(appId);
+            return attempts.Count >= receiver.Arrivals.Count;
+        }, TimeSpan.FromSeconds(30), () => $"{attempts.Count} attempts recorded for {receiver.Arrivals.Count} arrivals");
         var sent = attempts.Select(a => a.At).ToList();
         var (busiestSent, _) = Busiest(sent);
         // At the receiver, set aside what a stall of this process bunched, and requests held up on

@@ -69,7 +69,10 @@ public sealed class SsrfGuard
             var inner = CheckWithoutEmbedding(embedded);
             if (inner.IsBlocked)
             {
-                return AddressVerdict.Blocked($"{inner.BlockedRange} (IPv4 {embedded} embedded in {scheme})", inner.PrivateNetworkSettingOpens);
+                // AllowPrivateNetworks opens a private IPv4 behind NAT64 or 6to4, not in the
+                // IPv4-compatible form, whose reserved ::/96 range stays blocked regardless.
+                return AddressVerdict.Blocked($"{inner.BlockedRange} (IPv4 {embedded} embedded in {scheme})",
+                    inner.PrivateNetworkSettingOpens && !IPv4Compatible.Contains(address));
             }
             // A public IPv4 behind NAT64 or 6to4 is an ordinary destination; the deprecated
             // IPv4-compatible form is not routed by modern stacks and stays reserved.

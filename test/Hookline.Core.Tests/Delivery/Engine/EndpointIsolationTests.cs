@@ -1,4 +1,5 @@
 using System.Text;
+using Hookline.Core.Model;
 using Hookline.Core.Storage;
 
 namespace Hookline.Core.Tests.Delivery.Engine;
@@ -37,24 +38,34 @@ public sealed class EndpointIsolationTests
         // 60 requests at 20/s need about 59/20 = 2.95 s from first to last.
         Assert.True(elapsed >= 2.7, $"60 requests took {elapsed:F2}s; a 20/s throttle needs ~2.95s");
 
-        // When each request left, from Hookline's attempt log, by message id.
-        var attempts = await engine.Store.ListAttemptsByEndpointAsync(app.Id, endpoint.Id, new AttemptFilter(), new ListQuery { Limit = 100 }, CancellationToken.None);
-        var sentAt = attempts.Data.ToDictionary(a => a.MessageId, a => a.Timestamp);
-        Assert.Equal(60, sentAt.Count);
+        // When each request left, from Hookline's attempt log. An attempt is recorded after its
+        // response came back, so the last ones may land a moment after the receiver saw them.
+        IReadOnlyList<MessageAttempt> attempts = [];
+        await Eventually.HoldsAsync(async () =>
+        {
+            attempts = (await engine.Store.ListAttemptsByEndpointAsync(app.Id, endpoint.Id, new AttemptFilter(), new ListQuery { Limit = 100 }, CancellationToken.None)).Data;
+            return attempts.Count >= arrivals.Length;
+        }, TimeSpan.FromSeconds(10), "every attempt to be recorded");
+        var sent = attempts.Select(a => a.Timestamp).Order().ToArray();
+        // From the latest attempt of the request's message that started before it arrived.
+        TimeSpan InTransit(ReceivedRequest r) =>
+            r.At - attempts.Where(a => a.MessageId == r.Headers["webhook-id"] && a.Timestamp <= r.At).Select(a => a.Timestamp).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
         var describe = $"arrivals (ms after the first): {string.Join(", ", all.Select(t => Ms(t - all[0])))}; " +
-            $"in transit (ms): {string.Join(", ", arrivals.Select(r => Ms(r.At - sentAt[r.Headers["webhook-id"]])))}; {stalls.Count} stalls";
+            $"in transit (ms): {string.Join(", ", arrivals.Select(r => Ms(InTransit(r))))}; {stalls.Count} stalls";
 
         // No one-second window holds more than the rate, with a 10 % tolerance: sends are booked
         // 50 ms apart, and one may leave up to 100 ms after its slot. Judged where the requests
-        // leave, and again where they arrive, leaving out those a stall or the loopback held up
+        // leave — all of them except those stamped during or just after a stall of this process
+        // (the engine runs here too, so a stall between the slot check and the time stamp bunches
+        // stamps) — and again where they arrive, leaving out those a stall or the loopback held up
         // on the way (they left on their slots but arrive together, which is not the throttle's doing).
-        AssertNoSecondHoldsMoreThan(22, sentAt.Values.Where(t => !stalls.Bunched(t)).Order().ToArray(), "sent", describe);
+        AssertNoSecondHoldsMoreThan(22, sent.Where(t => !stalls.Bunched(t)).ToArray(), "sent", describe);
         var judged = arrivals
-            .Where(r => !stalls.Bunched(r.At) && r.At - sentAt[r.Headers["webhook-id"]] < TimeSpan.FromMilliseconds(100))
+            .Where(r => !stalls.Bunched(r.At) && InTransit(r) < TimeSpan.FromMilliseconds(100))
             .Select(r => r.At)
             .ToArray();
         // On a loaded machine few may be left; a subset never holds more per second than the whole,
-        // so the check stays sound, only weaker — the send times above are judged in full.
+        // so the check stays sound, only weaker.
         AssertNoSecondHoldsMoreThan(22, judged, $"received ({60 - judged.Length} of 60 set aside)", describe);
 
         static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture);

@@ -138,6 +138,24 @@ public sealed class SsrfGuardTests
         Assert.Equal(range, Private.Check(IPAddress.Parse(address)).BlockedRange);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.0.0.1", true)]
+    [InlineData("::ffff:192.168.1.1", true)]
+    [InlineData("64:ff9b::10.0.0.1", true)]
+    [InlineData("::10.0.0.1", false)] // IPv4-compatible: ::/96 stays reserved even with AllowPrivateNetworks
+    [InlineData("169.254.169.254", false)]
+    [InlineData("100.64.0.1", false)]
+    public void Check_Blocked_SaysWhetherAllowPrivateNetworksWouldOpenIt(string address, bool opens)
+    {
+        var verdict = Default.Check(IPAddress.Parse(address));
+
+        Assert.True(verdict.IsBlocked);
+        Assert.Equal(opens, verdict.PrivateNetworkSettingOpens);
+        // And the claim holds: with the setting on, exactly those become reachable.
+        Assert.Equal(opens, Private.Check(IPAddress.Parse(address)).IsAllowed);
+    }
+
     [Fact]
     public void Check_AllowedNetworkEntry_OpensCloudMetadata()
     {
