@@ -29,6 +29,19 @@ public sealed class ServiceRegistrationTests
     }
 
     [Theory]
+    [InlineData("Host=127.0.0.1;Database=hookline", 100, 2)]
+    [InlineData("Host=127.0.0.1;Database=hookline;Max Auto Prepare=0", 0, 5)]
+    [InlineData("Host=127.0.0.1;Database=hookline;maxautoprepare=20", 20, 5)]
+    [InlineData("Host=127.0.0.1;Database=hookline;Auto Prepare Min Usages=3", 100, 3)]
+    public async Task CreateDataSource_PreparesStatementsUnlessTheConnectionStringSaysOtherwise(string connectionString, int maxAutoPrepare, int minUsages)
+    {
+        await using var dataSource = PostgresHooklineStore.CreateDataSource(connectionString);
+
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Assert.Equal((maxAutoPrepare, minUsages), (settings.MaxAutoPrepare, settings.AutoPrepareMinUsages));
+    }
+
+    [Theory]
     [InlineData("hookline-work")]
     [InlineData("Hookline")]
     [InlineData("")]

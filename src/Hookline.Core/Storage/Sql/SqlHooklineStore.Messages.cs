@@ -40,9 +40,7 @@ public abstract partial class SqlHooklineStore
             await using var insertIngest = IngestRequestInsert(c, t);
             async Task<Message?> FindEventAsync(Message message)
             {
-                findEvent.Parameters.Clear();
-                findEvent.AddParameter("@app", message.AppId);
-                findEvent.AddParameter("@event", message.EventId);
+                findEvent.Bind([("@app", message.AppId), ("@event", message.EventId)]);
                 await using var reader = await findEvent.ExecuteReaderAsync(cancellationToken);
                 return await reader.ReadAsync(cancellationToken) ? ReadMessage(reader) : null;
             }
@@ -81,11 +79,7 @@ public abstract partial class SqlHooklineStore
                 }
                 else
                 {
-                    insertMessage.Parameters.Clear();
-                    foreach (var (name, value) in row)
-                    {
-                        insertMessage.AddParameter(name, value);
-                    }
+                    insertMessage.Bind(row);
                     if (await insertMessage.ExecuteNonQueryAsync(cancellationToken) == 0)
                     {
                         // Where writers run in parallel (PostgreSQL), another node may have committed the same

@@ -131,17 +131,12 @@ public abstract partial class SqlHooklineStore
 
     private static void BindIngestRequest(DbCommand insert, IngestRequestRecord record, string? messageId)
     {
-        insert.Parameters.Clear();
-        insert.AddParameter("@id", record.Id);
-        insert.AddParameter("@source", record.SourceId);
-        insert.AddParameter("@received", record.ReceivedAt);
-        insert.AddParameter("@outcome", record.Outcome);
-        insert.AddParameter("@status", record.StatusCode);
-        insert.AddParameter("@error", record.ErrorText);
-        insert.AddParameter("@dedupe", record.DedupeKey);
-        insert.AddParameter("@headers", ToJson(record.Headers));
-        insert.AddParameter("@body", record.Body);
-        insert.AddParameter("@msg", messageId);
+        insert.Bind(
+        [
+            ("@id", record.Id), ("@source", record.SourceId), ("@received", record.ReceivedAt), ("@outcome", record.Outcome),
+            ("@status", record.StatusCode), ("@error", record.ErrorText), ("@dedupe", record.DedupeKey),
+            ("@headers", ToJson(record.Headers)), ("@body", record.Body), ("@msg", messageId),
+        ]);
     }
 
     /// <summary>
