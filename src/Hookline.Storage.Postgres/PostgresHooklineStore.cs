@@ -65,10 +65,11 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
         {
             settings.ApplicationName = "hookline";
         }
-        if (!Sets(connectionString, "maxautoprepare"))
+        var given = KeywordsGiven(connectionString);
+        if (!given.Contains("maxautoprepare"))
         {
             settings.MaxAutoPrepare = DefaultMaxAutoPrepare;
-            if (!Sets(connectionString, "autoprepareminusages"))
+            if (!given.Contains("autoprepareminusages"))
             {
                 settings.AutoPrepareMinUsages = 2;
             }
@@ -76,19 +77,12 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
         return builder.Build();
     }
 
-    /// <summary>Whether the connection string itself sets a keyword (compared without spaces or case), rather than leaving Npgsql's default.</summary>
-    private static bool Sets(string connectionString, string keyword)
-    {
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        foreach (string key in given.Keys)
-        {
-            if (string.Equals(key.Replace(" ", "", StringComparison.Ordinal), keyword, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    /// <summary>The keywords the connection string itself sets (lower case, without spaces), as opposed to those left at Npgsql's defaults.</summary>
+    private static HashSet<string> KeywordsGiven(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
 
     public async ValueTask DisposeAsync()
     {

@@ -336,20 +336,16 @@ public sealed class InboxTests
     public async Task AddHooklineReceiver_FromConfigurationSection_ReadsDurationsAndStore()
     {
         var path = ReceiverApp.NewDatabasePath();
-        var services = new ServiceCollection();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using var provider = FromReceiverSection(new()
         {
-            ["Receiver:StorageProvider"] = "sqlite",
-            ["Receiver:ConnectionString"] = path,
-            ["Receiver:RetryDelay"] = "2s",
-            ["Receiver:MaxRetryDelay"] = "30m",
-            ["Receiver:HandlerTimeout"] = "00:00:20",
-            ["Receiver:MaxAttempts"] = "3",
-            ["Receiver:RunWorker"] = "false",
-        }).Build();
-
-        services.AddHooklineReceiver(configuration.GetSection("Receiver"));
-        await using var provider = services.BuildServiceProvider();
+            ["StorageProvider"] = "sqlite",
+            ["ConnectionString"] = path,
+            ["RetryDelay"] = "2s",
+            ["MaxRetryDelay"] = "30m",
+            ["HandlerTimeout"] = "00:00:20",
+            ["MaxAttempts"] = "3",
+            ["RunWorker"] = "false",
+        });
         var options = provider.GetRequiredService<IOptions<HooklineReceiverOptions>>().Value;
 
         Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(20), 3, false),
@@ -361,18 +357,15 @@ public sealed class InboxTests
     [Fact]
     public void AddHooklineReceiver_FromConfigurationSection_ValuesThatDoNotParse_AreAllReportedWithTheirKeys()
     {
-        var services = new ServiceCollection();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        using var provider = FromReceiverSection(new()
         {
-            ["Receiver:StorageProvider"] = "sqlite",
-            ["Receiver:ConnectionString"] = "Data Source=unused.db",
-            ["Receiver:RetryDelay"] = "soon",
-            ["Receiver:MaxAttempts"] = "three",
-            ["Receiver:RunWorker"] = "maybe",
-            ["Receiver:DoneRetention"] = "1e300d",
-        }).Build();
-        services.AddHooklineReceiver(configuration.GetSection("Receiver"));
-        using var provider = services.BuildServiceProvider();
+            ["StorageProvider"] = "sqlite",
+            ["ConnectionString"] = "Data Source=unused.db",
+            ["RetryDelay"] = "soon",
+            ["MaxAttempts"] = "three",
+            ["RunWorker"] = "maybe",
+            ["DoneRetention"] = "1e300d",
+        });
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<HooklineReceiverOptions>>().Value);
 
@@ -380,6 +373,17 @@ public sealed class InboxTests
         Assert.Contains("Receiver:MaxAttempts = 'three' is not a whole number", error.Message, StringComparison.Ordinal);
         Assert.Contains("Receiver:RunWorker = 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
         Assert.Contains("Receiver:DoneRetention = '1e300d' is not a duration", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Services with the receiver registered from a configuration section named <c>Receiver</c> holding <paramref name="settings"/>.</summary>
+    private static ServiceProvider FromReceiverSection(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(kv => KeyValuePair.Create("Receiver:" + kv.Key, kv.Value)))
+            .Build();
+        var services = new ServiceCollection();
+        services.AddHooklineReceiver(configuration.GetSection("Receiver"));
+        return services.BuildServiceProvider();
     }
 
     [Theory]

@@ -106,13 +106,7 @@ public static class NodeOracle
     /// Skips the test (a <c>[SkippableFact]</c> or <c>[SkippableTheory]</c>) when node or the npm
     /// packages are missing; under CI=true fails it instead.
     /// </summary>
-    public static void Require()
-    {
-        if (!Available(out var why))
-        {
-            Skip.If(true, "npm oracle unavailable: " + why);
-        }
-    }
+    public static void Require() => Skip.IfNot(Available(out var why), "npm oracle unavailable: " + why);
 
     private static string RequireJsRoot()
     {

@@ -13,22 +13,17 @@ internal sealed class BenchReport
     private readonly StringBuilder _text = new();
     private readonly string _scenario;
     private readonly bool _echo;
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
 
     /// <param name="echo">Print each line as it is written (false: the report is printed whole on save).</param>
     public BenchReport(string scenario, string title, bool echo = true)
     {
         _scenario = scenario;
         _echo = echo;
-        Started = DateTimeOffset.UtcNow;
-        LoadAtStart = Machine.LoadAverage();
-        Line($"# {title} — {Started:yyyy-MM-dd HH:mm} UTC");
+        Line($"# {title} — {_started:yyyy-MM-dd HH:mm} UTC");
         Line("");
-        Line($"Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}, load average at start {LoadAtStart}.");
+        Line($"Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, .NET {Environment.Version}, load average at start {Machine.LoadAverage()}.");
     }
-
-    public DateTimeOffset Started { get; }
-
-    public string LoadAtStart { get; }
 
     public void Line(string text)
     {
@@ -48,7 +43,7 @@ internal sealed class BenchReport
             Console.WriteLine();
             Console.WriteLine(_text.ToString());
         }
-        var path = Path.Combine(ServerProcess.RepositoryRoot, "bench", "results", $"{_scenario}-{Started:yyyyMMdd-HHmmss}.md");
+        var path = Path.Combine(ServerProcess.RepositoryRoot, "bench", "results", $"{_scenario}-{_started:yyyyMMdd-HHmmss}.md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, _text.ToString());
         Console.WriteLine($"Report written to {path}");

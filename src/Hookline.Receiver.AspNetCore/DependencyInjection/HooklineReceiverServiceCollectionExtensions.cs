@@ -78,7 +78,6 @@ public static class HooklineReceiverServiceCollectionExtensions
     /// </summary>
     private static void Bind(IConfigurationSection section, HooklineReceiverOptions options)
     {
-        var errors = options.BindingErrors;
         options.StorageProvider = section[nameof(options.StorageProvider)] ?? options.StorageProvider;
         options.ConnectionString = section[nameof(options.ConnectionString)] ?? options.ConnectionString;
         options.MaxAttempts = Read(nameof(options.MaxAttempts), options.MaxAttempts, "a whole number", (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));
@@ -106,7 +105,7 @@ public static class HooklineReceiverServiceCollectionExtensions
             {
                 return value;
             }
-            errors.Add($"{section.Path}:{key} = '{text}' is not {expected}.");
+            options.BindingErrors.Add($"{section.Path}:{key} = '{text}' is not {expected}.");
             return current;
         }
     }

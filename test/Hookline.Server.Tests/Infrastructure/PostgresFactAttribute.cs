@@ -7,7 +7,7 @@ namespace Hookline.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class PostgresFactAttribute : FactAttribute
 {
-    public const string Variable = "HOOKLINE_TEST_POSTGRES";
+    public const string Variable = PostgresTestDatabase.Variable;
 
     public PostgresFactAttribute()
     {

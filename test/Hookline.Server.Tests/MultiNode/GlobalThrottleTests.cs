@@ -77,19 +77,16 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
             return attempts.Count >= receiver.Arrivals.Count;
         }, TimeSpan.FromSeconds(30), () => $"{attempts.Count} attempts recorded for {receiver.Arrivals.Count} arrivals");
         var sent = attempts.Select(a => a.At).ToList();
-        var (busiestSent, _) = Busiest(sent);
+        var (busiestSent, _) = ThrottleWindows.Busiest(sent);
         // At the receiver, set aside what a stall of this process bunched, and requests held up on
         // the way (a node stopped between the slot check and the send, the loopback): they left on
         // their slots but arrive late together, which is not the throttle's doing.
-        var lastSent = attempts.GroupBy(a => a.MessageId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(a => a.At).ToList(), StringComparer.Ordinal);
-        // From the latest attempt that started before the request arrived.
-        TimeSpan InTransit(Arrival a) => lastSent.TryGetValue(a.MessageId, out var starts) && starts.Where(t => t <= a.At).ToList() is { Count: > 0 } before
-            ? a.At - before.Max()
-            : TimeSpan.MaxValue;
+        var transit = ThrottleWindows.InTransit(attempts);
+        TimeSpan InTransit(Arrival a) => transit(a.MessageId, a.At);
         var all = receiver.Arrivals.OrderBy(a => a.At).ToList();
         var arrivals = all.Where(a => !stalls.Bunched(a.At) && InTransit(a) < TimeSpan.FromMilliseconds(100)).ToList();
         var times = arrivals.ConvertAll(a => a.At);
-        var (busiest, busiestStart) = Busiest(times);
+        var (busiest, busiestStart) = ThrottleWindows.Busiest(times);
         output.WriteLine($"receiver stalls over {StallWatch.Threshold.TotalMilliseconds:F0} ms: {stalls.Count}; {all.Count - arrivals.Count} arrivals set aside as bunched by a stall or held up on the way");
         // The average over every arrival: what was set aside still arrived.
         var span = (all[^1].At - all[0].At).TotalSeconds;
@@ -119,24 +116,6 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
 
     private static void Signal(int processId, string signal) =>
         Assert.True(Posix.Kill(processId, signal == "STOP" ? Posix.SigStop : Posix.SigCont) == 0, $"kill -{signal} {processId} failed");
-
-    /// <summary>The most timestamps within any one-second window, and where that window starts.</summary>
-    private static (int Count, int Start) Busiest(List<DateTimeOffset> sorted)
-    {
-        var (busiest, start) = (0, 0);
-        for (int i = 0, j = 0; i < sorted.Count; i++)
-        {
-            while (sorted[i] - sorted[j] >= TimeSpan.FromSeconds(1))
-            {
-                j++;
-            }
-            if (i - j + 1 > busiest)
-            {
-                (busiest, start) = (i - j + 1, j);
-            }
-        }
-        return (busiest, start);
-    }
 }
 
 /// <summary>kill(2) from libc: stopping and continuing a process has no .NET API.</summary>
