@@ -13,6 +13,7 @@ using Hookline.Server.Ingest;
 using Hookline.Server.Messages;
 using Hookline.Server.OpenApi;
 using Hookline.Server.Tasks;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,9 @@ public static class HooklineServerExtensions
             // Same default as launchSettings.json, so `dotnet Hookline.Server.dll` listens where the docs say.
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        // The Console's files (its own, MudBlazor's, Blazor's) are served from where the build put them,
+        // in every environment, not only Development; a published app has them in wwwroot instead.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddHooklineServer(configuration);
         return builder;
     }
@@ -58,7 +62,7 @@ public static class HooklineServerExtensions
         services.AddHooklineCore();
 
         services.AddSingleton<AdminCredential>();
-        services.TryAddSingleton(new StartupConsole(Console.Out));
+        services.TryAddSingleton(new StartupConsole(System.Console.Out));
         services.AddSingleton<PublicUrl>();
         services.AddSingleton<ApiBody>();
         services.AddSingleton<EndpointUrlCheck>();
@@ -66,6 +70,13 @@ public static class HooklineServerExtensions
 
         services.AddHostedService<HooklineStartup>();
         services.AddHostedService<BackgroundTaskWorker>();
+
+        // The dashboard and the portal (Blazor Server). The sign-in cookie and the circuits are protected
+        // with Data Protection keys kept in the data directory.
+        services.AddHooklineConsole(configuration);
+        services.AddDataProtection()
+            .SetApplicationName("Hookline")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(configuration), "keys")));
 
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -80,6 +91,7 @@ public static class HooklineServerExtensions
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(WriteEmptyStatusAsync);
         app.UseRouting();
+        app.UseHooklineConsole();
         app.UseMiddleware<ApiAuthMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
         // Again inside the idempotency layer, so a remembered response is the final one.
@@ -96,6 +108,8 @@ public static class HooklineServerExtensions
             .MapBackgroundTaskApi();
         app.MapIngestApi();
         app.MapHooklineOpenApi();
+        app.MapStaticAssets();
+        app.MapHooklineConsole();
         return app;
     }
 
@@ -110,7 +124,7 @@ public static class HooklineServerExtensions
         if (options.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
         {
             services.AddHooklineSqliteStore(string.IsNullOrWhiteSpace(options.Storage.ConnectionString)
-                ? (string.IsNullOrWhiteSpace(options.DataDirectory) ? "./hookline-data" : options.DataDirectory)
+                ? DataDirectory(configuration)
                 : options.Storage.ConnectionString);
         }
         else if (options.Storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase)
@@ -124,6 +138,12 @@ public static class HooklineServerExtensions
             var failures = new HooklineServerOptionsValidation().Validate(null, options).Failures ?? [];
             throw new OptionsValidationException(HooklineServerOptions.SectionName, typeof(HooklineServerOptions), failures);
         }
+    }
+
+    private static string DataDirectory(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(HooklineServerOptions.SectionName).Get<HooklineServerOptions>() ?? new HooklineServerOptions();
+        return string.IsNullOrWhiteSpace(options.DataDirectory) ? "./hookline-data" : options.DataDirectory;
     }
 
     /// <summary>Unknown routes (404) and wrong methods (405) get Svix's error body too.</summary>
