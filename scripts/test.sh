@@ -4,6 +4,8 @@
 #   scripts/test.sh                 # everything
 #   scripts/test.sh --filter X      # extra arguments go to `dotnet test`
 #
+# Chromium: installed from the distribution's packages when missing (the Console's browser tests).
+#
 # PostgreSQL: if HOOKLINE_TEST_POSTGRES is already set it is used as is. Otherwise the script
 # installs PostgreSQL from the distribution's packages when it is missing (needs root or sudo),
 # starts a private throw-away cluster on 127.0.0.1:${HOOKLINE_TEST_PG_PORT:-54329} under
@@ -35,11 +37,16 @@ pg_bindir() {
   return 1
 }
 
+apt_updated=
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq </dev/null >&2 || return 1; apt_updated=1; fi
+  as_root apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2
+}
+
 install_postgres() {
   log "PostgreSQL is not installed; installing it from the distribution's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update -qq </dev/null >&2 &&
-    as_root apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib </dev/null >&2
+  apt_install postgresql postgresql-contrib
 }
 
 start_postgres() {
@@ -93,6 +100,17 @@ if [ -z "${HOOKLINE_TEST_POSTGRES:-}" ]; then
   else
     log "PostgreSQL unavailable: PostgreSQL tests will be skipped (they fail under CI=true)"
   fi
+fi
+
+# Chromium drives the Console's browser tests (Playwright for .NET, pointed at Debian's chromium:
+# Playwright's own browser download is not reachable). HOOKLINE_TEST_CHROMIUM names another binary.
+if [ -z "${HOOKLINE_TEST_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  log "Chromium is not installed; installing it from the distribution's packages"
+  apt_install chromium || log "could not install Chromium"
+fi
+if [ -z "${HOOKLINE_TEST_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "${CI:-}" = "true" ]; then log "Chromium is required under CI=true and could not be installed"; exit 1; fi
+  log "Chromium unavailable: browser tests will be skipped (they fail under CI=true)"
 fi
 
 # Node.js is needed for the Svix SDK compatibility tests (the official `svix` npm client).
