@@ -11,6 +11,7 @@ using Hookline.Server.Health;
 using Hookline.Server.Hosting;
 using Hookline.Server.Ingest;
 using Hookline.Server.Messages;
+using Hookline.Server.Stats;
 using Hookline.Server.OpenApi;
 using Hookline.Server.Tasks;
 using Microsoft.AspNetCore.DataProtection;
@@ -105,7 +106,8 @@ public static class HooklineServerExtensions
             .MapMessageApi()
             .MapAttemptApi()
             .MapAuthApi()
-            .MapBackgroundTaskApi();
+            .MapBackgroundTaskApi()
+            .MapStatsApi();
         app.MapIngestApi();
         app.MapHooklineOpenApi();
         app.MapStaticAssets();

@@ -47,7 +47,7 @@ public abstract partial class StoreComplianceSuite
         var ex = await Assert.ThrowsAsync<StoreConflictException>(() => Store.CreateApplicationAsync(NewApplication(uid: "acme"), None));
 
         Assert.Equal("uid", ex.Field);
-        var page = await Store.ListApplicationsAsync(new ListQuery(), None);
+        var page = await Store.ListApplicationsAsync(new ListQuery(), null, None);
         Assert.Equal(first.Id, Assert.Single(page.Data).Id);
     }
 
@@ -80,7 +80,7 @@ public abstract partial class StoreComplianceSuite
         await AddApplicationAsync();
         await AddApplicationAsync();
 
-        var page = await Store.ListApplicationsAsync(new ListQuery(), None);
+        var page = await Store.ListApplicationsAsync(new ListQuery(), null, None);
 
         Assert.Equal(2, page.Data.Count);
     }
@@ -132,12 +132,32 @@ public abstract partial class StoreComplianceSuite
         var source = await AddApplicationAsync(kind: ApplicationKind.Source);
         var operational = await AddApplicationAsync(kind: ApplicationKind.Operational);
 
-        var page = await Store.ListApplicationsAsync(new ListQuery(), None);
+        var page = await Store.ListApplicationsAsync(new ListQuery(), null, None);
 
         Assert.Equal([normal.Id], page.Data.Select(a => a.Id));
         // Hidden from the list, not from lookups: ingest and operational webhooks use them by id.
         Assert.Equal(ApplicationKind.Source, (await Store.GetApplicationAsync(source.Id, None))?.Kind);
         Assert.Equal(ApplicationKind.Operational, (await Store.GetApplicationAsync(operational.Id, None))?.Kind);
+    }
+
+    [Fact]
+    public async Task ListApplicationsAsync_Search_MatchesIdUidOrPartOfTheNameIgnoringCase()
+    {
+        var acme = await AddApplicationAsync(uid: "acme-corp");
+        var globex = await AddApplicationAsync(uid: "globex");
+        await Store.UpdateApplicationAsync(globex with { Name = "Globex 100%_Corp" }, None);
+        await AddApplicationAsync(kind: ApplicationKind.Source);
+
+        async Task<List<string>> SearchAsync(string text) =>
+            [.. (await Store.ListApplicationsAsync(new ListQuery(), text, None)).Data.Select(a => a.Id)];
+
+        Assert.Equal([acme.Id], await SearchAsync("acme-corp"));
+        Assert.Equal([globex.Id], await SearchAsync(globex.Id));
+        Assert.Equal([globex.Id], await SearchAsync("gLoBeX 1"));
+        // LIKE's wildcards in the search are taken literally.
+        Assert.Equal([globex.Id], await SearchAsync("100%_c"));
+        Assert.Empty(await SearchAsync("100%x"));
+        Assert.Equal([acme.Id], await SearchAsync("app"));
     }
 
     [Fact]

@@ -220,6 +220,31 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task ListMessagesAsync_StatusFilter_MatchesMessagesWithADeliveryInThatStatus()
+    {
+        var app = await AddApplicationAsync();
+        var first = await AddEndpointAsync(app);
+        var second = await AddEndpointAsync(app);
+        var mixed = await AddMessageAsync(app, [first, second], at: Start);
+        var failed = await AddMessageAsync(app, [first], at: Start.AddMilliseconds(1));
+        var pending = await AddMessageAsync(app, [second], at: Start.AddMilliseconds(2));
+        await AddMessageAsync(app, [], at: Start.AddMilliseconds(3));
+        var t = Start.AddSeconds(1);
+        var claims = (await ClaimAsync(t)).Where(c => c.Message.Id != pending.Id).ToList();
+        await Store.CompleteAsync(
+        [
+            Succeeded(claims.Single(c => c.Message.Id == mixed.Id && c.Endpoint.Id == first.Id), t),
+            Failed(claims.Single(c => c.Message.Id == mixed.Id && c.Endpoint.Id == second.Id), t),
+            Failed(claims.Single(c => c.Message.Id == failed.Id), t),
+        ], None);
+
+        Assert.Equal([mixed.Id], await ListMessageIdsAsync(app, new MessageFilter { Status = MessageStatus.Success }));
+        Assert.Equal([mixed.Id, failed.Id], await ListMessageIdsAsync(app, new MessageFilter { Status = MessageStatus.Fail }));
+        Assert.Equal([pending.Id], await ListMessageIdsAsync(app, new MessageFilter { Status = MessageStatus.Sending }));
+        Assert.Empty(await ListMessageIdsAsync(app, new MessageFilter { Status = MessageStatus.Pending }));
+    }
+
+    [Fact]
     public async Task ListMessagesAsync_WithoutContent_OmitsPayloadOnly()
     {
         var app = await AddApplicationAsync();

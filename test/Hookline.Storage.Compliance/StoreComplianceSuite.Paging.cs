@@ -150,7 +150,7 @@ public abstract partial class StoreComplianceSuite
         }
         await AddApplicationAsync(kind: ApplicationKind.Source);
 
-        var pages = await WalkForwardAsync(q => Store.ListApplicationsAsync(q, None), 4, descending);
+        var pages = await WalkForwardAsync(q => Store.ListApplicationsAsync(q, null, None), 4, descending);
 
         AssertCoversEachOnceInOrder(pages, a => a.Id, Sorted(ids, descending));
     }

@@ -213,6 +213,27 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task ListTasksAsync_FilteredByStatusAndType_NewestFirst()
+    {
+        var first = NewTask(at: Start);
+        var second = NewTask(type: "ingest.replay", at: Start.AddSeconds(1));
+        var third = NewTask(at: Start.AddSeconds(2));
+        foreach (var task in new[] { first, second, third })
+        {
+            await Store.CreateTaskAsync(task, None);
+        }
+        await Store.UpdateTaskAsync(third.Id, "finished", third.DataJson, Start.AddSeconds(3), None);
+
+        async Task<List<string>> ListAsync(string? status, string? type) =>
+            [.. (await Store.ListTasksAsync(new ListQuery { Descending = true }, status, type, None)).Data.Select(t => t.Id)];
+
+        Assert.Equal([third.Id, second.Id, first.Id], await ListAsync(null, null));
+        Assert.Equal([second.Id, first.Id], await ListAsync("running", null));
+        Assert.Equal([third.Id, first.Id], await ListAsync(null, "endpoint.recover"));
+        Assert.Equal([first.Id], await ListAsync("running", "endpoint.recover"));
+    }
+
+    [Fact]
     public async Task ClaimTaskAsync_Leased_NotClaimedAgainUntilLeaseExpires()
     {
         var task = NewTask();

@@ -176,7 +176,7 @@ public sealed partial class SqliteQueryPlanTests : IDisposable
 
         await Step("CreateApplication", () => store.CreateApplicationAsync(app, ct));
         await Step("GetApplication", () => store.GetApplicationAsync("acme", ct));
-        await Step("ListApplications", () => store.ListApplicationsAsync(new ListQuery { Iterator = app.Id }, ct));
+        await Step("ListApplications", () => store.ListApplicationsAsync(new ListQuery { Iterator = app.Id }, null, ct));
         await Step("UpdateApplication", () => store.UpdateApplicationAsync(app, ct));
         await Step("CreateEndpoint", () => store.CreateEndpointAsync(endpoint, ct));
         await store.CreateEndpointAsync(ordered, ct);

@@ -20,6 +20,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<ITaskStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<ISourceStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<IHooklineStore>());
+        services.AddSingleton<IStatsStore>(sp => sp.GetRequiredService<IHooklineStore>());
         return services;
     }
 }

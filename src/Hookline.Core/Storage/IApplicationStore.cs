@@ -11,7 +11,13 @@ public interface IApplicationStore
     Task<Application?> GetApplicationAsync(string idOrUid, CancellationToken cancellationToken);
 
     /// <summary>Normal applications only (internal ones are hidden), ordered by id.</summary>
-    Task<Page<Application>> ListApplicationsAsync(ListQuery query, CancellationToken cancellationToken);
+    /// <param name="query">The page.</param>
+    /// <param name="search">
+    /// When set, only applications whose id or uid is exactly this, or whose name contains it
+    /// (ignoring case).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    Task<Page<Application>> ListApplicationsAsync(ListQuery query, string? search, CancellationToken cancellationToken);
 
     /// <summary>Replaces the stored application with the same id. False when it does not exist.</summary>
     /// <exception cref="StoreConflictException">The new uid is taken.</exception>

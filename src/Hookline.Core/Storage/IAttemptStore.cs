@@ -82,6 +82,9 @@ public interface ITaskStore
 
     Task<BackgroundTask?> GetTaskAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>Newest first unless the query says otherwise; ordered by id. Null filters match every task.</summary>
+    Task<Page<BackgroundTask>> ListTasksAsync(ListQuery query, string? status, string? type, CancellationToken cancellationToken);
+
     /// <summary>Leases one running task whose lease is free or expired (crash recovery: a dead node's task runs again).</summary>
     Task<BackgroundTask?> ClaimTaskAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
 

@@ -16,7 +16,8 @@ public interface IHooklineStore :
     IAuthStore,
     ITaskStore,
     ISourceStore,
-    IInboxStore
+    IInboxStore,
+    IStatsStore
 {
     /// <summary>Creates or upgrades the schema. Safe to call from several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);

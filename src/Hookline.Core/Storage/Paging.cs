@@ -59,7 +59,10 @@ public sealed record MessageFilter
     public DateTimeOffset? After { get; init; }
     public IReadOnlyList<string>? EventTypes { get; init; }
 
-    /// <summary>Only messages whose delivery to this endpoint has this status (endpoint message list).</summary>
+    /// <summary>
+    /// Only messages whose delivery has this status: to the endpoint, in an endpoint's message list;
+    /// to any endpoint, in an application's.
+    /// </summary>
     public MessageStatus? Status { get; init; }
 }
 

@@ -63,6 +63,21 @@ internal static class Lists
         return list.Count == 0 ? null : list;
     }
 
+    /// <summary>A message status filter (<c>status</c>): Svix's 0 success, 1 pending, 2 fail, 3 sending.</summary>
+    public static Hookline.Core.Model.MessageStatus? Status(Validation validation, int? status)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+        if (status is < 0 or > 3)
+        {
+            validation.Add(["query", "status"], "value is not a valid enumeration member; permitted: 0, 1, 2, 3", "type_error.enum");
+            return null;
+        }
+        return (Hookline.Core.Model.MessageStatus)status.Value;
+    }
+
     private static bool IsIterator(string value, string? keyPrefix)
     {
         var key = value.StartsWith('-') ? value.AsSpan(1) : value.AsSpan();

@@ -27,10 +27,15 @@ internal static class ApplicationApi
     }
 
     private static async Task<Ok<ListResponse<ApplicationOut>>> ListAsync(
-        HttpContext context, IApplicationStore store, int? limit, string? iterator, string? order)
+        HttpContext context, IApplicationStore store, int? limit, string? iterator, string? order, string? search)
     {
         ApiCaller.Get(context).RequireAdmin();
-        var page = await store.ListApplicationsAsync(Lists.Query(limit, iterator, order, descendingByDefault: false, HooklineIds.Application), context.RequestAborted);
+        var query = Lists.Query(limit, iterator, order, descendingByDefault: false, HooklineIds.Application);
+        if (search is { Length: > 256 })
+        {
+            throw ApiException.Validation(["query", "search"], "ensure this value has at most 256 characters", "value_error.any_str.max_length");
+        }
+        var page = await store.ListApplicationsAsync(query, string.IsNullOrWhiteSpace(search) ? null : search.Trim(), context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, ApplicationOut.From));
     }
 

@@ -101,7 +101,7 @@ internal static class AttemptApi
         var app = await AppAccess.GetAsync(context, store, appId);
         var v = new Validation();
         var types = Lists.EventTypes(eventTypes, v);
-        var messageStatus = Status(v, status);
+        var messageStatus = Lists.Status(v, status);
         v.Name(["query", "channel"], channel, 128);
         v.ThrowIfAny();
         var endpoint = await EndpointApi.GetEndpointAsync(context, store, app, endpointId);
@@ -135,7 +135,7 @@ internal static class AttemptApi
     {
         var v = new Validation();
         var types = Lists.EventTypes(eventTypes, v);
-        var messageStatus = Status(v, status);
+        var messageStatus = Lists.Status(v, status);
         if (statusCodeClass is { } c && c is not (0 or 100 or 200 or 300 or 400 or 500))
         {
             v.Add(["query", "status_code_class"], "value is not a valid enumeration member; permitted: 0, 100, 200, 300, 400, 500", "type_error.enum");
@@ -147,19 +147,5 @@ internal static class AttemptApi
         }
         v.ThrowIfAny();
         return new AttemptFilter { Status = messageStatus, StatusCodeClass = statusCodeClass, Channel = channel, Before = before, After = after, EventTypes = types };
-    }
-
-    private static MessageStatus? Status(Validation v, int? status)
-    {
-        if (status is null)
-        {
-            return null;
-        }
-        if (status is < 0 or > 3)
-        {
-            v.Add(["query", "status"], "value is not a valid enumeration member; permitted: 0, 1, 2, 3", "type_error.enum");
-            return null;
-        }
-        return (MessageStatus)status.Value;
     }
 }

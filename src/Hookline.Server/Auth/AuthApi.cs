@@ -63,7 +63,7 @@ internal static class AuthApi
         var token = Tokens.Generate(Tokens.AppPrefix);
         var lifetime = input.Expiry is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTokenLifetime;
         await store.CreateAppTokenAsync(Tokens.Hash(token), app.Id, time.GetUtcNow() + lifetime, context.RequestAborted);
-        var url = $"{publicUrl.Get(context).TrimEnd('/')}/portal/{Uri.EscapeDataString(app.Id)}?token={Uri.EscapeDataString(token)}";
+        var url = $"{publicUrl.Get(context).TrimEnd('/')}/portal/{Uri.EscapeDataString(app.Id)}#token={Uri.EscapeDataString(token)}";
         return TypedResults.Ok(new AppPortalAccessOut(token, url));
     }
 

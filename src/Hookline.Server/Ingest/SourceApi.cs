@@ -196,7 +196,7 @@ internal static class SourceApi
         var token = Tokens.Generate(Tokens.AppPrefix);
         var lifetime = TimeSpan.FromSeconds(input.Expiry ?? MaxDashboardExpirySeconds);
         await store.CreateAppTokenAsync(Tokens.Hash(token), source.AppId, time.GetUtcNow() + lifetime, context.RequestAborted);
-        var url = $"{publicUrl.Get(context)}/portal/ingest/{Uri.EscapeDataString(source.Id)}?token={Uri.EscapeDataString(token)}";
+        var url = $"{publicUrl.Get(context)}/portal/ingest/{Uri.EscapeDataString(source.Id)}#token={Uri.EscapeDataString(token)}";
         return TypedResults.Ok(new AppPortalAccessOut(token, url));
     }
 

@@ -36,14 +36,15 @@ internal static class MessageApi
     private static async Task<Ok<ListResponse<MessageOut>>> ListAsync(
         HttpContext context, IHooklineStore store, [FromRoute(Name = "app_id")] string appId,
         int? limit, string? iterator, string? channel, DateTimeOffset? before, DateTimeOffset? after,
-        [FromQuery(Name = "with_content")] bool? withContent, [FromQuery(Name = "event_types")] string[]? eventTypes)
+        [FromQuery(Name = "with_content")] bool? withContent, [FromQuery(Name = "event_types")] string[]? eventTypes, int? status)
     {
         var app = await AppAccess.GetAsync(context, store, appId);
         var v = new Validation();
         var types = Lists.EventTypes(eventTypes, v);
         v.Name(["query", "channel"], channel, 128);
+        var messageStatus = Lists.Status(v, status);
         v.ThrowIfAny();
-        var filter = new MessageFilter { Channel = channel, Before = before, After = after, EventTypes = types };
+        var filter = new MessageFilter { Channel = channel, Before = before, After = after, EventTypes = types, Status = messageStatus };
         var content = withContent ?? true;
         var page = await store.ListMessagesAsync(app.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Message), content, context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, m => MessageOut.From(m, content)));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hookline.Core.Ids;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
 using Hookline.Server.Auth;
@@ -14,8 +15,29 @@ internal static class BackgroundTaskApi
 {
     public static RouteGroupBuilder MapBackgroundTaskApi(this RouteGroupBuilder api)
     {
+        api.MapGet("/background-task", ListAsync).WithTags("Background Task").WithName("v1.background-task.list").WithSummary("List Background Tasks");
         api.MapGet("/background-task/{task_id}", GetAsync).WithTags("Background Task").WithName("v1.background-task.get").WithSummary("Get Background Task");
         return api;
+    }
+
+    /// <summary>Every task, newest first (admin only), optionally of one <c>status</c> (running, finished, failed) or <c>task</c> type.</summary>
+    private static async Task<Ok<ListResponse<BackgroundTaskOut>>> ListAsync(
+        HttpContext context, ITaskStore store, int? limit, string? iterator, string? order, string? status, string? task)
+    {
+        ApiCaller.Get(context).RequireAdmin();
+        var v = new Validation();
+        if (status is not (null or BackgroundTasks.Running or BackgroundTasks.Finished or BackgroundTasks.Failed))
+        {
+            v.Add(["query", "status"], "value is not a valid enumeration member; permitted: 'running', 'finished', 'failed'", "type_error.enum");
+        }
+        v.Name(["query", "task"], task, 64);
+        v.ThrowIfAny();
+        var page = await store.ListTasksAsync(Lists.Query(limit, iterator, order, descendingByDefault: true, HooklineIds.Task), status, task, context.RequestAborted);
+        return TypedResults.Ok(Lists.Map(page, t =>
+        {
+            using var data = JsonDocument.Parse(t.DataJson);
+            return new BackgroundTaskOut(t.Id, t.Status, t.Type, data.RootElement.Clone(), t.UpdatedAt);
+        }));
     }
 
     /// <summary>The admin sees every task; an application token sees the tasks of its application.</summary>

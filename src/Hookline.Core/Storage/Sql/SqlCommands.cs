@@ -209,6 +209,11 @@ internal static class SqlCommands
         string.IsNullOrEmpty(stored) ? null : stored.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>A LIKE pattern matching one channel in a <see cref="ChannelsColumn"/> value; use with <c>ESCAPE '\'</c>.</summary>
-    public static string ChannelPattern(string channel) =>
-        "%," + channel.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + ",%";
+    public static string ChannelPattern(string channel) => "%," + EscapeLike(channel) + ",%";
+
+    /// <summary>A LIKE pattern matching text that contains <paramref name="text"/>; use with <c>ESCAPE '\'</c>.</summary>
+    public static string ContainsPattern(string text) => "%" + EscapeLike(text) + "%";
+
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

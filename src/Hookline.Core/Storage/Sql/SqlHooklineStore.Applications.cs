@@ -65,8 +65,13 @@ public abstract partial class SqlHooklineStore
     public Task<Application?> GetApplicationAsync(string idOrUid, CancellationToken cancellationToken) =>
         _applicationCache.GetAsync(idOrUid, () => ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM applications WHERE id = @key OR uid = @key ORDER BY CASE WHEN id = @key THEN 0 ELSE 1 END LIMIT 1", ReadApplication, cancellationToken, ("@key", idOrUid)), cancellationToken));
 
-    public Task<Page<Application>> ListApplicationsAsync(ListQuery query, CancellationToken cancellationToken) =>
-        PageAsync("SELECT * FROM applications", "kind = 0", "id", query, ReadApplication, a => a.Id, cancellationToken);
+    public Task<Page<Application>> ListApplicationsAsync(ListQuery query, string? search, CancellationToken cancellationToken) =>
+        string.IsNullOrEmpty(search)
+            ? PageAsync("SELECT * FROM applications", "kind = 0", "id", query, ReadApplication, a => a.Id, cancellationToken)
+            // Applications are few next to messages; a search reads them all (LOWER on both sides: LIKE
+            // ignores case on SQLite but not on PostgreSQL).
+            : PageAsync("SELECT * FROM applications", "kind = 0 AND (id = @search OR uid = @search OR LOWER(name) LIKE LOWER(@pattern) ESCAPE '\\')",
+                "id", query, ReadApplication, a => a.Id, cancellationToken, ("@search", search), ("@pattern", ContainsPattern(search)));
 
     public async Task<bool> UpdateApplicationAsync(Application application, CancellationToken cancellationToken) =>
         await InvalidatingAsync(() => WriteUniqueAsync("uid", $"An application with uid '{application.Uid}' already exists.", (c, t) => c.ExecuteAsync(t,

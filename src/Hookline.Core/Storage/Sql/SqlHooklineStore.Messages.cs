@@ -111,6 +111,13 @@ public abstract partial class SqlHooklineStore
         var parameters = new List<(string, object?)> { ("@app", appId) };
         var where = new StringBuilder("m.app_id = @app");
         AppendMessageFilter(where, parameters, filter);
+        if (filter.Status is { } status)
+        {
+            // A message has one delivery per endpoint; it matches when any of them has the status.
+            // The probe uses the deliveries' unique (msg_id, endpoint_id) index.
+            where.Append(" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.status = @status)");
+            parameters.Add(("@status", status));
+        }
         return PageAsync(
             $"SELECT m.id, m.app_id, m.event_id, m.event_type, {(withContent ? "m.payload" : "NULL AS payload")}, m.channels, m.created_at, m.payload_expires_at, m.trace_parent, m.extra_headers FROM messages m",
             where.ToString(), "m.id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);

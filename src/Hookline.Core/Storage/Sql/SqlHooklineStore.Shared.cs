@@ -90,6 +90,11 @@ public abstract partial class SqlHooklineStore
     public Task<BackgroundTask?> GetTaskAsync(string id, CancellationToken cancellationToken) =>
         ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM tasks WHERE id = @id", ReadTask, cancellationToken, ("@id", id)), cancellationToken);
 
+    public Task<Page<BackgroundTask>> ListTasksAsync(ListQuery query, string? status, string? type, CancellationToken cancellationToken) =>
+        PageAsync("SELECT * FROM tasks", "1 = 1" + (status is null ? "" : " AND status = @status") + (type is null ? "" : " AND type = @type"),
+            "id", query, ReadTask, t => t.Id, cancellationToken,
+            [.. status is null ? Array.Empty<(string, object?)>() : [("@status", status)], .. type is null ? Array.Empty<(string, object?)>() : [("@type", type)]]);
+
     public Task<BackgroundTask?> ClaimTaskAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
         WriteAsync(async (c, t) =>
         {
