@@ -124,3 +124,18 @@ public static class MessageStatuses
         _ => "Unknown",
     };
 }
+
+public sealed record StatsBucketOut(DateTimeOffset Start, long Messages, long AttemptsSucceeded, long AttemptsFailed);
+
+public sealed record StatsEndpointOut(string EndpointId, string Url, string AppId, string AppName, string Kind, string? SourceId, bool Disabled, DateTimeOffset? FailingSince, DateTimeOffset UpdatedAt, long FailedAttempts);
+
+public sealed record BacklogOut(long Due, DateTimeOffset? OldestDueAt);
+
+public sealed record StatsOverviewOut(
+    DateTimeOffset Since,
+    DateTimeOffset Until,
+    long BucketSeconds,
+    IReadOnlyList<StatsBucketOut> Buckets,
+    BacklogOut Backlog,
+    IReadOnlyList<StatsEndpointOut> MostFailingEndpoints,
+    IReadOnlyList<StatsEndpointOut> DisabledEndpoints);
