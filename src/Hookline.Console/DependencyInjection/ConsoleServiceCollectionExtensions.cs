@@ -34,8 +34,9 @@ public static class ConsoleServiceCollectionExtensions
 
         services.AddSingleton<SelfApiAddress>();
         services.AddScoped<ConsoleSession>();
-        services.AddHttpClient(ApiClientName, ConfigureApiClient).ConfigurePrimaryHttpMessageHandler(CreateApiHandler);
-        services.AddHttpClient<HooklineApiClient>(ConfigureApiClient).ConfigurePrimaryHttpMessageHandler(CreateApiHandler);
+        // No request logging: these calls are the Console's own, and their URLs are the user's clicks.
+        services.AddHttpClient(ApiClientName, ConfigureApiClient).ConfigurePrimaryHttpMessageHandler(CreateApiHandler).RemoveAllLoggers();
+        services.AddHttpClient<HooklineApiClient>(ConfigureApiClient).ConfigurePrimaryHttpMessageHandler(CreateApiHandler).RemoveAllLoggers();
         return services;
     }
 

@@ -84,6 +84,32 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString()!;
     }
 
+    public async Task<JsonElement> PostAsync(string path, object body)
+    {
+        using var api = Api();
+        using var response = await api.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<JsonElement> GetAsync(string path)
+    {
+        using var api = Api();
+        using var response = await api.GetAsync(new Uri(path, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Creates an endpoint through the API and returns its id.</summary>
+    public async Task<string> CreateEndpointAsync(string appId, string url, string? description = null) =>
+        (await PostAsync($"/api/v1/app/{appId}/endpoint", new { url, description = description ?? "" })).GetProperty("id").GetString()!;
+
+    /// <summary>Sends a message through the API and returns its id.</summary>
+    public async Task<string> SendMessageAsync(string appId, string eventType, object payload) =>
+        (await PostAsync($"/api/v1/app/{appId}/msg", new { eventType, payload })).GetProperty("id").GetString()!;
+
     public async Task DisposeAsync()
     {
         if (Browser is not null)
@@ -93,6 +119,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         _playwright?.Dispose();
         if (Server is not null)
         {
+            await File.WriteAllTextAsync(Path.Combine(Path.GetTempPath(), "hookline-console-tests-server.log"), Server.Output);
             await Server.DisposeAsync();
         }
         _data?.Dispose();
