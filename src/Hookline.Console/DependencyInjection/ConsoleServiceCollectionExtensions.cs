@@ -30,7 +30,8 @@ public static class ConsoleServiceCollectionExtensions
         services.AddAuthentication(ConsoleAuthentication.Scheme)
             .AddCookie(ConsoleAuthentication.Scheme, ConsoleAuthentication.ConfigureCookie);
         services.AddAuthorization();
-        services.AddAntiforgery();
+        // Framing headers come from ConsoleSecurityHeaders alone (the portal must stay embeddable).
+        services.AddAntiforgery(options => options.SuppressXFrameOptionsHeader = true);
 
         services.AddSingleton<SelfApiAddress>();
         services.AddScoped<ConsoleSession>();
@@ -59,7 +60,9 @@ public static class ConsoleServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapConsoleAuthentication();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Blazor would add its own "frame-ancestors 'self'" to every page; ConsoleSecurityHeaders sets
+        // the policy instead (the portal per Hookline:Portal:FrameAncestors, the rest 'none').
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 

@@ -10,12 +10,33 @@ public sealed partial record PortalLook(bool Dark, string? PrimaryColor, string?
     /// fragment value wins). Values that are not valid are ignored rather than refused: a look is
     /// never a reason not to show the portal.
     /// </summary>
-    public static PortalLook From(PortalOptions options, Uri link)
+    public static PortalLook From(PortalOptions options, Uri link) => From(options, Parameters(link));
+
+    /// <summary>The look parameters a link carries, as a query string (<c>theme=dark&amp;…</c>), or empty.</summary>
+    public static string Parameters(Uri link)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        var kept = new List<string>();
+        foreach (var part in new[] { link.Query.TrimStart('?'), link.Fragment.TrimStart('#') })
+        {
+            foreach (var pair in part.Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var name = pair.Split('=')[0];
+                if (name is "theme" or "primaryColor" or "logo")
+                {
+                    kept.Add(pair);
+                }
+            }
+        }
+        return string.Join('&', kept);
+    }
+
+    /// <summary>The look from <paramref name="parameters"/> (as <see cref="Parameters(Uri)"/> writes them) over the configured one.</summary>
+    public static PortalLook From(PortalOptions options, string? parameters)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(link);
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var part in new[] { link.Query.TrimStart('?'), link.Fragment.TrimStart('#') })
+        foreach (var part in new[] { parameters ?? "" })
         {
             foreach (var pair in part.Split('&', StringSplitOptions.RemoveEmptyEntries))
             {

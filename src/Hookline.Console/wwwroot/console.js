@@ -16,6 +16,13 @@ window.hooklineConsole = {
     }
     try { return window.sessionStorage.getItem(key); } catch (e) { return null; }
   },
+  // The look a link asked for (theme, primaryColor, logo) outlives a reload the same way.
+  portalLook: function (key, look) {
+    try {
+      if (look) { window.sessionStorage.setItem(key, look); return look; }
+      return window.sessionStorage.getItem(key);
+    } catch (e) { return look; }
+  },
   forgetPortalToken: function (key) {
     try { window.sessionStorage.removeItem(key); } catch (e) { /* storage blocked */ }
   },

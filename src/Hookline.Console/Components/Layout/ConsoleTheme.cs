@@ -14,8 +14,25 @@ internal static class ConsoleTheme
         var primary = primaryColor ?? DefaultPrimary;
         return new MudTheme
         {
-            PaletteLight = new PaletteLight { Primary = primary, AppbarBackground = primary },
-            PaletteDark = new PaletteDark { Primary = primaryColor ?? "#8c9eff" },
+            // Status colours darker than Material's defaults, so text in them (chips, outlined buttons)
+            // meets WCAG AA contrast on white.
+            PaletteLight = new PaletteLight
+            {
+                Primary = primary,
+                AppbarBackground = primary,
+                Success = "#1b6e20",
+                Warning = "#8a4b00",
+                Error = "#b3261e",
+                Info = "#0b57d0",
+            },
+            PaletteDark = new PaletteDark
+            {
+                Primary = primaryColor ?? "#8c9eff",
+                Success = "#69d27a",
+                Warning = "#ffb74d",
+                Error = "#ff8a80",
+                Info = "#82b1ff",
+            },
             Typography = new Typography { Default = new DefaultTypography { FontFamily = SystemFonts } },
         };
     }
