@@ -35,6 +35,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
         {
             return;
         }
+        // The machine may be busy (CI has two cores for everything): wait up to 15 s for what a page should show.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await LaunchAsync(_playwright);
     }
