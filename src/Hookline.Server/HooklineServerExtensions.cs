@@ -1,5 +1,8 @@
+using Hookline.Core.Configuration;
 using Hookline.Core.Delivery;
 using Hookline.Core.Storage;
+using Hookline.Storage.Postgres;
+using Hookline.Storage.Sqlite;
 using Hookline.Server.Api;
 using Hookline.Server.Applications;
 using Hookline.Server.Attempts;
@@ -37,6 +40,15 @@ public static class HooklineServerExtensions
             // Same default as launchSettings.json, so `dotnet Hookline.Server.dll` listens where the docs say.
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        ListenUrls.Check(configuration["urls"]);
+        // A failed start is reported in one line by StartupFailure; until the host has started, the
+        // console leaves out the host's and Kestrel's own logs of it (stack traces included).
+        var phase = new StartupPhase();
+        builder.Services.AddSingleton(phase);
+        foreach (var category in StartupPhase.FailureLoggers)
+        {
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(category, phase.ConsoleShows);
+        }
         builder.Services.AddHooklineServer(configuration);
         return builder;
     }
@@ -46,16 +58,16 @@ public static class HooklineServerExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<HooklineServerOptions>().Bind(configuration.GetSection(HooklineServerOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HooklineServerOptions>, HooklineServerOptionsValidation>();
-        services.AddOptions<DeliveryOptions>().ValidateOnStart();
-        services.AddSingleton<IConfigureOptions<DeliveryOptions>>(new DeliveryOptionsSetup(configuration));
-        services.AddSingleton<IValidateOptions<DeliveryOptions>>(new DeliveryOptionsValidation(configuration));
+        services.AddOptionsWithValidateOnStart<HooklineServerOptions>().BindSection(configuration.GetSection(HooklineServerOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HooklineServerOptions>, HooklineServerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HooklineServerOptions>, HooklineServerOptionsRules>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StartupPhase>();
 
         AddStore(services, configuration);
-        // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping.
-        services.AddHooklineCore();
+        // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping,
+        // with Hookline:Delivery bound and checked at start.
+        services.AddHooklineCore(configuration.GetSection(DeliveryOptions.SectionName));
 
         services.AddSingleton<AdminCredential>();
         services.TryAddSingleton(new StartupConsole(Console.Out));
@@ -106,22 +118,30 @@ public static class HooklineServerExtensions
     /// </summary>
     private static void AddStore(IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(HooklineServerOptions.SectionName).Get<HooklineServerOptions>() ?? new HooklineServerOptions();
-        if (options.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        // Only the strings that choose the store are read here; every value is bound and checked at start.
+        var section = configuration.GetSection(HooklineServerOptions.SectionName);
+        var options = new HooklineServerOptions
+        {
+            DataDirectory = section["DataDirectory"] ?? new HooklineServerOptions().DataDirectory,
+            Storage = new StorageOptions { Provider = section["Storage:Provider"] ?? "sqlite", ConnectionString = section["Storage:ConnectionString"] },
+        };
+        if (HooklineServerOptionsRules.IsSqlite(options.Storage.Provider))
         {
             services.AddHooklineSqliteStore(string.IsNullOrWhiteSpace(options.Storage.ConnectionString)
                 ? (string.IsNullOrWhiteSpace(options.DataDirectory) ? "./hookline-data" : options.DataDirectory)
                 : options.Storage.ConnectionString);
+            StoreStartup.Guard<SqliteHooklineStore>(services, options);
         }
-        else if (options.Storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase)
+        else if (HooklineServerOptionsRules.IsPostgres(options.Storage.Provider)
             && !string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
         {
             services.AddHooklinePostgresStore(options.Storage.ConnectionString);
+            StoreStartup.Guard<PostgresHooklineStore>(services, options);
         }
         else
         {
             // Refuse now: without a store nothing else can even be constructed.
-            var failures = new HooklineServerOptionsValidation().Validate(null, options).Failures ?? [];
+            var failures = new HooklineServerOptionsRules().Validate(null, options).Failures ?? [];
             throw new OptionsValidationException(HooklineServerOptions.SectionName, typeof(HooklineServerOptions), failures);
         }
     }

@@ -66,7 +66,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         _sender = sender;
         _operational = operational;
         _options = options.Value;
-        _schedule = new RetrySchedule(_options.RetrySchedule);
+        _schedule = new RetrySchedule(_options.EffectiveRetrySchedule);
         _time = time;
         _logger = logger;
     }
