@@ -16,6 +16,7 @@ using Hookline.Server.Ingest;
 using Hookline.Server.Messages;
 using Hookline.Server.OpenApi;
 using Hookline.Server.Tasks;
+using Hookline.Server.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,7 @@ public static class HooklineServerExtensions
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddHooklineOpenApi();
+        services.AddHooklineTelemetry(configuration);
         return services;
     }
 
@@ -98,6 +100,7 @@ public static class HooklineServerExtensions
         app.UseMiddleware<ApiErrorMiddleware>();
 
         app.MapHealthApi();
+        app.MapHooklineTelemetry();
         var api = app.MapGroup("/api/v1").WithMetadata(new RequiresApiTokenMetadata());
         api.MapApplicationApi()
             .MapEndpointApi()

@@ -1,9 +1,11 @@
 using Hookline.Core.Configuration;
 using Hookline.Core.Delivery;
+using Hookline.Core.Diagnostics;
 using Hookline.Core.Delivery.Transport;
 using Hookline.Core.Ingest;
 using Hookline.Core.Messages;
 using Hookline.Core.Operational;
+using Hookline.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -55,10 +57,14 @@ public static class HooklineCoreServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DeliverySignal>();
-        services.TryAddSingleton<MessageWriter>();
+        services.TryAddSingleton<HooklineMetrics>();
+        services.TryAddSingleton(sp => new MessageWriter(
+            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliverySignal>(), sp.GetRequiredService<HooklineMetrics>()));
         services.TryAddSingleton<MessageService>();
         services.TryAddSingleton<OperationalWebhooks>();
-        services.TryAddSingleton<IngestService>();
+        services.TryAddSingleton(sp => new IngestService(
+            sp.GetRequiredService<ISourceStore>(), sp.GetRequiredService<IEndpointStore>(), sp.GetRequiredService<MessageWriter>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<HooklineMetrics>()));
         services.TryAddSingleton(sp => new DeliveryHttpClientFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton(sp => new EndpointUrlValidator(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton<SigningKeyCache>();
