@@ -84,6 +84,7 @@ public static class HooklineServerExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddHooklineOpenApi();
         services.AddHooklineTelemetry(configuration);
+        services.AddHooklineHealthChecks();
         return services;
     }
 
@@ -100,6 +101,7 @@ public static class HooklineServerExtensions
         app.UseMiddleware<ApiErrorMiddleware>();
 
         app.MapHealthApi();
+        app.MapHooklineHealthChecks();
         app.MapHooklineTelemetry();
         var api = app.MapGroup("/api/v1").WithMetadata(new RequiresApiTokenMetadata());
         api.MapApplicationApi()
