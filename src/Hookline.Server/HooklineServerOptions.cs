@@ -10,7 +10,7 @@ public sealed class HooklineServerOptions
 
     /// <summary>Where the SQLite file and other local state live.</summary>
     /// <value>The default value is <c>./hookline-data</c>.</value>
-    [Required(ErrorMessage = "must not be empty; name a folder the server can write, e.g. /var/lib/hookline.")]
+    [Required(ErrorMessage = "The field {0} must not be empty; name a folder the server can write, e.g. /var/lib/hookline.")]
     public string DataDirectory { get; set; } = "./hookline-data";
 
     /// <summary>Bearer token with full access. When unset, one is generated on first start and printed once.</summary>

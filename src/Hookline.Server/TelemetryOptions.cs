@@ -22,6 +22,6 @@ public sealed class PrometheusOptions
 
     /// <summary>Where the metrics are served, without authentication (they carry no tenant data).</summary>
     /// <value>The default value is <c>/metrics</c>.</value>
-    [RegularExpression("^/[A-Za-z0-9._~/-]*$", ErrorMessage = "must be a path starting with '/', e.g. /metrics.")]
+    [RegularExpression("^/[A-Za-z0-9._~/-]*$", ErrorMessage = "The field {0} must be a path starting with '/', e.g. /metrics.")]
     public string Path { get; set; } = "/metrics";
 }

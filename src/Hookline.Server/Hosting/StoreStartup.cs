@@ -65,7 +65,9 @@ internal static class StoreStartup
     /// <summary>The SQLite data directory exists (or can be made) and takes a file.</summary>
     private static void CheckDataDirectory(HooklineServerOptions options)
     {
-        if (!HooklineServerOptionsRules.IsSqlite(options.Storage.Provider) || !string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        // An empty setting is the validator's to report (the store falls back to ./hookline-data meanwhile).
+        if (!HooklineServerOptionsRules.IsSqlite(options.Storage.Provider) || !string.IsNullOrWhiteSpace(options.Storage.ConnectionString)
+            || string.IsNullOrWhiteSpace(options.DataDirectory))
         {
             return;
         }

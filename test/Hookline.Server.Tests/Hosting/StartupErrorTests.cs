@@ -20,6 +20,7 @@ public sealed partial class StartupErrorTests
     [InlineData("Hookline:Delivery:RetrySchedule", "5s,later", new[] { "Hookline:Delivery:RetrySchedule = '5s,later'", "'later' is not a duration" })]
     [InlineData("Hookline:Delivery:MaxConcurrencyPerEndpoint", "0", new[] { "Hookline:Delivery:MaxConcurrencyPerEndpoint = '0'", "between 1 and" })]
     [InlineData("Hookline:Limits:MaxPayloadBytes", "10", new[] { "Hookline:Limits:MaxPayloadBytes = '10'", "between 1024 and" })]
+    [InlineData("Hookline:Telemetry:Prometheus:Path", "metrics", new[] { "Hookline:Telemetry:Prometheus:Path = 'metrics'", "starting with '/'" })]
     [InlineData("Hookline:Delivery:AllowPrivateNetworks", "yes", new[] { "Hookline:Delivery:AllowPrivateNetworks = 'yes'", "true or false" })]
     public async Task BadSetting_StopsWithOneLineNamingKeyValueAndFix(string key, string value, string[] expected)
     {
