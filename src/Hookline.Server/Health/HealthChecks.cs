@@ -18,6 +18,9 @@ internal static class HealthChecks
     public const string ReadyPath = "/health/ready";
     private const string ReadyTag = "ready";
 
+    // "0.1.0+abc", not "0.1.0\u002Babc": nothing here is embedded in HTML.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IServiceCollection AddHooklineHealthChecks(this IServiceCollection services)
     {
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5));
@@ -46,7 +49,7 @@ internal static class HealthChecks
                 ["durationMs"] = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
             }),
         };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, Json, context.RequestAborted);
     }
 }
 
