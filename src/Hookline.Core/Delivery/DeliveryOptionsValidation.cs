@@ -18,7 +18,7 @@ internal sealed class DeliveryOptionsRules : IValidateOptions<DeliveryOptions>
         {
             if (!NetworkRange.TryParse(network, out _, out var error))
             {
-                failures.Add($"{DeliveryOptions.SectionName}:AllowedNetworks = '{network}': {error}; write a CIDR range such as 10.1.0.0/16 or fd00::/8.");
+                failures.Add($"{DeliveryOptions.SectionName}:AllowedNetworks = '{network}': {error.TrimEnd('.')} (a CIDR range such as 10.1.0.0/16 or fd00::/8).");
             }
         }
         Between(failures, "Timeout", options.Timeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
