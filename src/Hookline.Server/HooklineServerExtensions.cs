@@ -1,5 +1,8 @@
+using Hookline.Core.Configuration;
 using Hookline.Core.Delivery;
 using Hookline.Core.Storage;
+using Hookline.Storage.Postgres;
+using Hookline.Storage.Sqlite;
 using Hookline.Server.Api;
 using Hookline.Server.Applications;
 using Hookline.Server.Attempts;
@@ -15,6 +18,7 @@ using Hookline.Server.Stats;
 using Hookline.Server.OpenApi;
 using Hookline.Server.Tasks;
 using Microsoft.AspNetCore.DataProtection;
+using Hookline.Server.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -42,6 +46,15 @@ public static class HooklineServerExtensions
         // The Console's files (its own, MudBlazor's, Blazor's) are served from where the build put them,
         // in every environment, not only Development; a published app has them in wwwroot instead.
         builder.WebHost.UseStaticWebAssets();
+        ListenUrls.Check(configuration["urls"]);
+        // A failed start is reported in one line by StartupFailure; until the host has started, the
+        // console leaves out the host's and Kestrel's own logs of it (stack traces included).
+        var phase = new StartupPhase();
+        builder.Services.AddSingleton(phase);
+        foreach (var category in StartupPhase.FailureLoggers)
+        {
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(category, phase.ConsoleShows);
+        }
         builder.Services.AddHooklineServer(configuration);
         return builder;
     }
@@ -51,16 +64,16 @@ public static class HooklineServerExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<HooklineServerOptions>().Bind(configuration.GetSection(HooklineServerOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HooklineServerOptions>, HooklineServerOptionsValidation>();
-        services.AddOptions<DeliveryOptions>().ValidateOnStart();
-        services.AddSingleton<IConfigureOptions<DeliveryOptions>>(new DeliveryOptionsSetup(configuration));
-        services.AddSingleton<IValidateOptions<DeliveryOptions>>(new DeliveryOptionsValidation(configuration));
+        services.AddOptionsWithValidateOnStart<HooklineServerOptions>().BindSection(configuration.GetSection(HooklineServerOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HooklineServerOptions>, HooklineServerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HooklineServerOptions>, HooklineServerOptionsRules>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StartupPhase>();
 
         AddStore(services, configuration);
-        // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping.
-        services.AddHooklineCore();
+        // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping,
+        // with Hookline:Delivery bound and checked at start.
+        services.AddHooklineCore(configuration.GetSection(DeliveryOptions.SectionName));
 
         services.AddSingleton<AdminCredential>();
         services.TryAddSingleton(new StartupConsole(System.Console.Out));
@@ -82,6 +95,8 @@ public static class HooklineServerExtensions
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddHooklineOpenApi();
+        services.AddHooklineTelemetry(configuration);
+        services.AddHooklineHealthChecks();
         return services;
     }
 
@@ -99,6 +114,8 @@ public static class HooklineServerExtensions
         app.UseMiddleware<ApiErrorMiddleware>();
 
         app.MapHealthApi();
+        app.MapHooklineHealthChecks();
+        app.MapHooklineTelemetry();
         var api = app.MapGroup("/api/v1").WithMetadata(new RequiresApiTokenMetadata());
         api.MapApplicationApi()
             .MapEndpointApi()
@@ -122,31 +139,39 @@ public static class HooklineServerExtensions
     /// </summary>
     private static void AddStore(IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(HooklineServerOptions.SectionName).Get<HooklineServerOptions>() ?? new HooklineServerOptions();
-        if (options.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        // Only the strings that choose the store are read here; every value is bound and checked at start.
+        var section = configuration.GetSection(HooklineServerOptions.SectionName);
+        var options = new HooklineServerOptions
+        {
+            DataDirectory = section["DataDirectory"] ?? new HooklineServerOptions().DataDirectory,
+            Storage = new StorageOptions { Provider = section["Storage:Provider"] ?? "sqlite", ConnectionString = section["Storage:ConnectionString"] },
+        };
+        if (HooklineServerOptionsRules.IsSqlite(options.Storage.Provider))
         {
             services.AddHooklineSqliteStore(string.IsNullOrWhiteSpace(options.Storage.ConnectionString)
                 ? DataDirectory(configuration)
                 : options.Storage.ConnectionString);
+            StoreStartup.Guard<SqliteHooklineStore>(services, options);
         }
-        else if (options.Storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase)
+        else if (HooklineServerOptionsRules.IsPostgres(options.Storage.Provider)
             && !string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
         {
             services.AddHooklinePostgresStore(options.Storage.ConnectionString);
+            StoreStartup.Guard<PostgresHooklineStore>(services, options);
         }
         else
         {
             // Refuse now: without a store nothing else can even be constructed.
-            var failures = new HooklineServerOptionsValidation().Validate(null, options).Failures ?? [];
+            var failures = new HooklineServerOptionsRules().Validate(null, options).Failures ?? [];
             throw new OptionsValidationException(HooklineServerOptions.SectionName, typeof(HooklineServerOptions), failures);
         }
     }
 
-    private static string DataDirectory(IConfiguration configuration)
-    {
-        var options = configuration.GetSection(HooklineServerOptions.SectionName).Get<HooklineServerOptions>() ?? new HooklineServerOptions();
-        return string.IsNullOrWhiteSpace(options.DataDirectory) ? "./hookline-data" : options.DataDirectory;
-    }
+    /// <summary>The data directory as configured (only that string is read: values are bound and checked at start).</summary>
+    private static string DataDirectory(IConfiguration configuration) =>
+        configuration.GetSection(HooklineServerOptions.SectionName)["DataDirectory"] is { Length: > 0 } directory && !string.IsNullOrWhiteSpace(directory)
+            ? directory
+            : new HooklineServerOptions().DataDirectory;
 
     /// <summary>Unknown routes (404) and wrong methods (405) get Svix's error body too.</summary>
     private static Task WriteEmptyStatusAsync(StatusCodeContext context)

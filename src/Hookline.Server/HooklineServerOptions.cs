@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace Hookline.Server;
 
 /// <summary>The <c>Hookline</c> configuration section (delivery settings live in <c>Hookline:Delivery</c>).</summary>
@@ -7,6 +10,7 @@ public sealed class HooklineServerOptions
 
     /// <summary>Where the SQLite file and other local state live.</summary>
     /// <value>The default value is <c>./hookline-data</c>.</value>
+    [Required(ErrorMessage = "The field {0} must not be empty; name a folder the server can write, e.g. /var/lib/hookline.")]
     public string DataDirectory { get; set; } = "./hookline-data";
 
     /// <summary>Bearer token with full access. When unset, one is generated on first start and printed once.</summary>
@@ -19,6 +23,7 @@ public sealed class HooklineServerOptions
 
     public StorageOptions Storage { get; set; } = new();
 
+    [ValidateObjectMembers]
     public LimitOptions Limits { get; set; } = new();
 }
 
@@ -37,5 +42,6 @@ public sealed class LimitOptions
 {
     /// <summary>Largest request body accepted; larger bodies get 413.</summary>
     /// <value>The default value is 1048576 (1 MiB).</value>
+    [Range(typeof(long), "1024", "2147483647", ErrorMessage = "must be between 1024 and 2147483647 bytes.")]
     public long MaxPayloadBytes { get; set; } = 1024 * 1024;
 }

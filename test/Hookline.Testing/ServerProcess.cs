@@ -78,9 +78,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts the server and waits until <c>/api/v1/health</c> answers.</summary>
     /// <param name="settings">Configuration as <c>Hookline:Section:Key</c> → value, passed on the command line.</param>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int? port = null, TimeSpan? startTimeout = null)
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int? port = null, TimeSpan? startTimeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var server = Launch(settings, port);
+        var server = Launch(settings, port, environment);
         await server.WaitHealthyAsync(startTimeout ?? TimeSpan.FromSeconds(60));
         return server;
     }
@@ -90,7 +91,11 @@ public sealed class ServerProcess : IAsyncDisposable
     /// delivering before its API answers), and <see cref="WaitHealthyAsync"/> waits for the API.
     /// </summary>
     /// <param name="settings">Configuration as <c>Hookline:Section:Key</c> → value, passed on the command line.</param>
-    public static ServerProcess Launch(IReadOnlyDictionary<string, string> settings, int? port = null)
+    /// <param name="port">The loopback port to listen on; a free one when null.</param>
+    /// <param name="environment">Extra environment variables (e.g. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).</param>
+    /// <param name="urls">The whole <c>--urls</c> value instead of <c>http://127.0.0.1:{port}</c>.</param>
+    public static ServerProcess Launch(IReadOnlyDictionary<string, string> settings, int? port = null,
+        IReadOnlyDictionary<string, string>? environment = null, string? urls = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var listenPort = port ?? FreePort();
@@ -104,13 +109,17 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(ServerDll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{listenPort}");
+        start.ArgumentList.Add(urls ?? $"http://127.0.0.1:{listenPort}");
         foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
         }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var output = new StringBuilder();
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -160,6 +169,25 @@ public sealed class ServerProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             await KillAsync();
+        }
+    }
+
+    /// <summary>Waits for the process to end by itself (a failed start); kills it if it has not within <paramref name="timeout"/>.</summary>
+    /// <returns>The exit code, or null when it had to be killed.</returns>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            // The asynchronous output readers may still hold the last lines.
+            _process.WaitForExit();
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+            return null;
         }
     }
 

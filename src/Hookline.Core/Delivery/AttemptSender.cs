@@ -33,7 +33,7 @@ internal sealed class AttemptSender : IDisposable
         "host", "content-length", "content-type", "transfer-encoding", "connection", "user-agent",
     };
 
-    private const string TimeoutMessage = "The endpoint did not answer within the timeout (Hookline:Delivery:Timeout).";
+    internal const string TimeoutMessage = "The endpoint did not answer within the timeout (Hookline:Delivery:Timeout).";
 
     private readonly HttpClient _client;
     private readonly SigningKeyCache _keys;
@@ -78,7 +78,9 @@ internal sealed class AttemptSender : IDisposable
             request.Headers.TryAddWithoutValidation(StandardWebhookHeaders.Id, message.Id);
             request.Headers.TryAddWithoutValidation(StandardWebhookHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
             request.Headers.TryAddWithoutValidation(StandardWebhookHeaders.Signature, Sign(message, endpoint, timestamp, startedAt));
-            if (message.TraceParent is { } traceParent)
+            // The attempt's span when traces are collected (HooklineTelemetry.StartAttempt), else the
+            // context stored with the message: either way the receiver continues the caller's trace.
+            if ((Activity.Current?.Id ?? message.TraceParent) is { } traceParent)
             {
                 request.Headers.TryAddWithoutValidation("traceparent", traceParent);
             }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using System.Diagnostics;
+using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
 using Hookline.Core.Model;
 using Hookline.Core.Operational;
@@ -46,6 +48,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private readonly RetrySchedule _schedule;
     private readonly TimeProvider _time;
     private readonly ILogger<DeliveryDispatcher> _logger;
+    private readonly HooklineMetrics _metrics;
     private readonly string _nodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly Channel<(DeliveryCompletion Completion, ClaimedDelivery Delivery)> _completions =
         Channel.CreateUnbounded<(DeliveryCompletion, ClaimedDelivery)>(new UnboundedChannelOptions { SingleReader = true });
@@ -59,14 +62,16 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         OperationalWebhooks operational,
         IOptions<DeliveryOptions> options,
         TimeProvider time,
-        ILogger<DeliveryDispatcher> logger)
+        ILogger<DeliveryDispatcher> logger,
+        HooklineMetrics metrics)
     {
+        _metrics = metrics;
         _store = store;
         _signal = signal;
         _sender = sender;
         _operational = operational;
         _options = options.Value;
-        _schedule = new RetrySchedule(_options.RetrySchedule);
+        _schedule = new RetrySchedule(_options.EffectiveRetrySchedule);
         _time = time;
         _logger = logger;
     }
@@ -159,7 +164,22 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                 return;
             }
             // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
+            using var activity = HooklineTelemetry.StartAttempt(delivery.Message.TraceParent, delivery.Message.Id, delivery.Endpoint.Id, delivery.AttemptCount + 1);
             var result = await _sender.SendAsync(delivery, CancellationToken.None);
+            var outcome = Outcome(result);
+            _metrics.AttemptMade(outcome, result.Duration);
+            if (activity is not null)
+            {
+                activity.SetTag("hookline.delivery.outcome", outcome);
+                if (result.StatusCode > 0)
+                {
+                    activity.SetTag("http.response.status_code", result.StatusCode);
+                }
+                if (!result.IsSuccess)
+                {
+                    activity.SetStatus(ActivityStatusCode.Error, result.Error ?? $"HTTP {result.StatusCode}");
+                }
+            }
             _completions.Writer.TryWrite((Decide(delivery, result), delivery));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -176,6 +196,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             _inFlight.TryRemove(delivery.DeliveryId, out _);
         }
     }
+
+    /// <summary>The <c>outcome</c> label: a few fixed values, never the status code or the error text.</summary>
+    private static string Outcome(AttemptResult result) =>
+        result.IsSuccess ? "success"
+        : result.StatusCode > 0 ? "http_error"
+        : result.Error == AttemptSender.TimeoutMessage ? "timeout"
+        : "network_error";
 
     private DeliveryCompletion Decide(ClaimedDelivery delivery, AttemptResult result)
     {

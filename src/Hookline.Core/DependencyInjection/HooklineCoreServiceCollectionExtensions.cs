@@ -1,8 +1,12 @@
+using Hookline.Core.Configuration;
 using Hookline.Core.Delivery;
+using Hookline.Core.Diagnostics;
 using Hookline.Core.Delivery.Transport;
 using Hookline.Core.Ingest;
 using Hookline.Core.Messages;
 using Hookline.Core.Operational;
+using Hookline.Core.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -11,6 +15,29 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class HooklineCoreServiceCollectionExtensions
 {
+    /// <summary>
+    /// Registers Hookline's engine (see <see cref="AddHooklineCore(IServiceCollection)"/>) with
+    /// <see cref="DeliveryOptions"/> bound from <paramref name="section"/> (usually <c>Hookline:Delivery</c>).
+    /// Durations read <c>500ms</c>, <c>5s</c>, <c>5m</c>, <c>2h</c>, <c>5d</c>; lists are indexed entries or one
+    /// comma-separated value. Every value is checked when the host starts.
+    /// </summary>
+    public static IServiceCollection AddHooklineCore(this IServiceCollection services, IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<DeliveryOptions>().BindSection(section);
+        return services.AddHooklineCore();
+    }
+
+    /// <summary>Registers Hookline's engine with <see cref="DeliveryOptions"/> set in code. Every value is checked when the host starts.</summary>
+    public static IServiceCollection AddHooklineCore(this IServiceCollection services, Action<DeliveryOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<DeliveryOptions>().Configure(configure);
+        return services.AddHooklineCore();
+    }
+
     /// <summary>
     /// Registers the message intake (group commit), the delivery dispatcher, the SSRF-safe client,
     /// operational webhooks and housekeeping. A store must be registered too
@@ -24,13 +51,20 @@ public static class HooklineCoreServiceCollectionExtensions
         {
             return services;
         }
-        services.AddOptions<DeliveryOptions>();
+        services.AddOptionsWithValidateOnStart<DeliveryOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsRules>());
+        services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DeliverySignal>();
-        services.TryAddSingleton<MessageWriter>();
+        services.TryAddSingleton<HooklineMetrics>();
+        services.TryAddSingleton(sp => new MessageWriter(
+            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliverySignal>(), sp.GetRequiredService<HooklineMetrics>()));
         services.TryAddSingleton<MessageService>();
         services.TryAddSingleton<OperationalWebhooks>();
-        services.TryAddSingleton<IngestService>();
+        services.TryAddSingleton(sp => new IngestService(
+            sp.GetRequiredService<ISourceStore>(), sp.GetRequiredService<IEndpointStore>(), sp.GetRequiredService<MessageWriter>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<HooklineMetrics>()));
         services.TryAddSingleton(sp => new DeliveryHttpClientFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton(sp => new EndpointUrlValidator(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton<SigningKeyCache>();

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
 using Hookline.Core.Messages;
 using Hookline.Core.Model;
@@ -33,16 +35,20 @@ public sealed class IngestService
         "host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
         "proxy-connection", "content-length", "authorization", "cookie", "expect",
         "webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature",
+        // The trace goes on through Hookline's own spans; the forwarded request carries their context.
+        "traceparent", "tracestate",
     };
 
     private readonly ISourceStore _sources;
     private readonly IEndpointStore _endpoints;
     private readonly MessageWriter _writer;
     private readonly TimeProvider _time;
+    private readonly HooklineMetrics _metrics;
     private readonly ConcurrentDictionary<string, (DateTimeOffset UpdatedAt, IWebhookVerifier Verifier)> _verifiers = new(StringComparer.Ordinal);
 
-    public IngestService(ISourceStore sources, IEndpointStore endpoints, MessageWriter writer, TimeProvider time)
+    internal IngestService(ISourceStore sources, IEndpointStore endpoints, MessageWriter writer, TimeProvider time, HooklineMetrics metrics)
     {
+        _metrics = metrics;
         _sources = sources;
         _endpoints = endpoints;
         _writer = writer;
@@ -52,14 +58,47 @@ public sealed class IngestService
     /// <summary>Handles a request to <c>/ingest/{token}</c>; null when the token is unknown (404).</summary>
     public async Task<IngestResponse?> ReceiveAsync(string token, IngestHttpRequest request, CancellationToken cancellationToken)
     {
+        using var activity = HooklineTelemetry.Source.StartActivity("hookline.ingest.receive");
+        var response = await ReceiveCoreAsync(token, request, activity, cancellationToken);
+        var result = response?.Outcome switch
+        {
+            null when response is null => "not_found",
+            IngestOutcome.Accepted => "accepted",
+            IngestOutcome.Duplicate => "duplicate",
+            IngestOutcome.Rejected => "rejected",
+            IngestOutcome.Handshake => "handshake",
+            _ => "other",
+        };
+        _metrics.IngestRequest(result);
+        activity?.SetTag("hookline.ingest.result", result);
+        if (response is { MessageId: { } messageId })
+        {
+            activity?.SetTag("hookline.message.id", messageId);
+        }
+        return response;
+    }
+
+    private async Task<IngestResponse?> ReceiveCoreAsync(string token, IngestHttpRequest request, Activity? activity, CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
         var source = await _sources.GetSourceByTokenAsync(token, now, cancellationToken);
         if (source is null)
         {
             return null;
         }
+        activity?.SetTag("hookline.source.id", source.Id);
+        activity?.SetTag("hookline.source.type", source.Type);
         var headers = new WebhookHeaders(request.Headers);
-        var verification = Verifier(source).Verify(new WebhookRequest(headers, request.Body, request.Url, request.Method));
+        VerificationResult verification;
+        using (var verify = HooklineTelemetry.Source.StartActivity("hookline.ingest.verify"))
+        {
+            verification = Verifier(source).Verify(new WebhookRequest(headers, request.Body, request.Url, request.Method));
+            verify?.SetTag("hookline.verification.valid", verification.IsValid);
+            if (!verification.IsValid)
+            {
+                verify?.SetStatus(ActivityStatusCode.Error, verification.Failure.ToString());
+            }
+        }
         var logId = HooklineIds.New(HooklineIds.IngestLog, now);
         if (!verification.IsValid)
         {
@@ -84,6 +123,8 @@ public sealed class IngestService
             CreatedAt = now,
             PayloadExpiresAt = now + MessageService.DefaultRetention,
             ExtraHeaders = forwarded,
+            // Forwarding attempts continue this request's trace.
+            TraceParent = Activity.Current?.Id,
         };
         var endpoints = await _endpoints.GetAllEndpointsAsync(source.AppId, cancellationToken);
         var targets = endpoints.Where(e => !e.Disabled && e.Accepts(message.EventType, null)).Select(e => e.Id).ToList();
@@ -109,6 +150,7 @@ public sealed class IngestService
     /// <summary>Logs a request refused before verification (its body was over the limit).</summary>
     public async Task<bool> LogTooLargeAsync(string token, IReadOnlyList<KeyValuePair<string, string>> headers, long limit, CancellationToken cancellationToken)
     {
+        _metrics.IngestRequest("too_large");
         var now = _time.GetUtcNow();
         if (await _sources.GetSourceByTokenAsync(token, now, cancellationToken) is not { } source)
         {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
@@ -49,6 +51,9 @@ public sealed class MessageService
     /// </returns>
     public async Task<MessageCreated> CreateAsync(Application application, MessageDraft draft, CancellationToken cancellationToken)
     {
+        // The trace context stored with the message is this span's: every attempt, whenever and
+        // wherever it runs, becomes its child (see HooklineTelemetry.StartAttempt).
+        using var activity = HooklineTelemetry.Source.StartActivity("hookline.message.accept");
         var now = _time.GetUtcNow();
         var message = new Message
         {
@@ -60,7 +65,7 @@ public sealed class MessageService
             Channels = draft.Channels is { Count: > 0 } ? draft.Channels : null,
             CreatedAt = now,
             PayloadExpiresAt = now + (draft.PayloadRetention ?? DefaultRetention),
-            TraceParent = draft.TraceParent,
+            TraceParent = activity?.Id ?? draft.TraceParent,
             ExtraHeaders = draft.ExtraHeaders,
         };
         var endpoints = await _endpoints.GetAllEndpointsAsync(application.Id, cancellationToken);
@@ -73,6 +78,13 @@ public sealed class MessageService
             }
         }
         var result = await _writer.WriteAsync(new NewMessage(message, targets), cancellationToken);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("hookline.message.id", result.Outcome == MessageInsertOutcome.DuplicateEventId ? result.Existing!.Id : message.Id);
+            activity.SetTag("hookline.event_type", message.EventType);
+            activity.SetTag("hookline.endpoint.count", targets.Count);
+            activity.SetTag("hookline.message.duplicate", result.Outcome == MessageInsertOutcome.DuplicateEventId);
+        }
         return result.Outcome == MessageInsertOutcome.DuplicateEventId
             ? new MessageCreated(result.Existing!, Duplicate: true, 0)
             : new MessageCreated(message, Duplicate: false, targets.Count);

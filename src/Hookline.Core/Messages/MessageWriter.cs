@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Hookline.Core.Delivery;
+using Hookline.Core.Diagnostics;
 using Hookline.Core.Storage;
 using Microsoft.Extensions.Hosting;
 
@@ -17,12 +18,14 @@ public sealed class MessageWriter : BackgroundService
 
     private readonly IMessageStore _store;
     private readonly DeliverySignal _signal;
+    private readonly HooklineMetrics _metrics;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    public MessageWriter(IMessageStore store, DeliverySignal signal)
+    internal MessageWriter(IMessageStore store, DeliverySignal signal, HooklineMetrics metrics)
     {
         _store = store;
         _signal = signal;
+        _metrics = metrics;
     }
 
     /// <summary>Writes one message and its deliveries; completes once durable.</summary>
@@ -69,10 +72,13 @@ public sealed class MessageWriter : BackgroundService
         try
         {
             var results = await _store.InsertMessagesAsync(batch.ConvertAll(p => p.Message), CancellationToken.None);
+            var created = 0;
             for (var i = 0; i < batch.Count; i++)
             {
+                created += results[i].Outcome == MessageInsertOutcome.Created ? 1 : 0;
                 batch[i].Completion.TrySetResult(results[i]);
             }
+            _metrics.MessageAccepted(created);
             _signal.Notify();
         }
         catch (Exception ex)

@@ -66,6 +66,12 @@ public interface IDeliveryStore
     /// </summary>
     Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many deliveries are due at <paramref name="now"/> and not being sent: pending ones whose
+    /// time has come (endpoint enabled) and leased ones whose lease expired. The backlog metric.
+    /// </summary>
+    Task<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Endpoints a message went to, with its delivery state for each; ordered by endpoint id.</summary>
     Task<Page<(Endpoint Endpoint, DeliveryRecord Delivery)>> ListMessageDestinationsAsync(string appId, string messageId, ListQuery query, CancellationToken cancellationToken);
 

@@ -21,4 +21,7 @@ public interface IHooklineStore :
 {
     /// <summary>Creates or upgrades the schema. Safe to call from several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs a trivial query: the readiness check, which fails while the database cannot be reached.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
 }

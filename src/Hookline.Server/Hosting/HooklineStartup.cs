@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Hookline.Server.Hosting;
 
 /// <summary>
-/// Before anything else starts: migrate the store and settle the admin token. Once listening:
-/// print the address(es) and where the data lives.
+/// Before anything else starts: check the data directory, migrate the store and settle the admin
+/// token. Once listening: print a newly generated admin token, the address(es) and where the data
+/// lives.
 /// </summary>
 internal sealed class HooklineStartup : IHostedLifecycleService
 {
@@ -17,8 +18,11 @@ internal sealed class HooklineStartup : IHostedLifecycleService
     private readonly StartupConsole _console;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly IServer _server;
+    private readonly StartupPhase _phase;
+    private (string Token, string Hash)? _generated;
 
-    public HooklineStartup(IServiceProvider services, AdminCredential admin, IOptions<HooklineServerOptions> options, StartupConsole console, IHostApplicationLifetime lifetime, IServer server)
+    public HooklineStartup(IServiceProvider services, AdminCredential admin, IOptions<HooklineServerOptions> options, StartupConsole console,
+        IHostApplicationLifetime lifetime, IServer server, StartupPhase phase)
     {
         _services = services;
         _admin = admin;
@@ -26,42 +30,69 @@ internal sealed class HooklineStartup : IHostedLifecycleService
         _console = console;
         _lifetime = lifetime;
         _server = server;
+        _phase = phase;
     }
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        var options = _options.Value;
         var store = _services.GetRequiredService<IHooklineStore>();
-        await store.MigrateAsync(cancellationToken);
-        await EnsureAdminTokenAsync(store, cancellationToken);
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (StoreStartup.IsStoreProblem(ex))
+        {
+            throw new StartupProblemException(StoreStartup.Describe(options, ex), ex);
+        }
+        await SettleAdminTokenAsync(store, cancellationToken);
         _lifetime.ApplicationStarted.Register(Announce);
     }
 
+    /// <summary>The server (Kestrel included) is listening: only now is a generated token kept and shown.</summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        _phase.MarkStarted();
+        if (_generated is not { } generated)
+        {
+            return;
+        }
+        // Racing nodes agree on the first stored hash; only the node whose token won prints it.
+        var stored = await _services.GetRequiredService<IAuthStore>().SetSettingIfAbsentAsync(AdminCredential.SettingName, generated.Hash, cancellationToken);
+        _admin.Set(stored);
+        if (Tokens.HashesEqual(stored, generated.Hash))
+        {
+            _console.WriteLine("");
+            _console.WriteLine("  Hookline admin token (shown only this once; keep it safe):");
+            _console.WriteLine("");
+            _console.WriteLine($"    {generated.Token}");
+            _console.WriteLine("");
+            _console.WriteLine("  Use it as 'Authorization: Bearer <token>'. Lost it? Set Hookline:AdminToken to choose one.");
+            _console.WriteLine("");
+        }
+    }
+
     /// <summary>
-    /// A configured token is used as is (only its hash is kept in memory, never printed). Otherwise a
-    /// token is generated and its hash stored if none is yet; racing nodes agree on the stored one,
-    /// and only the node whose token won prints it — once, on first start.
+    /// A configured token is used as is (only its hash is kept in memory, never printed). Otherwise
+    /// the stored hash is used; on a first start a token is generated and used in memory, and it is
+    /// stored and printed only once the server is listening (<see cref="StartedAsync"/>): a start
+    /// that fails later (a port in use) keeps nothing, so the next start generates and prints one.
     /// </summary>
-    private async Task EnsureAdminTokenAsync(IAuthStore store, CancellationToken cancellationToken)
+    private async Task SettleAdminTokenAsync(IAuthStore store, CancellationToken cancellationToken)
     {
         if (_options.Value.AdminToken is { Length: > 0 } configured)
         {
             _admin.Set(Tokens.Hash(configured));
             return;
         }
-        var token = Tokens.Generate(Tokens.AdminPrefix);
-        var hash = Tokens.Hash(token);
-        var stored = await store.SetSettingIfAbsentAsync(AdminCredential.SettingName, hash, cancellationToken);
-        _admin.Set(stored);
-        if (Tokens.HashesEqual(stored, hash))
+        if (await store.GetSettingAsync(AdminCredential.SettingName, cancellationToken) is { Length: > 0 } stored)
         {
-            _console.WriteLine("");
-            _console.WriteLine("  Hookline admin token (shown only this once; keep it safe):");
-            _console.WriteLine("");
-            _console.WriteLine($"    {token}");
-            _console.WriteLine("");
-            _console.WriteLine("  Use it as 'Authorization: Bearer <token>'. Lost it? Set Hookline:AdminToken to choose one.");
-            _console.WriteLine("");
+            _admin.Set(stored);
+            return;
         }
+        var token = Tokens.Generate(Tokens.AdminPrefix);
+        _generated = (token, Tokens.Hash(token));
+        _admin.Set(_generated.Value.Hash);
     }
 
     private void Announce()
@@ -94,8 +125,6 @@ internal sealed class HooklineStartup : IHostedLifecycleService
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -301,4 +301,17 @@ public abstract partial class SqlHooklineStore
             }
             return next is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : (DateTimeOffset?)null;
         }, cancellationToken);
+
+    public Task<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReadAsync(async c =>
+        {
+            var pending = await c.ScalarAsync(null,
+                "SELECT COUNT(*) FROM deliveries d WHERE d.status = 1 AND d.next_attempt_at <= @now " +
+                "AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0)",
+                cancellationToken, ("@now", now));
+            var expired = await c.ScalarAsync(null,
+                "SELECT COUNT(*) FROM deliveries WHERE status = 3 AND next_attempt_at <= @now", cancellationToken, ("@now", now));
+            return Convert.ToInt64(pending, System.Globalization.CultureInfo.InvariantCulture)
+                + Convert.ToInt64(expired, System.Globalization.CultureInfo.InvariantCulture);
+        }, cancellationToken);
 }

@@ -73,6 +73,9 @@ public abstract partial class SqlHooklineStore : IHooklineStore
 
     public abstract Task MigrateAsync(CancellationToken cancellationToken);
 
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        ReadAsync(c => c.ScalarAsync(null, "SELECT 1", cancellationToken), cancellationToken);
+
     /// <summary>A connection for reads.</summary>
     protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
