@@ -81,6 +81,9 @@ internal static class HooklineCli
                 Error = console.Error.Profile.Out.Writer,
                 // Exceptions are turned into one line below, never a stack trace.
                 EnableDefaultExceptionHandler = false,
+                // Ctrl+C and SIGTERM cancel the command, which then has this long to clean up
+                // (listen closes its connection so the server removes the relay endpoint).
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(5),
             }, cancellationToken);
         }
         catch (CliException ex)

@@ -12,6 +12,7 @@ using Hookline.Server.Hosting;
 using Hookline.Server.Ingest;
 using Hookline.Server.Messages;
 using Hookline.Server.OpenApi;
+using Hookline.Server.Relay;
 using Hookline.Server.Tasks;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -54,6 +55,8 @@ public static class HooklineServerExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         AddStore(services, configuration);
+        // The hookline listen relay: registered before the core so the attempt sender hands it relay endpoints.
+        services.AddHooklineRelay(configuration);
         // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping.
         services.AddHooklineCore();
 
@@ -79,6 +82,7 @@ public static class HooklineServerExtensions
 
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(WriteEmptyStatusAsync);
+        app.UseWebSockets();
         app.UseRouting();
         app.UseMiddleware<ApiAuthMiddleware>();
         app.UseMiddleware<IdempotencyMiddleware>();
@@ -93,7 +97,8 @@ public static class HooklineServerExtensions
             .MapMessageApi()
             .MapAttemptApi()
             .MapAuthApi()
-            .MapBackgroundTaskApi();
+            .MapBackgroundTaskApi()
+            .MapRelayApi();
         app.MapIngestApi();
         app.MapHooklineOpenApi();
         return app;
