@@ -94,11 +94,12 @@ internal static class ReplayCommand
                 return;
             }
             recovered = finished.TryGetProperty("data", out var data) && data.TryGetProperty("recovered", out var r) && r.TryGetInt32(out var n) ? n : 0;
-            queue.Description = $"Queued {recovered} failed deliveries ({taskId})";
+            Done(context, queue, $"Queued {recovered} failed deliveries ({taskId})");
             var send = progress.AddTask($"Sending {recovered} again", maxValue: Math.Max(recovered, 1));
             if (recovered == 0)
             {
                 send.Value = 1;
+                Done(context, send, "Nothing to send again");
                 return;
             }
             while (true)
@@ -108,7 +109,7 @@ internal static class ReplayCommand
                 send.Value = Math.Min(recovered, recovered - left);
                 if (left == 0)
                 {
-                    send.Description = $"Sent {recovered} again";
+                    Done(context, send, $"Sent {recovered} again");
                     break;
                 }
                 await Task.Delay(PollInterval, cancellationToken);
@@ -169,6 +170,7 @@ internal static class ReplayCommand
             {
                 task.Value = 1;
             }
+            Done(context, task, $"Forwarded {entries.Count} requests again");
         });
         if (json)
         {
@@ -179,6 +181,20 @@ internal static class ReplayCommand
             context.Console.WriteLine($"Forwarded {entries.Count} accepted requests of {source} since {since:u} again.");
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Marks a step done. Without a terminal (a log, a pipe) there is no live bar to look at, so each
+    /// finished step is also printed as a line.
+    /// </summary>
+    private static void Done(CliContext context, ProgressTask task, string description)
+    {
+        task.Description = description;
+        task.Value = task.MaxValue;
+        if (!context.Console.Out.Profile.Capabilities.Interactive)
+        {
+            context.Console.WriteLine($"{description}: 100%");
+        }
     }
 
     private static Progress NewProgress(CliContext context) => context.Console.Out.Progress()

@@ -184,7 +184,7 @@ internal static class CliJson
 
     public static string? Str(this JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ToString()
+            ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
             : null;
 
     public static string Text(this JsonElement element, string property) => element.Str(property) ?? "";

@@ -14,9 +14,17 @@ public sealed record CliResult(int ExitCode, string Output, string Error);
 /// </summary>
 public static class CliRunner
 {
-    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        RunAsync(environment, interactive: false, args);
+
+    /// <param name="interactive">Whether the console is a terminal (live progress bars are drawn only then).</param>
+    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> environment, bool interactive, params string[] args)
     {
         var output = new TestConsole().Width(250);
+        if (interactive)
+        {
+            output.Interactive();
+        }
         var error = new TestConsole().Width(250);
         var code = await HooklineCli.RunAsync(args, new CliConsole(output, error), name => environment.TryGetValue(name, out var value) ? value : null);
         return new CliResult(code, output.Output, error.Output);
