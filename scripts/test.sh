@@ -112,7 +112,7 @@ dotnet build Hookline.slnx -c Release -warnaserror --nologo -v quiet
 log "packing"
 rm -rf artifacts/packages
 scripts/pack.sh artifacts/packages --no-build >/dev/null
-for id in Hookline.Signatures Hookline.Receiver.AspNetCore; do
+for id in Hookline.Signatures Hookline.Receiver.AspNetCore Hookline.Cli; do
   nupkg="artifacts/packages/$id.$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props).nupkg"
   [ -f "$nupkg" ] || { log "packing did not produce $nupkg"; exit 1; }
   [ -f "${nupkg%.nupkg}.snupkg" ] || { log "packing did not produce the symbols package of $id"; exit 1; }
