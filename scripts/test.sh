@@ -116,7 +116,9 @@ for id in Hookline.Signatures Hookline.Receiver.AspNetCore Hookline.Cli; do
   nupkg="artifacts/packages/$id.$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props).nupkg"
   [ -f "$nupkg" ] || { log "packing did not produce $nupkg"; exit 1; }
   [ -f "${nupkg%.nupkg}.snupkg" ] || { log "packing did not produce the symbols package of $id"; exit 1; }
-  { unzip -l "$nupkg" 2>/dev/null || python3 -m zipfile -l "$nupkg"; } | grep -q 'README.md' || { log "$nupkg has no README.md"; exit 1; }
+  # Listed into a variable first: 'grep -q' in a pipe would end the lister early (SIGPIPE, a failure under pipefail).
+  listing="$(unzip -l "$nupkg" 2>/dev/null || python3 -m zipfile -l "$nupkg")"
+  grep -q 'README.md' <<<"$listing" || { log "$nupkg has no README.md"; exit 1; }
 done
 export HOOKLINE_TEST_PACKAGES="$root/artifacts/packages"
 
