@@ -118,9 +118,10 @@ public sealed partial class ListenTests : IClassFixture<ServerFixture>, IAsyncLi
         await listen.WaitForOutputAsync("signing secret is");
 
         await listen.KillAsync();
-        // Still there right after: the CLI may come back within the disconnect timeout (2 s here).
-        Assert.Equal(1, (await _fixture.GetAsync($"/api/v1/app/{app}/endpoint")).GetProperty("data").GetArrayLength());
-        var trigger = await CliRunner.RunProcessAsync(env, "trigger", "while.away", "--app", app);
+        // Sent at once (in-process, no process start-up), while the endpoint waits the disconnect
+        // timeout (2 s here) for the CLI to come back.
+        // The failed attempt shows the endpoint was still there, waiting.
+        var trigger = await CliRunner.RunAsync(env, "trigger", "while.away", "--app", app);
         var msgId = MessageId().Match(trigger.Output).Value;
         var attempts = await ApiEventuallyAsync($"/api/v1/app/{app}/attempt/msg/{msgId}", a => a.GetProperty("data").GetArrayLength() >= 1);
         var attempt = attempts.GetProperty("data")[0];
@@ -173,7 +174,7 @@ public sealed partial class ListenTests : IClassFixture<ServerFixture>, IAsyncLi
         var result = await CliRunner.RunProcessAsync(_fixture.Environment(), "listen", "--app", "no-such-app", "--forward-to", "localhost:1/x");
 
         Assert.Equal(5, result.ExitCode);
-        Assert.Equal("error: not found (404)", result.Error.Trim());
+        Assert.Equal("error: not found (404): Application not found", result.Error.Trim());
     }
 
     private async Task<JsonElement> ApiEventuallyAsync(string path, Func<JsonElement, bool> condition, TimeSpan? timeout = null)

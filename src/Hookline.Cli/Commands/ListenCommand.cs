@@ -98,7 +98,7 @@ internal static class ListenCommand
                     }
                     catch (WebSocketException ex) when (!cancellationToken.IsCancellationRequested)
                     {
-                        var failure = ConnectFailure(socket, ex);
+                        var failure = await ConnectFailureAsync(socket, ex, cancellationToken);
                         if (_endpointId is null || failure.ExitCode is ExitCodes.Unauthorized or ExitCodes.Usage)
                         {
                             throw failure;
@@ -152,14 +152,29 @@ internal static class ListenCommand
             return builder.Uri;
         }
 
-        private CliException ConnectFailure(ClientWebSocket socket, WebSocketException ex)
+        private async Task<CliException> ConnectFailureAsync(ClientWebSocket socket, WebSocketException ex, CancellationToken cancellationToken)
         {
             var status = socket.HttpStatusCode;
             if (status == 0 || status == HttpStatusCode.SwitchingProtocols)
             {
                 return api.Unreachable(ex);
             }
-            // ClientWebSocket keeps no error body; the status says enough.
+            if ((int)status is >= 400 and < 500)
+            {
+                // ClientWebSocket keeps no error body. The same request as a plain GET fails the same
+                // way (the server checks everything before it asks for the upgrade) and has the reason.
+                try
+                {
+                    await api.GetAsync(SocketUri().PathAndQuery.TrimStart('/'), cancellationToken);
+                }
+                catch (CliException failure) when (!failure.Message.Contains("WebSocket", StringComparison.Ordinal) && failure.ExitCode != ExitCodes.Unreachable)
+                {
+                    return failure;
+                }
+                catch (CliException)
+                {
+                }
+            }
             return HooklineApi.Failure(status, "");
         }
 

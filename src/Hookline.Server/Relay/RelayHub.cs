@@ -160,6 +160,10 @@ internal sealed class RelaySession : IDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RelayResult>> _pending = new(StringComparer.Ordinal);
     private readonly int _maxBodyChars;
+    private bool _ended;
+
+    private static readonly RelayResult NotConnectedBeforeSend = new(RelayOutcome.NotConnected,
+        Error: "No hookline listen session is connected for this relay endpoint (the connection dropped before the request was sent); retried on the normal schedule.");
 
     public RelaySession(WebSocket socket, string appId, string endpointId, int maxBodyChars)
     {
@@ -179,6 +183,12 @@ internal sealed class RelaySession : IDisposable
     {
         var answer = new TaskCompletionSource<RelayResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[request.RequestId] = answer;
+        if (Volatile.Read(ref _ended))
+        {
+            // The connection ended between the lookup and now; FailPending may have run already.
+            _pending.TryRemove(request.RequestId, out _);
+            return NotConnectedBeforeSend;
+        }
         try
         {
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -191,7 +201,7 @@ internal sealed class RelaySession : IDisposable
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
         {
-            return new RelayResult(RelayOutcome.NotConnected, Error: "The hookline listen connection dropped before the request was sent; retried on the normal schedule.");
+            return NotConnectedBeforeSend;
         }
         finally
         {
@@ -232,6 +242,7 @@ internal sealed class RelaySession : IDisposable
     /// <summary>Requests still waiting when the connection ends fail like an unreachable endpoint (retried on schedule).</summary>
     public void FailPending()
     {
+        Volatile.Write(ref _ended, true);
         foreach (var (id, answer) in _pending)
         {
             answer.TrySetResult(new RelayResult(RelayOutcome.NotConnected, Error: "The hookline listen connection dropped before the local app answered; retried on the normal schedule."));
