@@ -125,6 +125,21 @@ fi
 
 log "building"
 dotnet build Hookline.slnx -c Release -warnaserror --nologo -v quiet
+# The NuGet packages (and the hookline tool) are packed on every run, so packing cannot break
+# unnoticed: each must come out with its symbols package and its README inside.
+log "packing"
+rm -rf artifacts/packages
+scripts/pack.sh artifacts/packages --no-build >/dev/null
+for id in Hookline.Signatures Hookline.Receiver.AspNetCore Hookline.Cli; do
+  nupkg="artifacts/packages/$id.$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props).nupkg"
+  [ -f "$nupkg" ] || { log "packing did not produce $nupkg"; exit 1; }
+  [ -f "${nupkg%.nupkg}.snupkg" ] || { log "packing did not produce the symbols package of $id"; exit 1; }
+  # Listed into a variable first: 'grep -q' in a pipe would end the lister early (SIGPIPE, a failure under pipefail).
+  listing="$(unzip -l "$nupkg" 2>/dev/null || python3 -m zipfile -l "$nupkg")"
+  grep -q 'README.md' <<<"$listing" || { log "$nupkg has no README.md"; exit 1; }
+done
+export HOOKLINE_TEST_PACKAGES="$root/artifacts/packages"
+
 log "running tests"
 dotnet test Hookline.slnx -c Release --no-build --nologo --logger "console;verbosity=minimal" "$@"
 log "all tests passed"

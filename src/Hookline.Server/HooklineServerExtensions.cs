@@ -16,6 +16,7 @@ using Hookline.Server.Ingest;
 using Hookline.Server.Messages;
 using Hookline.Server.Stats;
 using Hookline.Server.OpenApi;
+using Hookline.Server.Relay;
 using Hookline.Server.Tasks;
 using Microsoft.AspNetCore.DataProtection;
 using Hookline.Server.Telemetry;
@@ -71,6 +72,8 @@ public static class HooklineServerExtensions
         services.TryAddSingleton<StartupPhase>();
 
         AddStore(services, configuration);
+        // The hookline listen relay: registered before the core so the attempt sender hands it relay endpoints.
+        services.AddHooklineRelay(configuration);
         // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping,
         // with Hookline:Delivery bound and checked at start.
         services.AddHooklineCore(configuration.GetSection(DeliveryOptions.SectionName));
@@ -106,6 +109,7 @@ public static class HooklineServerExtensions
 
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(WriteEmptyStatusAsync);
+        app.UseWebSockets();
         app.UseRouting();
         app.UseHooklineConsole();
         app.UseMiddleware<ApiAuthMiddleware>();
@@ -124,7 +128,8 @@ public static class HooklineServerExtensions
             .MapAttemptApi()
             .MapAuthApi()
             .MapBackgroundTaskApi()
-            .MapStatsApi();
+            .MapStatsApi()
+            .MapRelayApi();
         app.MapIngestApi();
         app.MapHooklineOpenApi();
         app.MapStaticAssets();

@@ -160,6 +160,24 @@ public static class WebhookVerifiers
             : VerificationResult.Fail(VerificationFailure.InvalidConfiguration, string.Join(" ", errors.Select(e => $"{e.Key}: {e.Message}")));
     }
 
+    /// <summary>
+    /// Shows what the scheme signs for <paramref name="request"/> and the signature the configured
+    /// secret gives for it, for tools that explain a mismatch. Returns <see langword="null"/> when the
+    /// configuration is unusable or the scheme cannot show it (public-key schemes such as Discord and
+    /// SendGrid, and schemes that compare a token or sign form parameters: GitLab, Twilio, Mailgun).
+    /// </summary>
+    /// <param name="type">The type name.</param>
+    /// <param name="config">The config.</param>
+    /// <param name="request">The request.</param>
+    /// <returns>The explanation, or <see langword="null"/>.</returns>
+    public static SignatureExplanation? Explain(string type, IReadOnlyDictionary<string, string?>? config, WebhookRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return TryCreate(type, config, null, out var verifier, out _) && verifier is IExplainingVerifier explaining
+            ? explaining.Explain(request)
+            : null;
+    }
+
     internal static ConfigurationError UnknownType(string? type) => new(
         "type",
         string.IsNullOrEmpty(type)

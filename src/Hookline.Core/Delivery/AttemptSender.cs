@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using Hookline.Core.Delivery.Relay;
 using Hookline.Core.Delivery.Transport;
 using Hookline.Core.Model;
 using Hookline.Signatures.StandardWebhooks;
@@ -18,6 +19,9 @@ internal sealed record AttemptResult(
     DateTimeOffset StartedAt)
 {
     public bool IsSuccess => StatusCode is >= 200 and < 300;
+
+    /// <summary>Not attempted: another node holds the relay connection, so the delivery goes back unsent.</summary>
+    public bool Release { get; init; }
 }
 
 /// <summary>
@@ -40,9 +44,11 @@ internal sealed class AttemptSender : IDisposable
     private readonly TimeProvider _time;
     private readonly int _maxResponseBytes;
     private readonly TimeSpan _timeout;
+    private readonly IDeliveryRelay? _relay;
 
-    public AttemptSender(DeliveryHttpClientFactory clients, SigningKeyCache keys, DeliveryOptions options, TimeProvider time)
+    public AttemptSender(DeliveryHttpClientFactory clients, SigningKeyCache keys, DeliveryOptions options, TimeProvider time, IDeliveryRelay? relay = null)
     {
+        _relay = relay;
         _client = clients.CreateClient();
         _keys = keys;
         _time = time;
@@ -64,6 +70,10 @@ internal sealed class AttemptSender : IDisposable
         // the response headers are in, and a receiver that trickles its body must not hold a slot.
         using var deadline = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        if (RelayEndpoints.IsRelay(endpoint.Url))
+        {
+            return await RelayAsync(delivery, startedAt, started, deadline, linked.Token, cancellationToken);
+        }
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
@@ -98,6 +108,61 @@ internal sealed class AttemptSender : IDisposable
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or IOException or InvalidOperationException or UriFormatException)
         {
             return new AttemptResult(0, "", Describe(ex), _time.GetElapsedTime(started), null, startedAt);
+        }
+    }
+
+    /// <summary>
+    /// A relay endpoint's delivery: the same signed request, handed to the relay instead of the
+    /// network (no connection is opened, so the SSRF guard has nothing to judge).
+    /// </summary>
+    private async Task<AttemptResult> RelayAsync(
+        ClaimedDelivery delivery, DateTimeOffset startedAt, long started, CancellationTokenSource deadline, CancellationToken token, CancellationToken cancellationToken)
+    {
+        var message = delivery.Message;
+        var endpoint = delivery.Endpoint;
+        if (_relay is null)
+        {
+            return new AttemptResult(0, "", "This is a relay endpoint (hookline listen), and no relay runs in this process.", TimeSpan.Zero, null, startedAt);
+        }
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in (IEnumerable<KeyValuePair<string, string>>?)message.ExtraHeaders ?? [])
+        {
+            if (!ReservedHeaders.Contains(name))
+            {
+                headers[name] = value;
+            }
+        }
+        foreach (var (name, value) in endpoint.Headers)
+        {
+            if (!ReservedHeaders.Contains(name))
+            {
+                headers[name] = value;
+            }
+        }
+        headers["content-type"] = message.ExtraHeaders is { } extra && extra.TryGetValue("content-type", out var contentType) ? contentType : "application/json; charset=utf-8";
+        headers["user-agent"] = DeliveryHttpClientFactory.UserAgent;
+        var timestamp = startedAt.ToUnixTimeSeconds();
+        headers[StandardWebhookHeaders.Id] = message.Id;
+        headers[StandardWebhookHeaders.Timestamp] = timestamp.ToString(CultureInfo.InvariantCulture);
+        headers[StandardWebhookHeaders.Signature] = Sign(message, endpoint, timestamp, startedAt);
+        if (message.TraceParent is { } traceParent)
+        {
+            headers["traceparent"] = traceParent;
+        }
+        try
+        {
+            var request = new RelayRequest(Guid.NewGuid().ToString("N"), message.Id, message.EventType, [.. headers], message.Payload);
+            var result = await _relay.SendAsync(endpoint, request, token);
+            return result.Outcome switch
+            {
+                RelayOutcome.HeldElsewhere => new AttemptResult(0, "", null, TimeSpan.Zero, null, startedAt) { Release = true },
+                RelayOutcome.NotConnected => new AttemptResult(0, "", result.Error ?? "No hookline listen session is connected for this relay endpoint.", _time.GetElapsedTime(started), null, startedAt),
+                _ => new AttemptResult(result.StatusCode, result.Body, result.Error, result.Duration ?? _time.GetElapsedTime(started), null, startedAt),
+            };
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new AttemptResult(0, "", TimeoutMessage, _time.GetElapsedTime(started), null, startedAt);
         }
     }
 

@@ -33,6 +33,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     /// </summary>
     private static readonly TimeSpan SlotTolerance = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a relay delivery given back by a node that does not hold its connection waits before
+    /// it is due again: long enough that the holder, woken by the notification, is as likely as this
+    /// node to claim it next.
+    /// </summary>
+    private static readonly TimeSpan RelayReleaseDelay = TimeSpan.FromMilliseconds(100);
+
     private const int ClaimBatchSize = 200;
     private const int MaxInFlight = 2000;
     private const int CompletionBatchSize = 500;
@@ -166,6 +173,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
             using var activity = HooklineTelemetry.StartAttempt(delivery.Message.TraceParent, delivery.Message.Id, delivery.Endpoint.Id, delivery.AttemptCount + 1);
             var result = await _sender.SendAsync(delivery, CancellationToken.None);
+            if (result.Release)
+            {
+                // A relay endpoint whose connection another node holds: give the delivery back unsent
+                // (no attempt, the count unchanged) and wake every node, so the holder claims it.
+                await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow() + RelayReleaseDelay, CancellationToken.None);
+                _signal.Notify();
+                return;
+            }
             var outcome = Outcome(result);
             _metrics.AttemptMade(outcome, result.Duration);
             if (activity is not null)

@@ -72,7 +72,8 @@ public static class HooklineCoreServiceCollectionExtensions
             sp.GetRequiredService<DeliveryHttpClientFactory>(),
             sp.GetRequiredService<SigningKeyCache>(),
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Hookline.Core.Delivery.Relay.IDeliveryRelay>()));
         services.AddSingleton<DeliveryDispatcher>();
         // The writer is stopped after the dispatcher (hosted services stop in reverse order), so
         // messages accepted during shutdown are still committed.

@@ -3,6 +3,7 @@ using Hookline.Server.Api;
 using Hookline.Server.Auth;
 using Hookline.Server.Endpoints;
 using Hookline.Server.Hosting;
+using Hookline.Server.Relay;
 
 namespace Hookline.Server.Ingest;
 
@@ -18,7 +19,8 @@ internal static class IngestApi
         var api = app.MapGroup("/ingest/api/v1").WithMetadata(new RequiresApiTokenMetadata());
         api.MapSourceApi()
             .MapSourceEndpointApi()
-            .MapIngestLogApi();
+            .MapIngestLogApi()
+            .MapSourceRelayApi();
 
         app.MapPost("/ingest/{token}", ReceiveAsync).WithName("ingest.receive").WithTags("Ingest")
             .WithSummary("Ingest URL: a provider posts its webhook here")

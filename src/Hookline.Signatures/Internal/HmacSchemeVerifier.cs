@@ -5,7 +5,7 @@ using Hookline.Signatures.Providers;
 namespace Hookline.Signatures.Internal;
 
 /// <summary>Verifies any <see cref="HmacScheme"/>. Immutable and thread-safe.</summary>
-internal sealed class HmacSchemeVerifier : IWebhookVerifier
+internal sealed class HmacSchemeVerifier : IWebhookVerifier, IExplainingVerifier
 {
     private readonly HmacScheme _scheme;
     private readonly byte[] _key;
@@ -109,6 +109,57 @@ internal sealed class HmacSchemeVerifier : IWebhookVerifier
         var deliveryId = scheme.DeliveryId?.Invoke(request);
         var handshake = scheme.Handshake?.Invoke(request);
         return VerificationResult.Success(deliveryId, signedAt, handshake);
+    }
+
+    public SignatureExplanation Explain(WebhookRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var scheme = _scheme;
+        var missing = new List<string>();
+        string? id = null;
+        if (scheme.IdHeader is not null && scheme.Template.UsesId && !request.Headers.TryGetValue(scheme.IdHeader, out id))
+        {
+            missing.Add($"header '{scheme.IdHeader}'");
+        }
+
+        string? timestamp = null;
+        if (scheme.TimestampHeader is not null && !request.Headers.TryGetValue(scheme.TimestampHeader, out timestamp))
+        {
+            missing.Add($"header '{scheme.TimestampHeader}'");
+        }
+        else if (scheme.TimestampBodyField is not null)
+        {
+            timestamp = JsonPeek.GetScalar(request.Body.Span, scheme.TimestampBodyField);
+            if (timestamp is null)
+            {
+                missing.Add($"body field '{scheme.TimestampBodyField}'");
+            }
+        }
+
+        var url = scheme.FixedUrl ?? request.Url;
+        if (scheme.Template.UsesUrl && string.IsNullOrEmpty(url))
+        {
+            missing.Add("the request URL");
+        }
+
+        var content = new ContentBuilder(request.Body.Length + 256);
+        try
+        {
+            scheme.Template.Write(ref content, id, timestamp, url, request.Method, request.Body.Span);
+            var signature = scheme.Encoding == SignatureEncoding.Hex
+                ? Mac.ComputeHex(scheme.Algorithm, _key, content.Written)
+                : Mac.ComputeBase64(scheme.Algorithm, _key, content.Written);
+            return new SignatureExplanation(
+                scheme.SignatureHeader,
+                $"HMAC-{scheme.Algorithm.ToString().ToUpperInvariant()}, {(scheme.Encoding == SignatureEncoding.Hex ? "hex" : "base64")}",
+                content.Written.ToArray(),
+                [scheme.Prefix + signature],
+                missing.Count == 0 ? null : $"Missing (taken as empty): {string.Join(", ", missing)}.");
+        }
+        finally
+        {
+            content.Dispose();
+        }
     }
 
     internal static bool TryParseTimestamp(TimestampFormat format, string text, out DateTimeOffset value)

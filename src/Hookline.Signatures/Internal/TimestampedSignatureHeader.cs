@@ -66,6 +66,39 @@ internal sealed class TimestampedSignatureHeader
         return parsed;
     }
 
+    /// <summary>The signed content and expected signature item for a request (for <c>verify --explain</c>).</summary>
+    public static SignatureExplanation Explain(WebhookRequest request, byte[] key, string headerName, char separator, string timestampName, string signatureName, byte contentSeparator)
+    {
+        string? note = null;
+        var timestamp = "";
+        if (!request.Headers.TryGetValue(headerName, out var header))
+        {
+            note = $"Missing (taken as empty): header '{headerName}'.";
+        }
+        else if (Parse(header, separator, timestampName, signatureName).Timestamp is { } t)
+        {
+            timestamp = t;
+        }
+        else
+        {
+            note = $"Missing (taken as empty): '{timestampName}=' in '{headerName}'.";
+        }
+
+        var content = new ContentBuilder(request.Body.Length + 24);
+        try
+        {
+            content.Append(timestamp.AsSpan());
+            content.Append(contentSeparator);
+            content.Append(request.Body.Span);
+            var mac = HMACSHA256.HashData(key, content.Written);
+            return new SignatureExplanation(headerName, "HMAC-SHA256, hex", content.Written.ToArray(), [$"{signatureName}={Convert.ToHexStringLower(mac)}"], note);
+        }
+        finally
+        {
+            content.Dispose();
+        }
+    }
+
     /// <summary>HMAC-SHA256 of <c>{timestamp}{separator}{body}</c> into <paramref name="destination"/> (32 bytes).</summary>
     public static void ComputeMac(byte[] key, string timestamp, byte separator, ReadOnlySpan<byte> body, Span<byte> destination)
     {

@@ -56,9 +56,14 @@ public static class GitHubWebhooks
         DeliveryId = request => Failures.Optional(request.Headers, DeliveryHeader),
     };
 
-    private sealed class Verifier(HmacSchemeVerifier sha256, HmacSchemeVerifier? sha1) : IWebhookVerifier
+    private sealed class Verifier(HmacSchemeVerifier sha256, HmacSchemeVerifier? sha1) : IWebhookVerifier, IExplainingVerifier
     {
         public string Type => "github";
+
+        public SignatureExplanation Explain(WebhookRequest request) =>
+            sha1 is not null && !request.Headers.Contains(SignatureHeader) && request.Headers.Contains(LegacySignatureHeader)
+                ? sha1.Explain(request)
+                : sha256.Explain(request);
 
         public VerificationResult Verify(WebhookRequest request)
         {

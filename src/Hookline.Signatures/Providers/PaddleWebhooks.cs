@@ -48,9 +48,12 @@ public static class PaddleWebhooks
         }
     }
 
-    private sealed class Verifier(byte[] key, TimeSpan tolerance, TimeProvider time) : IWebhookVerifier
+    private sealed class Verifier(byte[] key, TimeSpan tolerance, TimeProvider time) : IWebhookVerifier, IExplainingVerifier
     {
         public string Type => "paddle";
+
+        public SignatureExplanation Explain(WebhookRequest request) =>
+            TimestampedSignatureHeader.Explain(request, key, SignatureHeader, ';', "ts", "h1", (byte)':');
 
         public VerificationResult Verify(WebhookRequest request)
         {

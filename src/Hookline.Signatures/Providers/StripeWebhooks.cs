@@ -68,9 +68,12 @@ public static class StripeWebhooks
             [new(SignatureHeader, Format(key, time.GetUtcNow().ToUnixTimeSeconds(), body))];
     }
 
-    private sealed class Verifier(byte[] key, TimeSpan tolerance, TimeProvider time) : IWebhookVerifier
+    private sealed class Verifier(byte[] key, TimeSpan tolerance, TimeProvider time) : IWebhookVerifier, IExplainingVerifier
     {
         public string Type => "stripe";
+
+        public SignatureExplanation Explain(WebhookRequest request) =>
+            TimestampedSignatureHeader.Explain(request, key, SignatureHeader, ',', "t", "v1", (byte)'.');
 
         public VerificationResult Verify(WebhookRequest request)
         {

@@ -7,7 +7,7 @@ namespace Hookline.Signatures.StandardWebhooks;
 /// <c>webhook-signature</c>, or the <c>svix-</c> aliases. Any valid signature for any configured
 /// secret passes (rotation on either side). Immutable and thread-safe.
 /// </summary>
-public sealed class StandardWebhookVerifier : IWebhookVerifier
+public sealed class StandardWebhookVerifier : IWebhookVerifier, IExplainingVerifier
 {
     /// <summary>The default timestamp tolerance, in both directions: 5 minutes.</summary>
     public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
@@ -42,6 +42,59 @@ public sealed class StandardWebhookVerifier : IWebhookVerifier
 
     /// <inheritdoc />
     public string Type { get; }
+
+    SignatureExplanation IExplainingVerifier.Explain(WebhookRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var headers = request.Headers;
+        var missing = new List<string>();
+        if (!headers.TryGetValue(StandardWebhookHeaders.Id, out var id) && !headers.TryGetValue(StandardWebhookHeaders.SvixId, out id))
+        {
+            missing.Add($"header '{StandardWebhookHeaders.Id}'");
+        }
+
+        if (!headers.TryGetValue(StandardWebhookHeaders.Timestamp, out var timestamp) && !headers.TryGetValue(StandardWebhookHeaders.SvixTimestamp, out timestamp))
+        {
+            missing.Add($"header '{StandardWebhookHeaders.Timestamp}'");
+        }
+
+        var content = new ContentBuilder(request.Body.Length + 64);
+        try
+        {
+            content.Append((id ?? string.Empty).AsSpan());
+            content.Append((byte)'.');
+            content.Append((timestamp ?? string.Empty).AsSpan());
+            content.Append((byte)'.');
+            content.Append(request.Body.Span);
+            var expected = new List<string>();
+            foreach (var key in _keys.HmacKeys)
+            {
+                expected.Add("v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(key, content.Written)));
+            }
+
+            var notes = new List<string>();
+            if (missing.Count > 0)
+            {
+                notes.Add($"Missing (taken as empty): {string.Join(", ", missing)}.");
+            }
+
+            if (_keys.PublicKeys.Length > 0)
+            {
+                notes.Add("v1a (Ed25519) signatures cannot be computed from a public key; they are not shown.");
+            }
+
+            return new SignatureExplanation(
+                headers.Contains(StandardWebhookHeaders.Signature) || !headers.Contains(StandardWebhookHeaders.SvixSignature) ? StandardWebhookHeaders.Signature : StandardWebhookHeaders.SvixSignature,
+                "HMAC-SHA256, base64, 'v1,' prefix (space-separated list)",
+                content.Written.ToArray(),
+                expected,
+                notes.Count == 0 ? null : string.Join(" ", notes));
+        }
+        finally
+        {
+            content.Dispose();
+        }
+    }
 
     /// <inheritdoc />
     public VerificationResult Verify(WebhookRequest request)
