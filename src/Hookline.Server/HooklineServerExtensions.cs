@@ -56,6 +56,10 @@ public static class HooklineServerExtensions
         {
             builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(category, phase.ConsoleShows);
         }
+        // Data Protection warns once per new key that the key ring in {DataDirectory}/keys is not
+        // encrypted; docs/operations.md says so, and the warning would break the one-line start-up report.
+        builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(
+            "Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         builder.Services.AddHooklineServer(configuration);
         return builder;
     }
@@ -132,9 +136,25 @@ public static class HooklineServerExtensions
             .MapRelayApi();
         app.MapIngestApi();
         app.MapHooklineOpenApi();
-        app.MapStaticAssets();
+        if (StaticAssetsManifest(app.Environment) is { } manifest)
+        {
+            app.MapStaticAssets(manifest);
+        }
         app.MapHooklineConsole();
         return app;
+    }
+
+    /// <summary>
+    /// The build's list of the Console's files. It is named after the application, so a host that embeds
+    /// Hookline under another name (a test runner is <c>testhost</c>) looks for Hookline.Server's own list
+    /// next; with neither, the API runs without the Console's files rather than failing to start.
+    /// </summary>
+    private static string? StaticAssetsManifest(IWebHostEnvironment environment)
+    {
+        string[] names = [environment.ApplicationName, typeof(HooklineServerExtensions).Assembly.GetName().Name!];
+        return names
+            .Select(name => Path.Combine(AppContext.BaseDirectory, $"{name}.staticwebassets.endpoints.json"))
+            .FirstOrDefault(File.Exists);
     }
 
     /// <summary>
