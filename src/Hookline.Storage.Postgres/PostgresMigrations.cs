@@ -133,5 +133,13 @@ internal static class PostgresMigrations
             -- One accepted request per delivery id and source: the dedupe guarantee.
             CREATE UNIQUE INDEX ix_ingest_requests_dedupe ON ingest_requests (source_id, dedupe_key) WHERE outcome = 0;
             """),
+        ("0004_message_log", """
+            -- The message log's filters at millions of messages. Failing (pending) and failed messages are
+            -- found from their deliveries in message order, so a page costs the page even when none match;
+            -- succeeded deliveries, the bulk of the table, stay out of it. An event type is a range of its
+            -- own. Built in the migration's transaction: writes wait while it builds (seconds per million rows).
+            CREATE INDEX ix_deliveries_app_unsettled ON deliveries (app_id, status, msg_id) WHERE status IN (1, 2);
+            CREATE INDEX ix_messages_app_event_type ON messages (app_id, event_type, id);
+            """),
     ];
 }

@@ -105,5 +105,13 @@ internal static class SqliteMigrations
             -- One accepted request per delivery id and source: the dedupe guarantee.
             CREATE UNIQUE INDEX ix_ingest_requests_dedupe ON ingest_requests (source_id, dedupe_key) WHERE outcome = 0;
             """),
+        ("0004_message_log", """
+            -- The message log's filters at millions of messages. Failing (pending) and failed messages are
+            -- found from their deliveries in message order, so a page costs the page even when none match
+            -- (a scan of the app's messages probing each one took seconds at 1 M messages); succeeded
+            -- deliveries, the bulk of the table, stay out of it. An event type is a range of its own.
+            CREATE INDEX ix_deliveries_app_unsettled ON deliveries (app_id, status, msg_id) WHERE status IN (1, 2);
+            CREATE INDEX ix_messages_app_event_type ON messages (app_id, event_type, id);
+            """),
     ];
 }

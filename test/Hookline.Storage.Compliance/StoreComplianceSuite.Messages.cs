@@ -245,6 +245,44 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task ListMessagesAsync_StatusFilter_ListsAMessageOnce_PagesAndCombinesWithTheOtherFilters()
+    {
+        var app = await AddApplicationAsync();
+        var first = await AddEndpointAsync(app);
+        var second = await AddEndpointAsync(app);
+        var other = await AddApplicationAsync();
+        var elsewhere = await AddEndpointAsync(other);
+        await AddMessageAsync(other, [elsewhere], at: Start);
+        // Each message waits on both endpoints: two pending deliveries, one row.
+        var waiting = new List<Message>();
+        for (var i = 0; i < 5; i++)
+        {
+            waiting.Add(await AddMessageAsync(app, [first, second], at: Start.AddMilliseconds(i + 1), eventType: i % 2 == 0 ? "a.even" : "b.odd", channels: i < 3 ? ["eu"] : null));
+        }
+
+        var pages = new List<List<string>>();
+        string? iterator = null;
+        do
+        {
+            var page = await Store.ListMessagesAsync(app.Id, new MessageFilter { Status = MessageStatus.Pending }, new ListQuery { Limit = 2, Iterator = iterator }, withContent: false, None);
+            pages.Add([.. page.Data.Select(m => m.Id)]);
+            iterator = page.Done ? null : page.Iterator;
+        }
+        while (iterator is not null);
+
+        Assert.Equal(waiting.Select(m => m.Id), pages.SelectMany(p => p));
+        Assert.All(pages.SkipLast(1), p => Assert.Equal(2, p.Count));
+        Assert.Equal([waiting[0].Id, waiting[2].Id], await ListMessageIdsAsync(app, new MessageFilter { Status = MessageStatus.Pending, EventTypes = ["a.even"], Channel = "eu" }));
+        Assert.Equal([waiting[1].Id, waiting[2].Id], await ListMessageIdsAsync(app, new MessageFilter
+        {
+            Status = MessageStatus.Pending,
+            After = waiting[0].CreatedAt,
+            Before = waiting[3].CreatedAt,
+        }));
+        Assert.Empty(await ListMessageIdsAsync(app, new MessageFilter { Status = MessageStatus.Fail }));
+    }
+
+    [Fact]
     public async Task ListMessagesAsync_WithoutContent_OmitsPayloadOnly()
     {
         var app = await AddApplicationAsync();

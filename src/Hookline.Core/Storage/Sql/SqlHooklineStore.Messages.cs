@@ -109,18 +109,32 @@ public abstract partial class SqlHooklineStore
     public Task<Page<Message>> ListMessagesAsync(string appId, MessageFilter filter, ListQuery query, bool withContent, CancellationToken cancellationToken)
     {
         var parameters = new List<(string, object?)> { ("@app", appId) };
+        var columns = $"m.id, m.app_id, m.event_id, m.event_type, {(withContent ? "m.payload" : "NULL AS payload")}, m.channels, m.created_at, m.payload_expires_at, m.trace_parent, m.extra_headers";
+        // A message has one delivery per endpoint; it matches a status when any of them has it.
+        if (filter.Status is MessageStatus.Pending or MessageStatus.Fail)
+        {
+            // Pending and failed deliveries are few: walk them in message order through
+            // ix_deliveries_app_unsettled (its condition is repeated word for word so both databases use
+            // it), one row per message (the first endpoint with the status), so a page costs the page
+            // even when nothing matches.
+            var unsettled = new StringBuilder(
+                "d.app_id = @app AND d.status IN (1, 2) AND d.status = @status AND NOT EXISTS " +
+                "(SELECT 1 FROM deliveries o WHERE o.msg_id = d.msg_id AND o.status = d.status AND o.endpoint_id < d.endpoint_id)");
+            parameters.Add(("@status", filter.Status.Value));
+            AppendMessageConditions(unsettled, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "d.msg_id", Ids.HooklineIds.Message);
+            return PageAsync($"SELECT {columns} FROM deliveries d JOIN messages m ON m.id = d.msg_id",
+                unsettled.ToString(), "d.msg_id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
+        }
         var where = new StringBuilder("m.app_id = @app");
         AppendMessageFilter(where, parameters, filter);
         if (filter.Status is { } status)
         {
-            // A message has one delivery per endpoint; it matches when any of them has the status.
-            // The probe uses the deliveries' unique (msg_id, endpoint_id) index.
+            // Succeeded is most messages: the app's messages in order, each probed through the
+            // deliveries' unique (msg_id, endpoint_id) index, find a page's worth at once.
             where.Append(" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.status = @status)");
             parameters.Add(("@status", status));
         }
-        return PageAsync(
-            $"SELECT m.id, m.app_id, m.event_id, m.event_type, {(withContent ? "m.payload" : "NULL AS payload")}, m.channels, m.created_at, m.payload_expires_at, m.trace_parent, m.extra_headers FROM messages m",
-            where.ToString(), "m.id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
+        return PageAsync($"SELECT {columns} FROM messages m", where.ToString(), "m.id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
     }
 
     /// <summary>Channel, event type and time filters over a messages table aliased <c>m</c>.</summary>
