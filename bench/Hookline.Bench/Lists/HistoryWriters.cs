@@ -34,7 +34,7 @@ internal sealed class PostgresHistoryWriter(string connectionString) : IHistoryW
         {
             var expires = DateTimeOffset.UtcNow.AddDays(90).ToUnixTimeMilliseconds();
             await using (var copy = await connection.BeginBinaryImportAsync(
-                "COPY messages (id, app_id, event_type, payload, created_at, payload_expires_at) FROM STDIN (FORMAT BINARY)"))
+                "COPY messages (id, app_id, event_type, channels, payload, created_at, payload_expires_at) FROM STDIN (FORMAT BINARY)"))
             {
                 foreach (var m in chunk)
                 {
@@ -42,6 +42,7 @@ internal sealed class PostgresHistoryWriter(string connectionString) : IHistoryW
                     await copy.WriteAsync(m.Id, NpgsqlDbType.Text);
                     await copy.WriteAsync(appId, NpgsqlDbType.Text);
                     await copy.WriteAsync(m.EventType, NpgsqlDbType.Text);
+                    await copy.WriteAsync(m.Channels, NpgsqlDbType.Text);
                     await copy.WriteAsync(m.Payload, NpgsqlDbType.Bytea);
                     await copy.WriteAsync(m.CreatedAt, NpgsqlDbType.Bigint);
                     await copy.WriteAsync(expires, NpgsqlDbType.Bigint);
@@ -153,8 +154,8 @@ internal sealed class SqliteHistoryWriter : IHistoryWriter
         {
             await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync();
             await using var message = Command(transaction,
-                "INSERT INTO messages (id, app_id, event_type, payload, created_at, payload_expires_at) VALUES ($id, $app, $type, $payload, $created, $expires)",
-                "$id", "$app", "$type", "$payload", "$created", "$expires");
+                "INSERT INTO messages (id, app_id, event_type, channels, payload, created_at, payload_expires_at) VALUES ($id, $app, $type, $channels, $payload, $created, $expires)",
+                "$id", "$app", "$type", "$channels", "$payload", "$created", "$expires");
             await using var delivery = Command(transaction,
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, last_attempt_at, trigger_type, created_at) VALUES ($msg, $endpoint, $app, $status, $count, $last, 0, $created)",
                 "$msg", "$endpoint", "$app", "$status", "$count", "$last", "$created");
@@ -164,7 +165,7 @@ internal sealed class SqliteHistoryWriter : IHistoryWriter
                 "$id", "$msg", "$endpoint", "$app", "$url", "$status", "$code", "$response", "$duration", "$timestamp", "$error");
             foreach (var m in chunk)
             {
-                await Run(message, m.Id, appId, m.EventType, m.Payload, m.CreatedAt, expires);
+                await Run(message, m.Id, appId, m.EventType, m.Channels, m.Payload, m.CreatedAt, expires);
                 foreach (var d in m.Deliveries)
                 {
                     await Run(delivery, m.Id, d.EndpointId, appId, d.Status, d.Attempts.Count, d.LastAttemptAt, m.CreatedAt);

@@ -4,7 +4,7 @@ using Hookline.Core.Ids;
 namespace Hookline.Bench.Lists;
 
 /// <summary>One seeded message with its deliveries, as the store would hold it after they finished.</summary>
-internal sealed record SeedMessage(string Id, string EventType, byte[] Payload, long CreatedAt, IReadOnlyList<SeedDelivery> Deliveries);
+internal sealed record SeedMessage(string Id, string EventType, string? Channels, byte[] Payload, long CreatedAt, IReadOnlyList<SeedDelivery> Deliveries);
 
 /// <summary>A finished delivery (status 0 success or 2 fail) and every attempt it took.</summary>
 internal sealed record SeedDelivery(string EndpointId, string Url, int Status, long LastAttemptAt, IReadOnlyList<SeedAttempt> Attempts);
@@ -33,6 +33,9 @@ internal sealed class ListHistory
     ];
 
     private static readonly string[] EventTypes = ["invoice.paid", "invoice.created", "user.signup", "order.shipped", "payment.failed"];
+
+    /// <summary>The channels column as the store writes it: half the messages in no channel, one in a hundred in the rare <c>vip</c>.</summary>
+    private static readonly string?[] Channels = [null, null, ",eu,", ",us,"];
 
     private readonly IReadOnlyList<(string Id, string Url)> _endpoints;
     private readonly DateTimeOffset _from;
@@ -68,8 +71,9 @@ internal sealed class ListHistory
         var first = _random.Next(_endpoints.Count);
         var second = (first + 1 + _random.Next(_endpoints.Count - 1)) % _endpoints.Count;
         var eventType = EventTypes[_random.Next(EventTypes.Length)];
+        var channels = _random.Next(100) == 0 ? ",vip,eu," : Channels[_random.Next(Channels.Length)];
         var payload = Encoding.UTF8.GetBytes($$"""{"type":"{{eventType}}","id":{{_random.Next()}},"amount":{{_random.Next(100, 100_000)}},"currency":"EUR","customer":"cus_{{_random.Next():x8}}"}""");
-        return new SeedMessage(HooklineIds.New(HooklineIds.Message, createdAt), eventType, payload, createdAt.ToUnixTimeMilliseconds(),
+        return new SeedMessage(HooklineIds.New(HooklineIds.Message, createdAt), eventType, channels, payload, createdAt.ToUnixTimeMilliseconds(),
             [Delivery(_endpoints[first], createdAt), Delivery(_endpoints[second], createdAt)]);
     }
 

@@ -33,6 +33,9 @@ internal static class ListQueries
         {
             deep.Add(await IteratorAtPageAsync(api, $"{app}/attempt/endpoint/{endpoint}?limit=50", PageDepth));
         }
+        // The Console's message log asks for pages of 50 without payloads, with its filters as query parameters.
+        var log = $"{app}/msg?limit=50&with_content=false";
+        var deepLog = await IteratorAtPageAsync(api, log, PageDepth);
 
         (string Name, Func<int, string> Path)[] queries =
         [
@@ -45,6 +48,21 @@ internal static class ListQueries
             ("messages of the app, one-day window", _ => $"{app}/msg?limit=50&{window}"),
             ("messages of an endpoint, page 1", i => $"{app}/endpoint/{Endpoint(i)}/msg?limit=50"),
             ("messages of an endpoint, status=2 (fail)", i => $"{app}/endpoint/{Endpoint(i)}/msg?limit=50&status=2"),
+            ("message log, page 1", _ => log),
+            ($"message log, page {PageDepth} (iterator)", _ => $"{log}&iterator={deepLog}"),
+            ("message log, event type", _ => $"{log}&event_types=payment.failed"),
+            ("message log, status=0 (succeeded)", _ => $"{log}&status=0"),
+            ("message log, status=1 (failing; none)", _ => $"{log}&status=1"),
+            ("message log, status=2 (failed)", _ => $"{log}&status=2"),
+            ("message log, channel eu", _ => $"{log}&channel=eu"),
+            ("message log, channel vip (1 %)", _ => $"{log}&channel=vip"),
+            ("message log, one-day window", _ => $"{log}&{window}"),
+            ("message log, event type + failed + window", _ => $"{log}&event_types=payment.failed&status=2&{window}"),
+            ("message log, vip + failed", _ => $"{log}&channel=vip&status=2"),
+            ("message log, event type nobody sends", _ => $"{log}&event_types=never.sent"),
+            ("message log, channel nobody uses", _ => $"{log}&channel=nobody"),
+            ("dashboard overview, last 24 h", _ => "/api/v1/stats/overview"),
+            ("dashboard overview, one-day window", _ => $"/api/v1/stats/overview?since={Iso(t.After)}&until={Iso(t.Before)}"),
             ("endpoint stats (all time)", i => $"{app}/endpoint/{Endpoint(i)}/stats"),
             ("endpoint stats, one-day window", i => $"{app}/endpoint/{Endpoint(i)}/stats?since={Iso(t.After)}&until={Iso(t.Before)}"),
         ];

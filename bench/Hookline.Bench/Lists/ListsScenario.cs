@@ -61,7 +61,7 @@ internal static class ListsScenario
     private static void Write(BenchReport report, List<StoreFigures> results, ListsSettings settings)
     {
         void Line(string text) => report.Line(text);
-        Line($"One app, {settings.Endpoints} endpoints, history over {settings.Days} days (each message to 2 endpoints; 85 % of deliveries succeed at once, 10 % after 1–3 failures, 5 % fail 8 tries). " +
+        Line($"One app, {settings.Endpoints} endpoints, history over {settings.Days} days (each message to 2 endpoints; 85 % of deliveries succeed at once, 10 % after 1–3 failures, 5 % fail 8 tries; half the messages in channel eu or us, 1 % also in vip; none still pending). " +
             $"Each query: {settings.Warmup} warm-up requests, then {settings.Requests} sequential requests through the HTTP API, rotating over the endpoints and 500 sampled messages; limit=50.");
         Line("");
         Line("| store | level | messages | deliveries | attempts | tables + indexes | seeded in | load average before → after |");
