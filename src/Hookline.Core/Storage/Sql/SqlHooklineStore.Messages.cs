@@ -114,13 +114,13 @@ public abstract partial class SqlHooklineStore
         if (filter.Status is MessageStatus.Pending or MessageStatus.Fail)
         {
             // Pending and failed deliveries are few: walk them in message order through
-            // ix_deliveries_app_unsettled (its condition is repeated word for word so both databases use
-            // it), one row per message (the first endpoint with the status), so a page costs the page
-            // even when nothing matches.
+            // ix_deliveries_app_pending / ix_deliveries_app_failed (the status is written as the literal
+            // of the index's condition, so both databases use it and read it in order), one row per
+            // message (the first endpoint with the status), so a page costs the page even when nothing
+            // matches.
             var unsettled = new StringBuilder(
-                "d.app_id = @app AND d.status IN (1, 2) AND d.status = @status AND NOT EXISTS " +
+                $"d.app_id = @app AND d.status = {(filter.Status == MessageStatus.Pending ? 1 : 2)} AND NOT EXISTS " +
                 "(SELECT 1 FROM deliveries o WHERE o.msg_id = d.msg_id AND o.status = d.status AND o.endpoint_id < d.endpoint_id)");
-            parameters.Add(("@status", filter.Status.Value));
             AppendMessageConditions(unsettled, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "d.msg_id", Ids.HooklineIds.Message);
             return PageAsync($"SELECT {columns} FROM deliveries d JOIN messages m ON m.id = d.msg_id",
                 unsettled.ToString(), "d.msg_id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
