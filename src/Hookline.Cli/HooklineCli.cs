@@ -49,6 +49,7 @@ internal static class HooklineCli
         root.Subcommands.Add(ListenCommand.Create(context));
         root.Subcommands.Add(TriggerCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(SignCommand.Create(context));
         root.Subcommands.Add(ReplayCommand.Create(context));
         foreach (var command in ReadCommands.Create(context))
         {

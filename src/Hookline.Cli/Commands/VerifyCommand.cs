@@ -83,7 +83,8 @@ internal static partial class VerifyCommand
             WebhookVerifiers.Verify(type ?? Type, config ?? Config, body is null ? Request : new WebhookRequest(Request.Headers, body, Request.Url, Request.Method));
     }
 
-    private static WebhookHeaders ParseHeaders(string[] values)
+    /// <summary><c>--header 'Name: value'</c> values, as headers.</summary>
+    internal static WebhookHeaders ParseHeaders(string[] values)
     {
         var headers = new WebhookHeaders();
         foreach (var value in values)
@@ -106,14 +107,9 @@ internal static partial class VerifyCommand
         {
             [keys.Contains("secret") || !keys.Contains("publicKey") ? "secret" : "publicKey"] = secret,
         };
-        foreach (var item in extra)
+        foreach (var (key, value) in ParseConfig(extra))
         {
-            var eq = item.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw CliException.Usage($"--config: '{item}' is not key=value");
-            }
-            config[item[..eq].Trim()] = item[(eq + 1)..];
+            config[key] = value;
         }
         if (tolerance is not null)
         {
@@ -134,6 +130,20 @@ internal static partial class VerifyCommand
             throw CliException.Usage(string.Join("; ", errors.Select(e => $"{e.Key}: {e.Message}")));
         }
         return config;
+    }
+
+    /// <summary><c>--config key=value</c> values, in order.</summary>
+    internal static IEnumerable<KeyValuePair<string, string>> ParseConfig(string[] values)
+    {
+        foreach (var item in values)
+        {
+            var eq = item.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw CliException.Usage($"--config: '{item}' is not key=value");
+            }
+            yield return new(item[..eq].Trim(), item[(eq + 1)..]);
+        }
     }
 
     private static string Reason(VerificationResult result, Dictionary<string, string?> config)
