@@ -23,7 +23,7 @@ internal static class SignCommand
             Required = true,
             HelpName = "name",
         };
-        var secret = new Option<string>("--secret") { Description = "The signing secret (for discord and sendgrid: the private key, base64)", Required = true, HelpName = "secret" };
+        var secret = new Option<string>("--secret") { Description = "The signing secret (for discord and sendgrid: the private key)", Required = true, HelpName = "secret" };
         var body = new Option<string>("--body") { Description = "The body to sign and send: @file, @- for standard input, or the text itself", Required = true, HelpName = "@file" };
         var send = new Option<string?>("--send") { Description = "POST the signed request to this URL and print the answer", HelpName = "url" };
         var url = new Option<string?>("--url") { Description = "The URL to sign, for twilio and square [default: the --send URL]", HelpName = "url" };
