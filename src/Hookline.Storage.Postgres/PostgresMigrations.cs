@@ -144,5 +144,18 @@ internal static class PostgresMigrations
             CREATE INDEX ix_deliveries_app_failed ON deliveries (app_id, msg_id) WHERE status = 2;
             CREATE INDEX ix_messages_app_event_type ON messages (app_id, event_type, id);
             """),
+        ("0005_message_channels", """
+            -- A message's channels, one row each, so that the message log's channel filter walks the
+            -- channel's own messages in order instead of matching every message's channels column.
+            -- messages.channels stays the value read back.
+            CREATE TABLE message_channels (
+                app_id text COLLATE "C" NOT NULL, channel text COLLATE "C" NOT NULL, msg_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (app_id, channel, msg_id));
+            INSERT INTO message_channels (app_id, channel, msg_id)
+            SELECT m.app_id, c.channel, m.id
+            FROM messages m CROSS JOIN LATERAL unnest(string_to_array(trim(BOTH ',' FROM m.channels), ',')) AS c(channel)
+            WHERE m.channels IS NOT NULL AND c.channel <> ''
+            ON CONFLICT DO NOTHING;
+            """),
     ];
 }

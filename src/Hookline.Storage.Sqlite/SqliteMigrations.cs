@@ -116,5 +116,20 @@ internal static class SqliteMigrations
             CREATE INDEX ix_deliveries_app_failed ON deliveries (app_id, msg_id) WHERE status = 2;
             CREATE INDEX ix_messages_app_event_type ON messages (app_id, event_type, id);
             """),
+        ("0005_message_channels", """
+            -- A message's channels, one row each, so that the message log's channel filter walks the
+            -- channel's own messages in order instead of matching every message's channels column
+            -- (415 ms for a channel nobody uses at 1 M messages). messages.channels stays the value read back.
+            CREATE TABLE message_channels (
+                app_id TEXT NOT NULL, channel TEXT NOT NULL, msg_id TEXT NOT NULL,
+                PRIMARY KEY (app_id, channel, msg_id)) WITHOUT ROWID;
+            WITH RECURSIVE split(app_id, msg_id, channel, rest) AS (
+                SELECT app_id, id, NULL, substr(channels, 2) FROM messages WHERE channels IS NOT NULL
+                UNION ALL
+                SELECT app_id, msg_id, substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1)
+                FROM split WHERE instr(rest, ',') > 0)
+            INSERT OR IGNORE INTO message_channels (app_id, channel, msg_id)
+            SELECT app_id, channel, msg_id FROM split WHERE channel IS NOT NULL AND channel <> '';
+            """),
     ];
 }

@@ -50,6 +50,21 @@ internal sealed class PostgresHistoryWriter(string connectionString) : IHistoryW
                 await copy.CompleteAsync();
             }
             await using (var copy = await connection.BeginBinaryImportAsync(
+                "COPY message_channels (app_id, channel, msg_id) FROM STDIN (FORMAT BINARY)"))
+            {
+                foreach (var m in chunk)
+                {
+                    foreach (var channel in SeedMessage.ChannelList(m.Channels))
+                    {
+                        await copy.StartRowAsync();
+                        await copy.WriteAsync(appId, NpgsqlDbType.Text);
+                        await copy.WriteAsync(channel, NpgsqlDbType.Text);
+                        await copy.WriteAsync(m.Id, NpgsqlDbType.Text);
+                    }
+                }
+                await copy.CompleteAsync();
+            }
+            await using (var copy = await connection.BeginBinaryImportAsync(
                 "COPY deliveries (msg_id, endpoint_id, app_id, status, attempt_count, last_attempt_at, trigger_type, created_at) FROM STDIN (FORMAT BINARY)"))
             {
                 foreach (var m in chunk)
@@ -156,6 +171,8 @@ internal sealed class SqliteHistoryWriter : IHistoryWriter
             await using var message = Command(transaction,
                 "INSERT INTO messages (id, app_id, event_type, channels, payload, created_at, payload_expires_at) VALUES ($id, $app, $type, $channels, $payload, $created, $expires)",
                 "$id", "$app", "$type", "$channels", "$payload", "$created", "$expires");
+            await using var channels = Command(transaction,
+                "INSERT INTO message_channels (app_id, channel, msg_id) VALUES ($app, $channel, $msg)", "$app", "$channel", "$msg");
             await using var delivery = Command(transaction,
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, last_attempt_at, trigger_type, created_at) VALUES ($msg, $endpoint, $app, $status, $count, $last, 0, $created)",
                 "$msg", "$endpoint", "$app", "$status", "$count", "$last", "$created");
@@ -166,6 +183,10 @@ internal sealed class SqliteHistoryWriter : IHistoryWriter
             foreach (var m in chunk)
             {
                 await Run(message, m.Id, appId, m.EventType, m.Channels, m.Payload, m.CreatedAt, expires);
+                foreach (var channel in SeedMessage.ChannelList(m.Channels))
+                {
+                    await Run(channels, appId, channel, m.Id);
+                }
                 foreach (var d in m.Deliveries)
                 {
                     await Run(delivery, m.Id, d.EndpointId, appId, d.Status, d.Attempts.Count, d.LastAttemptAt, m.CreatedAt);

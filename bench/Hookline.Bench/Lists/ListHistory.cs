@@ -4,7 +4,11 @@ using Hookline.Core.Ids;
 namespace Hookline.Bench.Lists;
 
 /// <summary>One seeded message with its deliveries, as the store would hold it after they finished.</summary>
-internal sealed record SeedMessage(string Id, string EventType, string? Channels, byte[] Payload, long CreatedAt, IReadOnlyList<SeedDelivery> Deliveries);
+internal sealed record SeedMessage(string Id, string EventType, string? Channels, byte[] Payload, long CreatedAt, IReadOnlyList<SeedDelivery> Deliveries)
+{
+    /// <summary>The channels of a stored <c>,a,b,</c> value, one per message_channels row.</summary>
+    public static string[] ChannelList(string? stored) => stored?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [];
+}
 
 /// <summary>A finished delivery (status 0 success or 2 fail) and every attempt it took.</summary>
 internal sealed record SeedDelivery(string EndpointId, string Url, int Status, long LastAttemptAt, IReadOnlyList<SeedAttempt> Attempts);

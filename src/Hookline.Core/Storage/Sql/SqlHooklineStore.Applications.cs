@@ -40,7 +40,7 @@ public abstract partial class SqlHooklineStore
         return Pages.From(rows, query, keyOf);
     }
 
-    private static readonly string[] ApplicationTables = ["attempts", "deliveries", "messages", "endpoints", "app_tokens"];
+    private static readonly string[] ApplicationTables = ["attempts", "deliveries", "message_channels", "messages", "endpoints", "app_tokens"];
 
     private static Application ReadApplication(DbDataReader r) => new()
     {

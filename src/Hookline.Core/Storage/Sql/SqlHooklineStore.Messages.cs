@@ -50,6 +50,7 @@ public abstract partial class SqlHooklineStore
             const string InsertDeliverySql =
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
                 "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)";
+            const string InsertChannelSql = "INSERT INTO message_channels (app_id, channel, msg_id) VALUES (@app, @channel, @msg)";
             var deferredMessages = new List<(string, (string, object?)[])>();
             var deliveries = new List<(string, (string, object?)[])>();
             for (var i = 0; i < messages.Count; i++)
@@ -90,6 +91,10 @@ public abstract partial class SqlHooklineStore
                         continue;
                     }
                 }
+                foreach (var channel in message.Channels?.Distinct(StringComparer.Ordinal) ?? [])
+                {
+                    deliveries.Add((InsertChannelSql, [("@app", message.AppId), ("@channel", channel), ("@msg", message.Id)]));
+                }
                 foreach (var endpointId in endpointIds)
                 {
                     deliveries.Add((InsertDeliverySql, [("@msg", message.Id), ("@endpoint", endpointId), ("@app", message.AppId), ("@created", message.CreatedAt)]));
@@ -125,8 +130,16 @@ public abstract partial class SqlHooklineStore
             return PageAsync($"SELECT {columns} FROM deliveries d JOIN messages m ON m.id = d.msg_id",
                 unsettled.ToString(), "d.msg_id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
         }
-        var where = new StringBuilder("m.app_id = @app");
-        AppendMessageFilter(where, parameters, filter);
+        // A channel is walked through its own rows in message_channels, in message order, so a channel
+        // that few or no messages carry costs its own rows, not a match against every message.
+        var byChannel = filter.Channel is not null;
+        var key = byChannel ? "c.msg_id" : "m.id";
+        var where = new StringBuilder(byChannel ? "c.app_id = @app AND c.channel = @channel" : "m.app_id = @app");
+        if (byChannel)
+        {
+            parameters.Add(("@channel", filter.Channel));
+        }
+        AppendMessageConditions(where, parameters, null, filter.EventTypes, filter.Before, filter.After, key, Ids.HooklineIds.Message);
         if (filter.Status is { } status)
         {
             // Succeeded is most messages: the app's messages in order, each probed through the
@@ -134,12 +147,9 @@ public abstract partial class SqlHooklineStore
             where.Append(" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.status = @status)");
             parameters.Add(("@status", status));
         }
-        return PageAsync($"SELECT {columns} FROM messages m", where.ToString(), "m.id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
+        var from = byChannel ? "message_channels c JOIN messages m ON m.id = c.msg_id" : "messages m";
+        return PageAsync($"SELECT {columns} FROM {from}", where.ToString(), key, query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
     }
-
-    /// <summary>Channel, event type and time filters over a messages table aliased <c>m</c>.</summary>
-    private static void AppendMessageFilter(StringBuilder where, List<(string, object?)> parameters, MessageFilter filter) =>
-        AppendMessageConditions(where, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "m.id", Ids.HooklineIds.Message);
 
     private static void AppendMessageConditions(StringBuilder where, List<(string, object?)> parameters, string? channel, IReadOnlyList<string>? eventTypes, DateTimeOffset? before, DateTimeOffset? after, string idColumn, string idPrefix)
     {
