@@ -11,6 +11,12 @@ namespace Hookline.Server.Api;
 /// that arrives while the first is still running gets 409; 5xx answers are not remembered, so a
 /// retry after a server fault runs again.
 /// </summary>
+/// <remarks>
+/// The remembered body is sealed (AES-GCM) with a key derived from the caller's raw token and the
+/// idempotency key, neither of which the database holds (tokens are stored as hashes), so the
+/// tokens and secrets that answers carry — a portal token, a source's config — are never at rest in
+/// clear. Only the same caller repeating the same request can open it.
+/// </remarks>
 internal sealed class IdempotencyMiddleware
 {
     public const string HeaderName = "idempotency-key";
@@ -34,6 +40,7 @@ internal sealed class IdempotencyMiddleware
             throw ApiException.Validation(["header", HeaderName], "ensure this value has at most 256 characters", "value_error.any_str.max_length");
         }
 
+        var rawToken = ApiAuthMiddleware.ReadBearer(context.Request.Headers.Authorization.ToString()) ?? "";
         var store = context.RequestServices.GetRequiredService<IIdempotencyStore>();
         var keyHash = HashKey(caller.TokenHash, context.Request.Method, context.Request.Path.Value ?? "", key);
         var now = time.GetUtcNow();
@@ -41,13 +48,17 @@ internal sealed class IdempotencyMiddleware
         switch (state)
         {
             case IdempotencyState.Completed when stored is not null:
+                var body = Open(stored.Body, rawToken, context.Request.Method, context.Request.Path.Value ?? "", key)
+                    ?? throw ApiException.Conflict(
+                        "The response remembered for this idempotency-key cannot be read back; send the request with a new key.",
+                        "idempotency_key_unusable");
                 context.Response.StatusCode = stored.StatusCode;
                 if (stored.ContentType is not null)
                 {
                     context.Response.ContentType = stored.ContentType;
                 }
                 context.Response.Headers["idempotent-replayed"] = "true";
-                await context.Response.Body.WriteAsync(stored.Body, context.RequestAborted);
+                await context.Response.Body.WriteAsync(body, context.RequestAborted);
                 return;
             case IdempotencyState.InProgress:
             case IdempotencyState.Completed:
@@ -66,7 +77,7 @@ internal sealed class IdempotencyMiddleware
             var status = context.Response.StatusCode;
             if (status < 500)
             {
-                await store.CompleteIdempotencyKeyAsync(keyHash, new IdempotentResponse(status, context.Response.ContentType, buffer.ToArray()), CancellationToken.None);
+                await store.CompleteIdempotencyKeyAsync(keyHash, new IdempotentResponse(status, context.Response.ContentType, Seal(buffer.ToArray(), rawToken, context.Request.Method, context.Request.Path.Value ?? "", key)), CancellationToken.None);
                 completed = true;
             }
         }
@@ -81,6 +92,49 @@ internal sealed class IdempotencyMiddleware
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
     }
+
+    private const byte SealedVersion = 1;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    /// <summary><c>[1][nonce][tag][ciphertext]</c>, AES-256-GCM under <see cref="SealingKey"/>.</summary>
+    internal static byte[] Seal(byte[] body, string rawToken, string method, string path, string key)
+    {
+        var sealedBody = new byte[1 + NonceSize + TagSize + body.Length];
+        sealedBody[0] = SealedVersion;
+        var nonce = sealedBody.AsSpan(1, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(SealingKey(rawToken, method, path, key), TagSize);
+        aes.Encrypt(nonce, body, sealedBody.AsSpan(1 + NonceSize + TagSize), sealedBody.AsSpan(1 + NonceSize, TagSize));
+        return sealedBody;
+    }
+
+    /// <summary>The body, or null when it cannot be opened. A body remembered in clear by an earlier version is returned as is.</summary>
+    internal static byte[]? Open(byte[] stored, string rawToken, string method, string path, string key)
+    {
+        if (stored.Length == 0 || stored[0] != SealedVersion)
+        {
+            return stored;
+        }
+        if (stored.Length < 1 + NonceSize + TagSize)
+        {
+            return null;
+        }
+        var body = new byte[stored.Length - 1 - NonceSize - TagSize];
+        try
+        {
+            using var aes = new AesGcm(SealingKey(rawToken, method, path, key), TagSize);
+            aes.Decrypt(stored.AsSpan(1, NonceSize), stored.AsSpan(1 + NonceSize + TagSize), stored.AsSpan(1 + NonceSize, TagSize), body);
+            return body;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] SealingKey(string rawToken, string method, string path, string key) =>
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(rawToken), Encoding.UTF8.GetBytes(string.Join('\n', "hookline idempotent response", method.ToUpperInvariant(), path, key)));
 
     internal static string HashKey(string tokenHash, string method, string path, string key)
     {

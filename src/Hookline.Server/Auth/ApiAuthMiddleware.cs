@@ -1,3 +1,4 @@
+using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
 using Microsoft.AspNetCore.Authorization;
@@ -37,7 +38,8 @@ internal sealed class ApiAuthMiddleware
         else if (token.StartsWith(Tokens.AppPrefix, StringComparison.Ordinal)
             && await context.RequestServices.GetRequiredService<IAuthStore>().GetAppTokenAsync(hash, time.GetUtcNow(), context.RequestAborted) is { } appId)
         {
-            caller = new ApiCaller(hash, appId);
+            var app = await context.RequestServices.GetRequiredService<IApplicationStore>().GetApplicationAsync(appId, context.RequestAborted);
+            caller = new ApiCaller(hash, appId, IsSourceToken: app?.Kind == ApplicationKind.Source);
         }
         if (caller is null)
         {
@@ -47,7 +49,8 @@ internal sealed class ApiAuthMiddleware
         await _next(context);
     }
 
-    private static string? ReadBearer(string header)
+    /// <summary>The token of an <c>Authorization: Bearer …</c> header, or null.</summary>
+    internal static string? ReadBearer(string header)
     {
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))

@@ -1,7 +1,11 @@
 namespace Hookline.Server.Auth;
 
-/// <summary>Who is calling: the admin (every application), or an application-scoped token (one application).</summary>
-internal sealed record ApiCaller(string TokenHash, string? AppId)
+/// <summary>
+/// Who is calling: the admin (every application), or a token scoped to one application — an
+/// application's portal token, or a source-dashboard token (<see cref="IsSourceToken"/>), whose
+/// application is the source's own.
+/// </summary>
+internal sealed record ApiCaller(string TokenHash, string? AppId, bool IsSourceToken = false)
 {
     public bool IsAdmin => AppId is null;
 
@@ -9,6 +13,18 @@ internal sealed record ApiCaller(string TokenHash, string? AppId)
     public void RequireAdmin()
     {
         if (!IsAdmin)
+        {
+            throw Api.ApiException.Forbidden();
+        }
+    }
+
+    /// <summary>
+    /// What every application's portal may read (the event catalog) is not a source's: a
+    /// source-dashboard token reaches its source and nothing else.
+    /// </summary>
+    public void RequireApplicationScope()
+    {
+        if (IsSourceToken)
         {
             throw Api.ApiException.Forbidden();
         }

@@ -28,7 +28,7 @@ internal static class EventTypeApi
         HttpContext context, IEventTypeStore store, int? limit, string? iterator, string? order,
         [FromQuery(Name = "include_archived")] bool? includeArchived, [FromQuery(Name = "with_content")] bool? withContent)
     {
-        ApiCaller.Get(context);
+        ApiCaller.Get(context).RequireApplicationScope();
         var page = await store.ListEventTypesAsync(Lists.Query(limit, iterator, order, descendingByDefault: false, keyPrefix: null), includeArchived ?? false, context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, e => EventTypeOut.From(e, withContent ?? false)));
     }
@@ -73,7 +73,7 @@ internal static class EventTypeApi
 
     private static async Task<Ok<EventTypeOut>> GetAsync(HttpContext context, IEventTypeStore store, [FromRoute(Name = "event_type_name")] string name)
     {
-        ApiCaller.Get(context);
+        ApiCaller.Get(context).RequireApplicationScope();
         return TypedResults.Ok(EventTypeOut.From(await FindAsync(context, store, name)));
     }
 

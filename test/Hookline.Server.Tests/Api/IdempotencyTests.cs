@@ -88,4 +88,46 @@ public sealed class IdempotencyTests(HostFixture fixture) : IClassFixture<HostFi
         await store.AbandonIdempotencyKeyAsync(keyHash, CancellationToken.None);
         await _client.PostJsonAsync(path, new { eventType = "a", payload = new { } }, "busy").ExpectAsync(HttpStatusCode.Accepted);
     }
+
+    [Fact]
+    public async Task IssuedToken_IsReplayedButNeverRememberedInClear()
+    {
+        var app = await NewAppAsync();
+        var path = $"/api/v1/auth/app-portal-access/{app}";
+        var key = Guid.NewGuid().ToString();
+
+        var first = await _client.PostJsonAsync(path, new { }, key).ExpectAsync(HttpStatusCode.OK);
+        using var replay = await _client.PostJsonAsync(path, new { }, key);
+
+        var token = first.Str("token");
+        Assert.Equal("true", replay.Headers.GetValues("idempotent-replayed").Single());
+        Assert.Contains(token, await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // What the store holds for the key: sealed, without the token.
+        var store = _host.Services.GetRequiredService<IIdempotencyStore>();
+        var keyHash = IdempotencyMiddleware.HashKey(Tokens.Hash(HooklineHost.AdminToken), "POST", path, key);
+        var (state, stored) = await store.TryAcquireIdempotencyKeyAsync(keyHash, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None);
+        Assert.Equal(IdempotencyState.Completed, state);
+        Assert.DoesNotContain(token, System.Text.Encoding.UTF8.GetString(stored!.Body), StringComparison.Ordinal);
+        // And the database files on disk (SQLite and its write-ahead log) do not hold it anywhere.
+        foreach (var file in Directory.GetFiles(_host.DataDirectory, "*.db*"))
+        {
+            using var read = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            await read.CopyToAsync(copy);
+            Assert.DoesNotContain(token, System.Text.Encoding.Latin1.GetString(copy.ToArray()), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void SealedBody_OpensOnlyForTheSameTokenAndKey()
+    {
+        var body = """{"token":"hk_app_secret"}"""u8.ToArray();
+        var sealedBody = IdempotencyMiddleware.Seal(body, "hk_admin_a", "POST", "/p", "k");
+
+        Assert.Equal(body, IdempotencyMiddleware.Open(sealedBody, "hk_admin_a", "POST", "/p", "k"));
+        Assert.Null(IdempotencyMiddleware.Open(sealedBody, "hk_admin_b", "POST", "/p", "k"));
+        Assert.Null(IdempotencyMiddleware.Open(sealedBody, "hk_admin_a", "POST", "/p", "other"));
+        // Remembered in clear by an earlier version: replayed as it is until it expires.
+        Assert.Equal(body, IdempotencyMiddleware.Open(body, "hk_admin_a", "POST", "/p", "k"));
+    }
 }

@@ -189,6 +189,11 @@ public sealed class SourceApiTests(IngestFixture fixture) : IClassFixture<Ingest
         await scoped.GetAtAsync($"/ingest/api/v1/source/{source.Id}/log").ExpectAsync(HttpStatusCode.OK);
         await scoped.GetAtAsync($"/ingest/api/v1/source/{other.Id}").ExpectErrorAsync(HttpStatusCode.NotFound);
         await scoped.PostJsonAsync($"/ingest/api/v1/source/{source.Id}/token/rotate", null).ExpectErrorAsync(HttpStatusCode.Forbidden);
+        // The event catalog belongs to the applications' portals, not to a source's.
+        var eventType = HostFixture.Unique("catalog");
+        await _admin.PostJsonAsync("/api/v1/event-type", new { name = eventType, description = "d" }).ExpectAsync(HttpStatusCode.Created);
+        await scoped.GetAtAsync("/api/v1/event-type").ExpectErrorAsync(HttpStatusCode.Forbidden);
+        await scoped.GetAtAsync($"/api/v1/event-type/{eventType}").ExpectErrorAsync(HttpStatusCode.Forbidden);
         await _admin.PostJsonAsync($"/ingest/api/v1/source/{source.Id}/dashboard", new { readOnly = true }).ExpectValidationAsync("body", "readOnly");
     }
 
