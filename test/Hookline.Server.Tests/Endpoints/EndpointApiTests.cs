@@ -97,6 +97,21 @@ public sealed class EndpointApiTests(HostFixture fixture) : IClassFixture<HostFi
         Assert.Contains("unless the server allows the network (Hookline:Delivery:AllowPrivateNetworks", body.GetRawText(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:0/hook", "port must be between 1 and 65535")]
+    [InlineData("http://127.0.0.1:9/ho\nok", "control characters")]
+    [InlineData("http://127.0.0.1:9/hook\t", "control characters")]
+    public async Task Create_PortZeroOrControlCharacters_Answers422(string url, string reason)
+    {
+        var app = await NewAppAsync();
+
+        var body = await _client.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url }).ExpectValidationAsync("body", "url");
+
+        Assert.Contains(reason, body.GetRawText(), StringComparison.Ordinal);
+        var list = await _client.GetAtAsync($"/api/v1/app/{app}/endpoint").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(0, list.GetProperty("data").GetArrayLength());
+    }
+
     [Fact]
     public async Task Create_CloudMetadataUrl_Answers422NamingOnlyTheSettingThatOpensIt()
     {

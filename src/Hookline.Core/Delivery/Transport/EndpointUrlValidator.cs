@@ -55,6 +55,12 @@ public sealed class EndpointUrlValidator
             return EndpointUrlValidationResult.Invalid("The URL is required.");
         }
 
+        // Uri would drop or escape them silently, so what is stored would not be what was sent.
+        if (url.Any(char.IsControl))
+        {
+            return EndpointUrlValidationResult.Invalid("The URL must not contain control characters (tabs, line breaks, …).");
+        }
+
         // Uri.TryCreate turns "/hooks" into file:///hooks on Unix, so the scheme check matters.
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -72,6 +78,10 @@ public sealed class EndpointUrlValidator
         if (uri.IdnHost.Length == 0)
         {
             return EndpointUrlValidationResult.Invalid("The URL has no host.");
+        }
+        if (uri.Port == 0)
+        {
+            return EndpointUrlValidationResult.Invalid("The URL's port must be between 1 and 65535.");
         }
 
         // IdnHost is what the HTTP handler connects to (punycode, and full-width dots folded).

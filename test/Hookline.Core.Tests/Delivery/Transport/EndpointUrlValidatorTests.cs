@@ -55,6 +55,13 @@ public sealed class EndpointUrlValidatorTests
     [InlineData("gopher://example.com/")]
     [InlineData("http:///hooks")]
     [InlineData("not a url")]
+    [InlineData("https://example.com:0/hooks")]
+    [InlineData("https://example.com/ho\noks")]
+    [InlineData("https://example.com/hooks\r\n")]
+    [InlineData("https://exa\tmple.com/hooks")]
+    [InlineData("https://example.com/\u0000")]
+    [InlineData("https://example.com/\u007f")]
+    [InlineData("https://example.com/\u0085")]
     public async Task ValidateAsync_NotAnAbsoluteHttpUrl_IsRefused(string? url)
     {
         var result = await Validator().ValidateAsync(url, CancellationToken.None);
