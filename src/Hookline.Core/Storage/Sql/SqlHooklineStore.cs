@@ -90,6 +90,40 @@ public abstract partial class SqlHooklineStore : IHooklineStore
         return await work(connection);
     }
 
+    /// <summary>
+    /// The WHERE fragment (empty without an iterator) and ORDER BY for a page over <paramref name="key"/>,
+    /// binding <c>@iterator</c> and <c>@limit</c> (limit + 1 rows: the extra one says whether more follow).
+    /// </summary>
+    protected static (string Where, string OrderBy) PageClause(ListQuery query, string key, DbCommand command)
+    {
+        var descending = query.Descending ^ query.IsPrevious;
+        command.AddParameter("@limit", (long)query.Limit + 1);
+        var order = $" ORDER BY {key} {(descending ? "DESC" : "ASC")} LIMIT @limit";
+        if (query.IteratorKey is not { Length: > 0 } iterator)
+        {
+            return ("", order);
+        }
+        command.AddParameter("@iterator", iterator);
+        return ($" AND {key} {(descending ? "<" : ">")} @iterator", order);
+    }
+
+    protected async Task<Page<T>> PageAsync<T>(string select, string where, string key, ListQuery query, Func<DbDataReader, T> map, Func<T, string> keyOf, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.Command(null, "", parameters);
+        var (pageWhere, order) = PageClause(query, key, command);
+        command.CommandText = $"{select} WHERE {where}{pageWhere}{order}";
+        var rows = new List<T>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(map(reader));
+            }
+        }
+        return Pages.From(rows, query, keyOf);
+    }
+
     protected Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         WriteAsync(work, WriteDurability.Durable, cancellationToken);
 
