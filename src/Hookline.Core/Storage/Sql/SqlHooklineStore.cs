@@ -71,7 +71,20 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     /// <summary>Appended to claim selects: <c>FOR UPDATE SKIP LOCKED</c> where the database has row locks.</summary>
     protected virtual string SkipLockedClause => "";
 
-    public abstract Task MigrateAsync(CancellationToken cancellationToken);
+    /// <summary>This database's schema steps, and the statements in which its migrations differ from another database's.</summary>
+    protected abstract SqlMigrationRunner Migrations { get; }
+
+    /// <summary>
+    /// Creates or upgrades the schema: the steps of <see cref="Migrations"/> not recorded yet, all in
+    /// one write transaction (see <see cref="SqlMigrationRunner"/>). A store that must prepare
+    /// something outside any transaction first overrides this and then calls it.
+    /// </summary>
+    public virtual async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var write = await BeginWriteAsync(WriteDurability.Durable, cancellationToken);
+        await Migrations.ApplyAsync(write.Connection, write.Transaction, Time, cancellationToken);
+        await write.CommitAsync(cancellationToken);
+    }
 
     public Task PingAsync(CancellationToken cancellationToken) =>
         ReadAsync(c => c.ScalarAsync(null, "SELECT 1", cancellationToken), cancellationToken);
