@@ -44,52 +44,28 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         return new SqliteHooklineStore($"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), "hookline.db")}", time);
     }
 
+    /// <summary>
+    /// The steps of <see cref="SqliteMigrations"/>, applied by the shared runner in one write
+    /// transaction. No lock statement: the write transaction holds this process's write lock and
+    /// begins IMMEDIATE, taking the file's write lock, so two processes migrating at once take turns.
+    /// </summary>
+    private static readonly SqlMigrationRunner MigrationRunner = new(
+        SqliteMigrations.Steps,
+        createHistoryTableSql: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
+
+    protected override SqlMigrationRunner Migrations => MigrationRunner;
+
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        // WAL is a property of the file; set once, it stays.
+        // WAL is a property of the file; set once, it stays. The journal mode cannot change inside a
+        // transaction, so it is set before the runner's.
+        await using (var connection = await OpenAsync(cancellationToken))
         await using (var wal = connection.CreateCommand())
         {
             wal.CommandText = "PRAGMA journal_mode = WAL;";
             await wal.ExecuteNonQueryAsync(cancellationToken);
         }
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            // BEGIN IMMEDIATE takes the file's write lock: two processes migrating at once take turns.
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)", cancellationToken);
-            var applied = new HashSet<string>(StringComparer.Ordinal);
-            await using (var current = connection.CreateCommand())
-            {
-                current.Transaction = transaction;
-                current.CommandText = "SELECT name FROM schema_migrations";
-                await using var reader = await current.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    applied.Add(reader.GetString(0));
-                }
-            }
-            foreach (var (name, sql) in SqliteMigrations.Steps)
-            {
-                if (applied.Contains(name))
-                {
-                    continue;
-                }
-                await ExecuteAsync(connection, transaction, sql, cancellationToken);
-                await using var record = connection.CreateCommand();
-                record.Transaction = transaction;
-                record.CommandText = "INSERT INTO schema_migrations (name, applied_at) VALUES ($name, $at)";
-                record.Parameters.AddWithValue("$name", name);
-                record.Parameters.AddWithValue("$at", Time.GetUtcNow().ToUnixTimeMilliseconds());
-                await record.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        await base.MigrateAsync(cancellationToken);
     }
 
     public void Dispose()
@@ -188,13 +164,5 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
             _configured.AddOrUpdate(connection.Handle!, Configured);
         }
         return connection;
-    }
-
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -44,6 +44,33 @@ public sealed class MigrationTests : PostgresTestBase
     }
 
     [Fact]
+    public async Task MigrateAsync_SchemaAnEarlierReleaseMigrated_AppliesOnlyTheNewStepsAndKeepsTheOldRecords()
+    {
+        // What an earlier release left: its history table, with the steps it knew applied and recorded.
+        var known = PostgresMigrations.Steps.Take(PostgresMigrations.Steps.Count - 1).ToList();
+        await using (var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var history = new Npgsql.NpgsqlCommand(
+                "CREATE TABLE schema_migrations (name text COLLATE \"C\" PRIMARY KEY, applied_at bigint NOT NULL)", connection);
+            await history.ExecuteNonQueryAsync();
+            foreach (var (name, sql) in known)
+            {
+                await using var step = new Npgsql.NpgsqlCommand(sql, connection);
+                await step.ExecuteNonQueryAsync();
+                await using var record = new Npgsql.NpgsqlCommand($"INSERT INTO schema_migrations (name, applied_at) VALUES ('{name}', 42)", connection);
+                await record.ExecuteNonQueryAsync();
+            }
+        }
+
+        var node = await NodeAsync("a");
+
+        Assert.Equal(PostgresMigrations.Steps.Select(s => s.Name).Order(StringComparer.Ordinal), await NamesAsync());
+        Assert.Equal((long)known.Count, await CountAsync("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"));
+        Assert.NotNull(await node.GetApplicationAsync(await AddApplicationWithAsync(node), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task MigrateAsync_SchemaTypes_KeepTheStoreConventions()
     {
         await NodeAsync("a");

@@ -64,6 +64,39 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task MigrateAsync_FileAnEarlierReleaseMigrated_AppliesOnlyTheNewStepsAndKeepsTheOldRecords()
+    {
+        // What an earlier release left: its history table, with the steps it knew applied and recorded.
+        var file = NewFile();
+        var known = SqliteMigrations.Steps.Take(SqliteMigrations.Steps.Count - 1).ToList();
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file.Path, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync();
+            await using var history = connection.CreateCommand();
+            history.CommandText = "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)";
+            await history.ExecuteNonQueryAsync();
+            foreach (var (name, sql) in known)
+            {
+                await using var step = connection.CreateCommand();
+                step.CommandText = sql;
+                await step.ExecuteNonQueryAsync();
+                await using var record = connection.CreateCommand();
+                record.CommandText = $"INSERT INTO schema_migrations (name, applied_at) VALUES ('{name}', 42)";
+                await record.ExecuteNonQueryAsync();
+            }
+        }
+        using var store = new SqliteHooklineStore(file.ConnectionString, TimeProvider.System);
+
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(SqliteMigrations.Steps.Select(s => s.Name).Order(StringComparer.Ordinal), await AppliedStepsAsync(file));
+        Assert.Equal(known.Select(s => s.Name).Order(StringComparer.Ordinal), await AppliedStepsAsync(file, "WHERE applied_at = 42"));
+        var app = new Application { Id = HooklineIds.New(HooklineIds.Application, TimeProvider.System), Name = "a", CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch };
+        await store.CreateApplicationAsync(app, CancellationToken.None);
+        Assert.NotNull(await store.GetApplicationAsync(app.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task MigrateAsync_NewFile_UsesWriteAheadLog()
     {
         var file = NewFile();
@@ -96,12 +129,12 @@ public sealed class SqliteStoreTests : IDisposable
         }
     }
 
-    private static async Task<List<string>> AppliedStepsAsync(TemporaryDatabaseFile file)
+    private static async Task<List<string>> AppliedStepsAsync(TemporaryDatabaseFile file, string where = "")
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file.Path, Pooling = false }.ToString());
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM schema_migrations ORDER BY name";
+        command.CommandText = $"SELECT name FROM schema_migrations {where} ORDER BY name";
         var names = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -6,40 +6,6 @@ namespace Hookline.Core.Storage.Sql;
 
 public abstract partial class SqlHooklineStore
 {
-    /// <summary>
-    /// The WHERE fragment (empty without an iterator) and ORDER BY for a page over <paramref name="key"/>,
-    /// binding <c>@iterator</c> and <c>@limit</c> (limit + 1 rows: the extra one says whether more follow).
-    /// </summary>
-    protected static (string Where, string OrderBy) PageClause(ListQuery query, string key, DbCommand command)
-    {
-        var descending = query.Descending ^ query.IsPrevious;
-        command.AddParameter("@limit", (long)query.Limit + 1);
-        var order = $" ORDER BY {key} {(descending ? "DESC" : "ASC")} LIMIT @limit";
-        if (query.IteratorKey is not { Length: > 0 } iterator)
-        {
-            return ("", order);
-        }
-        command.AddParameter("@iterator", iterator);
-        return ($" AND {key} {(descending ? "<" : ">")} @iterator", order);
-    }
-
-    protected async Task<Page<T>> PageAsync<T>(string select, string where, string key, ListQuery query, Func<DbDataReader, T> map, Func<T, string> keyOf, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command(null, "", parameters);
-        var (pageWhere, order) = PageClause(query, key, command);
-        command.CommandText = $"{select} WHERE {where}{pageWhere}{order}";
-        var rows = new List<T>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(map(reader));
-            }
-        }
-        return Pages.From(rows, query, keyOf);
-    }
-
     private static readonly string[] ApplicationTables = ["attempts", "deliveries", "message_channels", "messages", "endpoints", "app_tokens"];
 
     private static Application ReadApplication(DbDataReader r) => new()
@@ -94,41 +60,4 @@ public abstract partial class SqlHooklineStore
             }
             return await c.ExecuteAsync(t, "DELETE FROM applications WHERE id = @id", cancellationToken, ("@id", id)) > 0;
         }, cancellationToken), id);
-
-    private static EventType ReadEventType(DbDataReader r) => new()
-    {
-        Name = r.Text("name")!,
-        Description = r.Text("description") ?? "",
-        SchemasJson = r.Text("schemas"),
-        Archived = r.Bool("archived"),
-        Deprecated = r.Bool("deprecated"),
-        FeatureFlag = r.Text("feature_flag"),
-        CreatedAt = r.Time("created_at"),
-        UpdatedAt = r.Time("updated_at"),
-    };
-
-    public Task CreateEventTypeAsync(EventType eventType, CancellationToken cancellationToken) =>
-        WriteUniqueAsync("name", $"An event type named '{eventType.Name}' already exists.", (c, t) => c.ExecuteAsync(t,
-            "INSERT INTO event_types (name, description, schemas, archived, deprecated, feature_flag, created_at, updated_at) VALUES (@name, @description, @schemas, @archived, @deprecated, @flag, @created, @updated)",
-            cancellationToken, EventTypeParameters(eventType)), cancellationToken);
-
-    public Task<EventType?> GetEventTypeAsync(string name, CancellationToken cancellationToken) =>
-        ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM event_types WHERE name = @name", ReadEventType, cancellationToken, ("@name", name)), cancellationToken);
-
-    public Task<Page<EventType>> ListEventTypesAsync(ListQuery query, bool includeArchived, CancellationToken cancellationToken) =>
-        PageAsync("SELECT * FROM event_types", includeArchived ? "1 = 1" : "archived = 0", "name", query, ReadEventType, e => e.Name, cancellationToken);
-
-    public async Task<bool> UpdateEventTypeAsync(EventType eventType, CancellationToken cancellationToken) =>
-        await WriteAsync((c, t) => c.ExecuteAsync(t,
-            "UPDATE event_types SET description = @description, schemas = @schemas, archived = @archived, deprecated = @deprecated, feature_flag = @flag, updated_at = @updated WHERE name = @name",
-            cancellationToken, EventTypeParameters(eventType)), cancellationToken) > 0;
-
-    public async Task<bool> DeleteEventTypeAsync(string name, CancellationToken cancellationToken) =>
-        await WriteAsync((c, t) => c.ExecuteAsync(t, "DELETE FROM event_types WHERE name = @name", cancellationToken, ("@name", name)), cancellationToken) > 0;
-
-    private static (string, object?)[] EventTypeParameters(EventType e) =>
-    [
-        ("@name", e.Name), ("@description", e.Description), ("@schemas", e.SchemasJson), ("@archived", e.Archived),
-        ("@deprecated", e.Deprecated), ("@flag", e.FeatureFlag), ("@created", e.CreatedAt), ("@updated", e.UpdatedAt),
-    ];
 }

@@ -1,11 +1,321 @@
 using System.Data.Common;
+using System.Security.Cryptography;
 using System.Text;
 using Hookline.Core.Model;
 
 namespace Hookline.Core.Storage.Sql;
 
+/// <summary>
+/// Deliveries: claiming and completing them, then what the API reads and requeues (a message's
+/// destinations, an endpoint's messages, resend, recover, stats). A delivery row is the queue entry:
+/// status 1 (pending) with <c>next_attempt_at</c> = when it is due, or status 3 (sending) with
+/// <c>next_attempt_at</c> = when its lease expires. A claim goes endpoint by endpoint (not by
+/// scanning the whole backlog) so that a dead endpoint with a million queued deliveries costs one
+/// index probe, and it honours each endpoint's concurrency limit, FIFO order and throttle — all
+/// bookkept in the database so that they hold across nodes.
+/// </summary>
 public abstract partial class SqlHooklineStore
 {
+    /// <summary>An endpoint with due work: its limits, its throttle booking, and how many of its deliveries are leased now.</summary>
+    protected sealed record EndpointCapacity(string Id, bool Ordered, int? MaxConcurrency, int? ThrottleRate, long ThrottleNextAt, long InFlight);
+
+    private sealed record Candidate(long DeliveryId, string EndpointId);
+
+    /// <summary>
+    /// <c>trigger_type</c> of a delivery in flight (status 3) for which a manual resend was asked:
+    /// when its attempt is recorded (or its lease runs out) it is queued again as a manual try (1).
+    /// Only ever stored on a leased row, so a claim never reads it.
+    /// </summary>
+    protected const int ManualResendWaiting = 2;
+
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, t) =>
+        {
+            var now = request.Now.ToUnixTimeMilliseconds();
+            var leaseMs = (long)request.LeaseDuration.TotalMilliseconds;
+
+            // 1. Leases that ran out (a node died or hung) become pending again, due at once. Rows another
+            //    claimer or a late completion holds are skipped (where the database has row locks) rather
+            //    than waited for: the next claim gets them, and a claim that never waits cannot deadlock.
+            //    The lost try counts as an attempt, so a message that kills its node every time runs out
+            //    of retries instead of looping forever.
+            await c.ExecuteAsync(t,
+                "UPDATE deliveries SET status = 1, lease_token = NULL, " +
+                $"attempt_count = CASE WHEN trigger_type = {ManualResendWaiting} THEN 0 ELSE attempt_count + 1 END, " +
+                $"trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE trigger_type END " +
+                "WHERE id IN (SELECT id FROM deliveries WHERE status = 3 AND next_attempt_at <= @now" + SkipLockedClause + ")",
+                cancellationToken, ("@now", now));
+
+            // 2. Endpoints with due work, with what is in flight for each.
+            var endpoints = await SelectClaimableEndpointsAsync(c, t, request, now, cancellationToken);
+            if (endpoints.Count == 0)
+            {
+                return [];
+            }
+
+            // Start at a random endpoint so that when the batch limit bites, no endpoint is always last.
+            var start = RandomNumberGenerator.GetInt32(endpoints.Count);
+            var remaining = request.MaxDeliveries;
+            var claims = new List<(long DeliveryId, long NotBefore, bool Throttled)>();
+            for (var n = 0; n < endpoints.Count && remaining > 0; n++)
+            {
+                if (await LockClaimableEndpointAsync(c, t, endpoints[(start + n) % endpoints.Count], cancellationToken) is not { } e)
+                {
+                    continue;
+                }
+                var limit = e.Ordered ? 1 : Math.Max(1, e.MaxConcurrency ?? request.DefaultMaxConcurrency);
+                var free = (int)Math.Min(remaining, limit - e.InFlight);
+                if (e.ThrottleRate is { } rate and > 0)
+                {
+                    // Slots are booked at most the horizon ahead, for all nodes together: a node that
+                    // stalls then holds only a few booked slots, and the endpoint's other deliveries
+                    // stay free for the nodes that are running.
+                    var horizonEnd = now + (long)request.ThrottleHorizon.TotalMilliseconds;
+                    var booked = Math.Max(e.ThrottleNextAt, now);
+                    if (booked >= horizonEnd)
+                    {
+                        continue;
+                    }
+                    // Slots 1/rate apart from the booked end, as many as start before the horizon's end.
+                    free = Math.Min(free, (int)Math.Ceiling((horizonEnd - booked) * rate / 1000.0));
+                }
+                if (free <= 0)
+                {
+                    continue;
+                }
+                var ids = e.Ordered
+                    ? await OrderedHeadAsync(c, t, e.Id, now, cancellationToken)
+                    : await c.QueryAsync(t,
+                        "SELECT id FROM deliveries WHERE endpoint_id = @endpoint AND status = 1 AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @n" + SkipLockedClause,
+                        r => r.Long("id"), cancellationToken, ("@endpoint", e.Id), ("@now", now), ("@n", (long)free));
+                if (ids.Count == 0)
+                {
+                    continue;
+                }
+                var notBefore = now;
+                var spacing = e.ThrottleRate is { } r2 and > 0 ? 1000.0 / r2 : 0;
+                var cursor = Math.Max(e.ThrottleNextAt, now);
+                for (var i = 0; i < ids.Count; i++)
+                {
+                    if (spacing > 0)
+                    {
+                        notBefore = cursor + (long)(i * spacing);
+                    }
+                    claims.Add((ids[i], notBefore, spacing > 0));
+                }
+                if (spacing > 0)
+                {
+                    await c.ExecuteAsync(t, "UPDATE endpoints SET throttle_next_at = @next WHERE id = @id", cancellationToken,
+                        ("@next", cursor + (long)(ids.Count * spacing)), ("@id", e.Id));
+                }
+                remaining -= ids.Count;
+            }
+            if (claims.Count == 0)
+            {
+                return [];
+            }
+
+            // 3. Lease them. The lease runs from the booked send time, so a throttled delivery waiting
+            //    for its slot is not taken back while it waits. One statement per distinct lease end
+            //    (unthrottled deliveries all share one), all sent together.
+            var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+            var leases = new List<(string, (string, object?)[])>();
+            foreach (var group in claims.GroupBy(x => x.NotBefore + leaseMs))
+            {
+                var ids = group.Select(x => x.DeliveryId).ToList();
+                var parameters = new List<(string, object?)> { ("@until", group.Key), ("@token", token) };
+                var sqlIds = new StringBuilder();
+                for (var i = 0; i < ids.Count; i++)
+                {
+                    sqlIds.Append(i == 0 ? "" : ", ").Append("@l").Append(i);
+                    parameters.Add(($"@l{i}", ids[i]));
+                }
+                leases.Add(($"UPDATE deliveries SET status = 3, next_attempt_at = @until, lease_token = @token WHERE id IN ({sqlIds})", parameters.ToArray()));
+            }
+            await c.ExecuteAllAsync(t, leases, cancellationToken);
+
+            // 4. Everything needed to send, in one read.
+            var slotById = claims.ToDictionary(x => x.DeliveryId, x => (x.NotBefore, x.Throttled));
+            var sql = new StringBuilder(
+                $"SELECT d.id AS d_id, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, {MessageColumnsAliased}, {EndpointColumnsAliased} " +
+                "FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id IN (");
+            await using var select = c.Command(t, "");
+            for (var i = 0; i < claims.Count; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append("@d").Append(i);
+                select.AddParameter($"@d{i}", claims[i].DeliveryId);
+            }
+            select.CommandText = sql.Append(") ORDER BY d.id").ToString();
+            var claimed = new List<ClaimedDelivery>(claims.Count);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.Long("d_id");
+                claimed.Add(new ClaimedDelivery
+                {
+                    DeliveryId = id,
+                    LeaseToken = token,
+                    AttemptCount = (int)reader.Long("d_attempt_count"),
+                    Trigger = (AttemptTrigger)reader.Long("d_trigger_type"),
+                    NotBefore = DateTimeOffset.FromUnixTimeMilliseconds(slotById[id].NotBefore),
+                    Throttled = slotById[id].Throttled,
+                    Message = ReadMessage(reader, "m_", withContent: true),
+                    Endpoint = ReadEndpoint(reader, "e_"),
+                });
+            }
+            return claimed;
+        }, WriteDurability.Relaxed, cancellationToken);
+
+    /// <summary>
+    /// Step 2 of a claim: the enabled endpoints with due deliveries and their capacity. The default
+    /// reads everything in one statement, which suits a database with one writer at a time. A database whose claims run in parallel returns candidates
+    /// here and confirms each in <see cref="LockClaimableEndpointAsync"/>.
+    /// </summary>
+    protected virtual async Task<IReadOnlyList<EndpointCapacity>> SelectClaimableEndpointsAsync(DbConnection connection, DbTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken) =>
+        await connection.QueryAsync(transaction,
+            "SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at, " +
+            "(SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight " +
+            "FROM endpoints e JOIN applications a ON a.id = e.app_id " +
+            "WHERE e.disabled = 0 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)",
+            r => new EndpointCapacity(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"), r.Long("throttle_next_at"), r.Long("in_flight")),
+            cancellationToken, ("@now", now));
+
+    /// <summary>
+    /// Called for each endpoint from <see cref="SelectClaimableEndpointsAsync"/> just before the claim
+    /// books slots on it; null skips it. The default takes the candidate as it is. A database whose
+    /// claims run in parallel locks the endpoint row here (skipping it when another claim holds it) and
+    /// returns its capacity read after the lock is held, so the count includes every claim committed
+    /// while it waited. Locking one endpoint at a time means a claim holds only the endpoints it books.
+    /// </summary>
+    protected virtual Task<EndpointCapacity?> LockClaimableEndpointAsync(DbConnection connection, DbTransaction transaction, EndpointCapacity candidate, CancellationToken cancellationToken) =>
+        Task.FromResult<EndpointCapacity?>(candidate);
+
+    /// <summary>
+    /// For an ordered endpoint only the oldest unfinished delivery may go, and only when it is due:
+    /// while it waits for a retry, everything behind it waits too.
+    /// </summary>
+    private static async Task<List<long>> OrderedHeadAsync(DbConnection c, DbTransaction t, string endpointId, long now, CancellationToken cancellationToken)
+    {
+        var head = await c.QueryAsync(t,
+            "SELECT id, status, next_attempt_at FROM deliveries WHERE endpoint_id = @endpoint AND status IN (1, 3) ORDER BY id LIMIT 1",
+            r => (Id: r.Long("id"), Status: r.Long("status"), Due: r.Long("next_attempt_at")),
+            cancellationToken, ("@endpoint", endpointId));
+        return head.Count == 1 && head[0].Status == 1 && head[0].Due <= now ? [head[0].Id] : [];
+    }
+
+    public async Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
+    {
+        var disabled = await WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
+        {
+            // Everything but the disable checks goes in one batch (one round trip to a server).
+            // Endpoint rows are updated in id order, so two nodes recording failures for the same
+            // endpoints lock them in the same order and never deadlock.
+            var statements = new List<(string, (string, object?)[])>(completions.Count * 3);
+            var failing = new SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)>(StringComparer.Ordinal);
+            foreach (var done in completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId))
+            {
+                var a = done.Attempt;
+                statements.Add((
+                    "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
+                    "VALUES (@id, @msg, @endpoint, @app, @url, @status, @code, @response, @duration, @timestamp, @trigger, @error)",
+                    [("@id", a.Id), ("@msg", a.MessageId), ("@endpoint", a.EndpointId), ("@app", a.AppId), ("@url", a.Url), ("@status", a.Status),
+                     ("@code", a.ResponseStatusCode), ("@response", a.Response), ("@duration", a.ResponseDurationMs), ("@timestamp", a.Timestamp),
+                     ("@trigger", a.TriggerType), ("@error", a.Error)]));
+                var status = done.Outcome switch
+                {
+                    DeliveryOutcome.Succeeded => MessageStatus.Success,
+                    DeliveryOutcome.Retry => MessageStatus.Pending,
+                    _ => MessageStatus.Fail,
+                };
+                // A retry without a time would never come due (and would wedge an ordered endpoint): retry now.
+                var next = done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt ?? a.Timestamp : (object?)null;
+                statements.Add((
+                    // A manual resend asked for while this attempt was in flight queues the delivery again,
+                    // due now with a fresh schedule, whatever this attempt's outcome.
+                    $"UPDATE deliveries SET status = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE @status END, " +
+                    $"attempt_count = CASE WHEN trigger_type = {ManualResendWaiting} THEN 0 ELSE attempt_count + 1 END, " +
+                    $"next_attempt_at = CASE WHEN trigger_type = {ManualResendWaiting} THEN @last ELSE @next END, last_attempt_at = @last, " +
+                    $"lease_token = NULL, trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE 0 END WHERE id = @id AND lease_token = @token",
+                    [("@status", status), ("@next", next), ("@last", a.Timestamp), ("@id", done.DeliveryId), ("@token", done.LeaseToken)]));
+                if (done.Outcome == DeliveryOutcome.Succeeded)
+                {
+                    statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", a.EndpointId)]));
+                    continue;
+                }
+                statements.Add(("UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id", [("@id", a.EndpointId), ("@now", a.Timestamp)]));
+                var seen = failing.GetValueOrDefault(a.EndpointId);
+                failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
+            }
+            await c.ExecuteAllAsync(t, statements, cancellationToken);
+
+            // Then, once per endpoint that failed in this batch: disable it when it answered 410 or
+            // has been failing for DisableAfter (a success later in the batch has cleared that).
+            var disabled = new List<EndpointDisabled>();
+            foreach (var (endpointId, (latest, force, disableAfter)) in failing)
+            {
+                var off = await c.QueryAsync(t,
+                    "UPDATE endpoints SET disabled = 1, updated_at = @now WHERE id = @id AND disabled = 0 AND (@force = 1 OR failing_since <= @cutoff) " +
+                    "RETURNING app_id, id, uid, failing_since",
+                    r => new EndpointDisabled(r.Text("app_id")!, r.Text("id")!, r.Text("uid"), r.Time("failing_since")),
+                    cancellationToken, ("@id", endpointId), ("@now", latest), ("@force", force), ("@cutoff", latest - disableAfter));
+                disabled.AddRange(off);
+            }
+            return disabled;
+        }, WriteDurability.Relaxed, cancellationToken);
+        foreach (var off in disabled)
+        {
+            // Fan-out must stop choosing a disabled endpoint now, not a cache lifetime later.
+            _endpointCache.Invalidate(off.AppId);
+        }
+        return disabled;
+    }
+
+    public Task ReleaseAsync(long deliveryId, string leaseToken, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (c, t) =>
+        {
+            await c.ExecuteAsync(t,
+                $"UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL, trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE trigger_type END " +
+                "WHERE id = @id AND lease_token = @token",
+                cancellationToken, ("@now", now), ("@id", deliveryId), ("@token", leaseToken));
+            return true;
+        }, WriteDurability.Relaxed, cancellationToken);
+
+    public Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken) =>
+        ReadAsync(async c =>
+        {
+            // Two index range scans (pending by due time, leases by expiry) rather than one over both
+            // states; deliveries of disabled endpoints wait without ever being due.
+            var pending = await c.ScalarAsync(null,
+                "SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 1 AND d.next_attempt_at > @after " +
+                "AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0) ORDER BY d.next_attempt_at LIMIT 1",
+                cancellationToken, ("@after", after));
+            var leases = await c.ScalarAsync(null,
+                "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 3 AND next_attempt_at > @after", cancellationToken, ("@after", after));
+            long? next = null;
+            foreach (var value in new[] { pending, leases })
+            {
+                if (value is not null)
+                {
+                    var ms = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                    next = next is null ? ms : Math.Min(next.Value, ms);
+                }
+            }
+            return next is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : (DateTimeOffset?)null;
+        }, cancellationToken);
+
+    public Task<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReadAsync(async c =>
+        {
+            var pending = await c.ScalarAsync(null,
+                "SELECT COUNT(*) FROM deliveries d WHERE d.status = 1 AND d.next_attempt_at <= @now " +
+                "AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0)",
+                cancellationToken, ("@now", now));
+            var expired = await c.ScalarAsync(null,
+                "SELECT COUNT(*) FROM deliveries WHERE status = 3 AND next_attempt_at <= @now", cancellationToken, ("@now", now));
+            return Convert.ToInt64(pending, System.Globalization.CultureInfo.InvariantCulture)
+                + Convert.ToInt64(expired, System.Globalization.CultureInfo.InvariantCulture);
+        }, cancellationToken);
+
     private static DeliveryRecord ReadDelivery(DbDataReader r, string prefix) => new()
     {
         Id = r.Long(prefix + "id"),

@@ -71,7 +71,20 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     /// <summary>Appended to claim selects: <c>FOR UPDATE SKIP LOCKED</c> where the database has row locks.</summary>
     protected virtual string SkipLockedClause => "";
 
-    public abstract Task MigrateAsync(CancellationToken cancellationToken);
+    /// <summary>This database's schema steps, and the statements in which its migrations differ from another database's.</summary>
+    protected abstract SqlMigrationRunner Migrations { get; }
+
+    /// <summary>
+    /// Creates or upgrades the schema: the steps of <see cref="Migrations"/> not recorded yet, all in
+    /// one write transaction (see <see cref="SqlMigrationRunner"/>). A store that must prepare
+    /// something outside any transaction first overrides this and then calls it.
+    /// </summary>
+    public virtual async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var write = await BeginWriteAsync(WriteDurability.Durable, cancellationToken);
+        await Migrations.ApplyAsync(write.Connection, write.Transaction, Time, cancellationToken);
+        await write.CommitAsync(cancellationToken);
+    }
 
     public Task PingAsync(CancellationToken cancellationToken) =>
         ReadAsync(c => c.ScalarAsync(null, "SELECT 1", cancellationToken), cancellationToken);
@@ -88,6 +101,40 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         return await work(connection);
+    }
+
+    /// <summary>
+    /// The WHERE fragment (empty without an iterator) and ORDER BY for a page over <paramref name="key"/>,
+    /// binding <c>@iterator</c> and <c>@limit</c> (limit + 1 rows: the extra one says whether more follow).
+    /// </summary>
+    protected static (string Where, string OrderBy) PageClause(ListQuery query, string key, DbCommand command)
+    {
+        var descending = query.Descending ^ query.IsPrevious;
+        command.AddParameter("@limit", (long)query.Limit + 1);
+        var order = $" ORDER BY {key} {(descending ? "DESC" : "ASC")} LIMIT @limit";
+        if (query.IteratorKey is not { Length: > 0 } iterator)
+        {
+            return ("", order);
+        }
+        command.AddParameter("@iterator", iterator);
+        return ($" AND {key} {(descending ? "<" : ">")} @iterator", order);
+    }
+
+    protected async Task<Page<T>> PageAsync<T>(string select, string where, string key, ListQuery query, Func<DbDataReader, T> map, Func<T, string> keyOf, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.Command(null, "", parameters);
+        var (pageWhere, order) = PageClause(query, key, command);
+        command.CommandText = $"{select} WHERE {where}{pageWhere}{order}";
+        var rows = new List<T>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(map(reader));
+            }
+        }
+        return Pages.From(rows, query, keyOf);
     }
 
     protected Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
