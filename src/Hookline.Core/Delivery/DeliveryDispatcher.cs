@@ -1,10 +1,10 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
+using Hookline.Core.Work;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -56,7 +56,6 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private readonly string _nodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly Channel<RecordedDelivery> _completions =
         Channel.CreateUnbounded<RecordedDelivery>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, Task> _inFlight = new();
 
     public DeliveryDispatcher(
         IDeliveryStore store,
@@ -85,76 +84,45 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         {
             await observer.StartAsync(stoppingToken);
         }
+        var loop = new WorkLoop<ClaimedDelivery>(_time)
+        {
+            ClaimAsync = (now, max, cancellationToken) => _store.ClaimDueAsync(new ClaimRequest
+            {
+                NodeId = _nodeId,
+                Now = now,
+                MaxDeliveries = max,
+                LeaseDuration = _options.EffectiveLeaseDuration,
+                DefaultMaxConcurrency = _options.MaxConcurrencyPerEndpoint,
+            }, cancellationToken),
+            ProcessAsync = SendAsync,
+            GetNextDueAsync = _store.GetNextDueAsync,
+            // Woken by committed work and by the recorder once recorded completions free endpoint
+            // slots in the store; a finished send alone frees nothing there.
+            WaitForSignalAsync = (timeout, cancellationToken) => _signal.WaitAsync(timeout, _time, cancellationToken),
+            MaxInFlight = MaxInFlight,
+            MaxClaimBatch = ClaimBatchSize,
+            // A short claim does not mean nothing is due: the store caps each endpoint's share.
+            ClaimUntilEmpty = true,
+            PollInterval = PollInterval,
+            ErrorPause = PollInterval,
+            Failed = ex => Log.ClaimFailed(_logger, ex),
+        };
         var recorder = Task.Run(() => RecordCompletionsAsync(), CancellationToken.None);
         try
         {
-            await ClaimLoopAsync(stoppingToken);
+            // Returns after letting attempts in flight finish (they are bounded by the delivery
+            // timeout), so a graceful stop records them and does not cause duplicate sends after restart.
+            await loop.RunAsync(stoppingToken);
         }
         finally
         {
-            // Let attempts in flight finish (they are bounded by the delivery timeout) and record
-            // them, so a graceful stop does not cause duplicate sends after restart.
-            await Task.WhenAll(_inFlight.Values);
             _completions.Writer.TryComplete();
             await recorder;
         }
     }
 
-    private async Task ClaimLoopAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var room = MaxInFlight - _inFlight.Count;
-                if (room <= 0)
-                {
-                    await _signal.WaitAsync(PollInterval, _time, stoppingToken);
-                    continue;
-                }
-                var claimed = await _store.ClaimDueAsync(new ClaimRequest
-                {
-                    NodeId = _nodeId,
-                    Now = _time.GetUtcNow(),
-                    MaxDeliveries = Math.Min(ClaimBatchSize, room),
-                    LeaseDuration = _options.EffectiveLeaseDuration,
-                    DefaultMaxConcurrency = _options.MaxConcurrencyPerEndpoint,
-                }, stoppingToken);
-                foreach (var delivery in claimed)
-                {
-                    _inFlight[delivery.DeliveryId] = SendAsync(delivery, stoppingToken);
-                }
-                if (claimed.Count > 0)
-                {
-                    // There may be more due right now; claim again before sleeping.
-                    continue;
-                }
-                await _signal.WaitAsync(await SleepTimeAsync(stoppingToken), _time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                // The database may be briefly unavailable; nothing is lost while we wait.
-                Log.ClaimFailed(_logger, ex);
-                await Task.Delay(PollInterval, _time, CancellationToken.None);
-            }
-        }
-    }
-
-    private async Task<TimeSpan> SleepTimeAsync(CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        var next = await _store.GetNextDueAsync(now, cancellationToken);
-        var wait = next is null ? PollInterval : next.Value - now;
-        return wait < PollInterval ? wait : PollInterval;
-    }
-
     private async Task SendAsync(ClaimedDelivery delivery, CancellationToken stoppingToken)
     {
-        await Task.Yield();
         try
         {
             var wait = delivery.NotBefore - _time.GetUtcNow();
@@ -204,10 +172,6 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         catch (Exception ex)
         {
             Log.SendFailed(_logger, delivery.DeliveryId, ex);
-        }
-        finally
-        {
-            _inFlight.TryRemove(delivery.DeliveryId, out _);
         }
     }
 
