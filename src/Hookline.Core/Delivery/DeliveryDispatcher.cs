@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
 using Hookline.Core.Model;
-using Hookline.Core.Operational;
 using Hookline.Core.Storage;
+using Hookline.Core.Work;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +17,8 @@ namespace Hookline.Core.Delivery;
 /// sends each one as soon as its throttle slot comes, and records outcomes in batches. It sleeps
 /// until the next delivery is due or until <see cref="DeliverySignal"/> says new work committed.
 /// A crash loses nothing: unfinished deliveries are still leased in the store and are claimed
-/// again when the lease runs out.
+/// again when the lease runs out. What it records is reported to every <see cref="IDeliveryObserver"/>
+/// (operational webhooks subscribe that way).
 /// </summary>
 internal sealed partial class DeliveryDispatcher : BackgroundService
 {
@@ -44,29 +44,24 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private const int MaxInFlight = 2000;
     private const int CompletionBatchSize = 500;
 
-    /// <summary>Svix sends <c>message.attempt.failing</c> on the fourth failed attempt in a row.</summary>
-    private const int FailingAfterAttempts = 4;
-
     private readonly IDeliveryStore _store;
     private readonly DeliverySignal _signal;
     private readonly AttemptSender _sender;
-    private readonly OperationalWebhooks _operational;
+    private readonly IReadOnlyList<IDeliveryObserver> _observers;
     private readonly DeliveryOptions _options;
     private readonly RetrySchedule _schedule;
     private readonly TimeProvider _time;
     private readonly ILogger<DeliveryDispatcher> _logger;
     private readonly HooklineMetrics _metrics;
     private readonly string _nodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-    private readonly Channel<(DeliveryCompletion Completion, ClaimedDelivery Delivery)> _completions =
-        Channel.CreateUnbounded<(DeliveryCompletion, ClaimedDelivery)>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, Task> _inFlight = new();
-    private string? _operationalAppId;
+    private readonly Channel<RecordedDelivery> _completions =
+        Channel.CreateUnbounded<RecordedDelivery>(new UnboundedChannelOptions { SingleReader = true });
 
     public DeliveryDispatcher(
         IDeliveryStore store,
         DeliverySignal signal,
         AttemptSender sender,
-        OperationalWebhooks operational,
+        IEnumerable<IDeliveryObserver> observers,
         IOptions<DeliveryOptions> options,
         TimeProvider time,
         ILogger<DeliveryDispatcher> logger,
@@ -76,7 +71,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         _store = store;
         _signal = signal;
         _sender = sender;
-        _operational = operational;
+        _observers = [.. observers];
         _options = options.Value;
         _schedule = new RetrySchedule(_options.EffectiveRetrySchedule);
         _time = time;
@@ -85,77 +80,49 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _operationalAppId = (await _operational.GetApplicationAsync(stoppingToken)).Id;
+        foreach (var observer in _observers)
+        {
+            await observer.StartAsync(stoppingToken);
+        }
+        var loop = new WorkLoop<ClaimedDelivery>(_time)
+        {
+            ClaimAsync = (now, max, cancellationToken) => _store.ClaimDueAsync(new ClaimRequest
+            {
+                NodeId = _nodeId,
+                Now = now,
+                MaxDeliveries = max,
+                LeaseDuration = _options.EffectiveLeaseDuration,
+                DefaultMaxConcurrency = _options.MaxConcurrencyPerEndpoint,
+            }, cancellationToken),
+            ProcessAsync = SendAsync,
+            GetNextDueAsync = _store.GetNextDueAsync,
+            // Woken by committed work and by the recorder once recorded completions free endpoint
+            // slots in the store; a finished send alone frees nothing there.
+            WaitForSignalAsync = (timeout, cancellationToken) => _signal.WaitAsync(timeout, _time, cancellationToken),
+            MaxInFlight = MaxInFlight,
+            MaxClaimBatch = ClaimBatchSize,
+            // A short claim does not mean nothing is due: the store caps each endpoint's share.
+            ClaimUntilEmpty = true,
+            PollInterval = PollInterval,
+            ErrorPause = PollInterval,
+            Failed = ex => Log.ClaimFailed(_logger, ex),
+        };
         var recorder = Task.Run(() => RecordCompletionsAsync(), CancellationToken.None);
         try
         {
-            await ClaimLoopAsync(stoppingToken);
+            // Returns after letting attempts in flight finish (they are bounded by the delivery
+            // timeout), so a graceful stop records them and does not cause duplicate sends after restart.
+            await loop.RunAsync(stoppingToken);
         }
         finally
         {
-            // Let attempts in flight finish (they are bounded by the delivery timeout) and record
-            // them, so a graceful stop does not cause duplicate sends after restart.
-            await Task.WhenAll(_inFlight.Values);
             _completions.Writer.TryComplete();
             await recorder;
         }
     }
 
-    private async Task ClaimLoopAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var room = MaxInFlight - _inFlight.Count;
-                if (room <= 0)
-                {
-                    await _signal.WaitAsync(PollInterval, _time, stoppingToken);
-                    continue;
-                }
-                var claimed = await _store.ClaimDueAsync(new ClaimRequest
-                {
-                    NodeId = _nodeId,
-                    Now = _time.GetUtcNow(),
-                    MaxDeliveries = Math.Min(ClaimBatchSize, room),
-                    LeaseDuration = _options.EffectiveLeaseDuration,
-                    DefaultMaxConcurrency = _options.MaxConcurrencyPerEndpoint,
-                }, stoppingToken);
-                foreach (var delivery in claimed)
-                {
-                    _inFlight[delivery.DeliveryId] = SendAsync(delivery, stoppingToken);
-                }
-                if (claimed.Count > 0)
-                {
-                    // There may be more due right now; claim again before sleeping.
-                    continue;
-                }
-                await _signal.WaitAsync(await SleepTimeAsync(stoppingToken), _time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                // The database may be briefly unavailable; nothing is lost while we wait.
-                Log.ClaimFailed(_logger, ex);
-                await Task.Delay(PollInterval, _time, CancellationToken.None);
-            }
-        }
-    }
-
-    private async Task<TimeSpan> SleepTimeAsync(CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        var next = await _store.GetNextDueAsync(now, cancellationToken);
-        var wait = next is null ? PollInterval : next.Value - now;
-        return wait < PollInterval ? wait : PollInterval;
-    }
-
     private async Task SendAsync(ClaimedDelivery delivery, CancellationToken stoppingToken)
     {
-        await Task.Yield();
         try
         {
             var wait = delivery.NotBefore - _time.GetUtcNow();
@@ -195,7 +162,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                     activity.SetStatus(ActivityStatusCode.Error, result.Error ?? $"HTTP {result.StatusCode}");
                 }
             }
-            _completions.Writer.TryWrite((Decide(delivery, result), delivery));
+            _completions.Writer.TryWrite(new RecordedDelivery(delivery, Decide(delivery, result)));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -205,10 +172,6 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         catch (Exception ex)
         {
             Log.SendFailed(_logger, delivery.DeliveryId, ex);
-        }
-        finally
-        {
-            _inFlight.TryRemove(delivery.DeliveryId, out _);
         }
     }
 
@@ -279,9 +242,9 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private async Task RecordCompletionsAsync()
     {
         var reader = _completions.Reader;
-        var batch = new List<(DeliveryCompletion Completion, ClaimedDelivery Delivery)>(CompletionBatchSize);
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
+            var batch = new List<RecordedDelivery>(CompletionBatchSize);
             while (batch.Count < CompletionBatchSize && reader.TryRead(out var item))
             {
                 batch.Add(item);
@@ -306,52 +269,24 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             }
             // Slots are free again: claim more right away.
             _signal.NotifyLocal();
-            await PublishOperationalEventsAsync(batch, disabled);
-            batch.Clear();
+            await NotifyObserversAsync(new RecordedBatch(batch, disabled));
         }
     }
 
-    private async Task PublishOperationalEventsAsync(List<(DeliveryCompletion Completion, ClaimedDelivery Delivery)> batch, IReadOnlyList<EndpointDisabled> disabled)
+    private async Task NotifyObserversAsync(RecordedBatch batch)
     {
-        try
+        foreach (var observer in _observers)
         {
-            foreach (var off in disabled)
+            try
             {
-                if (off.AppId != _operationalAppId)
-                {
-                    await _operational.PublishAsync(OperationalWebhooks.EndpointDisabled,
-                        new EndpointDisabledEventData(off.AppId, null, off.EndpointId, off.EndpointUid, off.FailingSince), CancellationToken.None);
-                }
+                // Not cancelled on shutdown: the recorder drains before the dispatcher stops, and
+                // what it recorded is still reported.
+                await observer.OnRecordedAsync(batch, CancellationToken.None);
             }
-            foreach (var (completion, delivery) in batch)
+            catch (Exception ex)
             {
-                // Operational endpoints failing must not report on themselves, or one dead receiver
-                // would feed an endless loop of events about its own failures.
-                if (delivery.Message.AppId == _operationalAppId)
-                {
-                    continue;
-                }
-                var attemptsMade = delivery.AttemptCount + 1;
-                var type = completion.Outcome switch
-                {
-                    DeliveryOutcome.Failed => OperationalWebhooks.MessageAttemptExhausted,
-                    DeliveryOutcome.Retry when attemptsMade == FailingAfterAttempts => OperationalWebhooks.MessageAttemptFailing,
-                    DeliveryOutcome.Succeeded when attemptsMade > FailingAfterAttempts => OperationalWebhooks.MessageAttemptRecovered,
-                    _ => null,
-                };
-                if (type is null)
-                {
-                    continue;
-                }
-                var a = completion.Attempt;
-                await _operational.PublishAsync(type, new MessageAttemptEventData(
-                    a.AppId, null, a.EndpointId, a.MessageId, delivery.Message.EventId,
-                    new LastAttempt(a.Id, a.ResponseStatusCode, a.Timestamp)), CancellationToken.None);
+                Log.ObserverFailed(_logger, observer.GetType().Name, ex);
             }
-        }
-        catch (Exception ex)
-        {
-            Log.OperationalEventFailed(_logger, ex);
         }
     }
 
@@ -366,8 +301,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         [LoggerMessage(3, LogLevel.Warning, "Recording {Count} delivery outcomes failed; retrying")]
         public static partial void RecordFailed(ILogger logger, int count, Exception exception);
 
-        [LoggerMessage(4, LogLevel.Warning, "Publishing an operational webhook failed")]
-        public static partial void OperationalEventFailed(ILogger logger, Exception exception);
+        [LoggerMessage(4, LogLevel.Warning, "Delivery observer {Observer} failed on a recorded batch")]
+        public static partial void ObserverFailed(ILogger logger, string observer, Exception exception);
 
         [LoggerMessage(5, LogLevel.Debug, "Delivery {DeliveryId} to throttled endpoint {EndpointId} missed its slot; booking it again")]
         public static partial void SlotMissed(ILogger logger, long deliveryId, string endpointId);

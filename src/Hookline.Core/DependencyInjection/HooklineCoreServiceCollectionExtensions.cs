@@ -62,6 +62,8 @@ public static class HooklineCoreServiceCollectionExtensions
             sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliverySignal>(), sp.GetRequiredService<HooklineMetrics>()));
         services.TryAddSingleton<MessageService>();
         services.TryAddSingleton<OperationalWebhooks>();
+        // Operational webhooks subscribe to the dispatcher's recorded outcomes (the engine does not call them).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeliveryObserver, DeliveryOutcomeReporter>());
         services.TryAddSingleton(sp => new IngestService(
             sp.GetRequiredService<ISourceStore>(), sp.GetRequiredService<IEndpointStore>(), sp.GetRequiredService<MessageWriter>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<HooklineMetrics>()));

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Hookline.Core.Storage;
+using Hookline.Core.Work;
 using Hookline.Signatures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +13,9 @@ namespace Hookline.Receiver.AspNetCore.Internal;
 /// a lease, up to <see cref="HooklineReceiverOptions.MaxConcurrency"/> at a time, runs each handler
 /// in a DI scope of its own, and records the outcome: done, a retry after exponential backoff, or a
 /// dead letter after the last attempt. It sleeps until the next event is due, a new one is stored
-/// (<see cref="InboxSignal"/>), or the poll interval passes.
+/// (<see cref="InboxSignal"/>), or the poll interval passes. The loop is Core's
+/// <see cref="WorkLoop{TItem}"/>, the same as the delivery dispatcher's; this class keeps the inbox's
+/// parts: connecting to the store, the hourly purge, running a handler and recording its outcome.
 /// </summary>
 /// <remarks>
 /// A handler never runs twice at once for one event: the lease outlasts the handler timeout, it is
@@ -35,7 +37,6 @@ internal sealed class InboxWorker : BackgroundService
     private readonly HooklineReceiverOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<InboxWorker> _logger;
-    private readonly ConcurrentDictionary<long, Task> _running = new();
 
     public InboxWorker(
         InboxStoreHolder stores,
@@ -82,76 +83,37 @@ internal sealed class InboxWorker : BackgroundService
             return;
         }
         var nextPurge = _time.GetUtcNow();
-        try
+        var loop = new WorkLoop<InboxItem>(_time)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            BeforeRoundAsync = async cancellationToken =>
             {
                 var now = _time.GetUtcNow();
                 if (now >= nextPurge)
                 {
-                    await PurgeAsync(store, now, stoppingToken);
+                    await PurgeAsync(store, now, cancellationToken);
                     nextPurge = now + PurgeInterval;
                 }
-
-                var free = _options.MaxConcurrency - _running.Count;
-                IReadOnlyList<InboxItem> claimed = [];
-                if (free > 0)
-                {
-                    try
-                    {
-                        claimed = await store.ClaimInboxItemsAsync(new InboxClaimRequest
-                        {
-                            Now = now,
-                            LeaseDuration = _options.LeaseDuration,
-                            MaxItems = free,
-                            MaxAttempts = _options.MaxAttempts,
-                            Webhooks = webhooks,
-                        }, stoppingToken);
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        Log.ClaimFailed(_logger, ex);
-                        await Task.Delay(ErrorPause, _time, stoppingToken);
-                        continue;
-                    }
-                    foreach (var item in claimed)
-                    {
-                        Start(store, item, stoppingToken);
-                    }
-                    if (claimed.Count == free)
-                    {
-                        continue; // More may be due right now.
-                    }
-                }
-
-                var sleep = _options.PollInterval;
-                if (free > 0)
-                {
-                    // Nothing else is due now: sleep until the next retry or lease expiry, unless woken.
-                    try
-                    {
-                        if (await store.GetNextInboxDueAsync(now, webhooks, stoppingToken) is { } due)
-                        {
-                            sleep = TimeSpan.FromTicks(Math.Clamp((due - _time.GetUtcNow()).Ticks, TimeSpan.FromMilliseconds(1).Ticks, sleep.Ticks));
-                        }
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        Log.ClaimFailed(_logger, ex);
-                    }
-                }
-                await _signal.WaitAsync(sleep, _time, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            // Handlers saw the stopping token; let them finish and record what they did (a handler
-            // cancelled by shutdown is released without counting as an attempt).
-            await Task.WhenAll(_running.Values);
-        }
+            },
+            ClaimAsync = (now, max, cancellationToken) => store.ClaimInboxItemsAsync(new InboxClaimRequest
+            {
+                Now = now,
+                LeaseDuration = _options.LeaseDuration,
+                MaxItems = max,
+                MaxAttempts = _options.MaxAttempts,
+                Webhooks = webhooks,
+            }, cancellationToken),
+            // Handlers saw the stopping token; the loop lets them finish and record what they did
+            // (a handler cancelled by shutdown is released without counting as an attempt).
+            ProcessAsync = (item, cancellationToken) => RunAsync(store, item, cancellationToken),
+            GetNextDueAsync = (after, cancellationToken) => store.GetNextInboxDueAsync(after, webhooks, cancellationToken),
+            WaitForSignalAsync = (timeout, cancellationToken) => _signal.WaitAsync(timeout, _time, cancellationToken),
+            ItemFinished = _signal.Notify, // A slot is free.
+            MaxInFlight = _options.MaxConcurrency,
+            PollInterval = _options.PollInterval,
+            ErrorPause = ErrorPause,
+            Failed = ex => Log.ClaimFailed(_logger, ex),
+        };
+        await loop.RunAsync(stoppingToken);
     }
 
     private async Task<IInboxStore?> ConnectAsync(CancellationToken stoppingToken)
@@ -176,17 +138,6 @@ internal sealed class InboxWorker : BackgroundService
             }
         }
         return null;
-    }
-
-    private void Start(IInboxStore store, InboxItem item, CancellationToken stoppingToken)
-    {
-        var run = Task.Run(() => RunAsync(store, item, stoppingToken), CancellationToken.None);
-        _running[item.Id] = run;
-        _ = run.ContinueWith(_ =>
-        {
-            _running.TryRemove(item.Id, out var _);
-            _signal.Notify(); // A slot is free.
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task RunAsync(IInboxStore store, InboxItem item, CancellationToken stoppingToken)

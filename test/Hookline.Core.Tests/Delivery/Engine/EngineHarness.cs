@@ -35,21 +35,24 @@ public sealed class EngineHarness : IAsyncDisposable
 
     public OperationalWebhooks Operational => _services.GetRequiredService<OperationalWebhooks>();
 
-    public static async Task<EngineHarness> StartAsync(Action<DeliveryOptions>? configure = null)
+    /// <param name="configure">Delivery options on top of the harness's fast retry schedule.</param>
+    /// <param name="services">Registrations made before the engine's own (so an extra delivery observer is told first).</param>
+    public static async Task<EngineHarness> StartAsync(Action<DeliveryOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "hookline-engine-tests", Guid.NewGuid().ToString("N"));
-        var services = new ServiceCollection();
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddHooklineSqliteStore(directory);
-        services.AddHooklineCore();
-        services.Configure<DeliveryOptions>(o =>
+        var collection = new ServiceCollection();
+        collection.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services?.Invoke(collection);
+        collection.AddHooklineSqliteStore(directory);
+        collection.AddHooklineCore();
+        collection.Configure<DeliveryOptions>(o =>
         {
             o.AllowPrivateNetworks = true;
             o.RetrySchedule = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(300)];
             o.Timeout = TimeSpan.FromSeconds(5);
             configure?.Invoke(o);
         });
-        var provider = services.BuildServiceProvider();
+        var provider = collection.BuildServiceProvider();
         await provider.GetRequiredService<IHooklineStore>().MigrateAsync(CancellationToken.None);
         var hosted = provider.GetServices<IHostedService>().ToList();
         foreach (var service in hosted)
