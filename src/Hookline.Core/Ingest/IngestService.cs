@@ -40,17 +40,17 @@ public sealed class IngestService
     };
 
     private readonly ISourceStore _sources;
-    private readonly IEndpointStore _endpoints;
+    private readonly MessageService _messages;
     private readonly MessageWriter _writer;
     private readonly TimeProvider _time;
     private readonly HooklineMetrics _metrics;
     private readonly ConcurrentDictionary<string, (DateTimeOffset UpdatedAt, IWebhookVerifier Verifier)> _verifiers = new(StringComparer.Ordinal);
 
-    internal IngestService(ISourceStore sources, IEndpointStore endpoints, MessageWriter writer, TimeProvider time, HooklineMetrics metrics)
+    internal IngestService(ISourceStore sources, MessageService messages, MessageWriter writer, TimeProvider time, HooklineMetrics metrics)
     {
         _metrics = metrics;
         _sources = sources;
-        _endpoints = endpoints;
+        _messages = messages;
         _writer = writer;
         _time = time;
     }
@@ -126,8 +126,8 @@ public sealed class IngestService
             // Forwarding attempts continue this request's trace.
             TraceParent = Activity.Current?.Id,
         };
-        var endpoints = await _endpoints.GetAllEndpointsAsync(source.AppId, cancellationToken);
-        var targets = endpoints.Where(e => !e.Disabled && e.Accepts(message.EventType, null)).Select(e => e.Id).ToList();
+        var endpoints = await _messages.MatchingEndpointsAsync(source.AppId, message.EventType, null, cancellationToken);
+        var targets = endpoints.Select(e => e.Id).ToList();
         var result = await _writer.WriteAsync(new NewMessage(message, targets, Record(request.Body.Length, IngestOutcome.Accepted, 200, "", dedupeKey)), cancellationToken);
         return result.Outcome == MessageInsertOutcome.DuplicateDelivery
             ? Json(200, new { status = "duplicate", messageId = result.Existing!.Id }, IngestOutcome.Duplicate, result.Existing.Id)

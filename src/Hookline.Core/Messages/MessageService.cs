@@ -68,14 +68,11 @@ public sealed class MessageService
             TraceParent = activity?.Id ?? draft.TraceParent,
             ExtraHeaders = draft.ExtraHeaders,
         };
-        var endpoints = await _endpoints.GetAllEndpointsAsync(application.Id, cancellationToken);
+        var endpoints = await MatchingEndpointsAsync(application.Id, message.EventType, message.Channels, cancellationToken);
         var targets = new List<string>(endpoints.Count);
         foreach (var endpoint in endpoints)
         {
-            if (!endpoint.Disabled && endpoint.Accepts(message.EventType, message.Channels))
-            {
-                targets.Add(endpoint.Id);
-            }
+            targets.Add(endpoint.Id);
         }
         var result = await _writer.WriteAsync(new NewMessage(message, targets), cancellationToken);
         if (activity is { IsAllDataRequested: true })
@@ -88,5 +85,27 @@ public sealed class MessageService
         return result.Outcome == MessageInsertOutcome.DuplicateEventId
             ? new MessageCreated(result.Existing!, Duplicate: true, 0)
             : new MessageCreated(message, Duplicate: false, targets.Count);
+    }
+
+    /// <summary>
+    /// The one matching rule: the application's endpoints a message of this event type on these
+    /// channels goes to — enabled, and their event-type filter and channels take it (see
+    /// <see cref="Endpoint.Accepts"/>). Fan-out, the precheck and ingest replay all ask here, so they
+    /// cannot disagree.
+    /// </summary>
+    /// <param name="channels">The message's channels; null or empty for none.</param>
+    public async Task<IReadOnlyList<Endpoint>> MatchingEndpointsAsync(
+        string appId, string eventType, IReadOnlyList<string>? channels, CancellationToken cancellationToken)
+    {
+        var endpoints = await _endpoints.GetAllEndpointsAsync(appId, cancellationToken);
+        var matching = new List<Endpoint>(endpoints.Count);
+        foreach (var endpoint in endpoints)
+        {
+            if (!endpoint.Disabled && endpoint.Accepts(eventType, channels))
+            {
+                matching.Add(endpoint);
+            }
+        }
+        return matching;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Hookline.Core.Delivery;
 using Hookline.Core.Ids;
+using Hookline.Core.Messages;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
@@ -57,7 +58,7 @@ internal static class IngestLogApi
     /// a message and are not replayable: replaying them would skip verification.
     /// </summary>
     private static async Task<Accepted<IngestReplayOut>> ReplayAsync(
-        HttpContext context, IHooklineStore store, ApiBody body, TimeProvider time, DeliverySignal signal,
+        HttpContext context, IHooklineStore store, ApiBody body, MessageService messages, TimeProvider time, DeliverySignal signal,
         [FromRoute(Name = "source_id")] string sourceId, [FromRoute(Name = "log_id")] string logId)
     {
         var source = await SourceAccess.GetAsync(context, store, sourceId);
@@ -75,7 +76,7 @@ internal static class IngestLogApi
             throw ApiException.BadRequest("The message's payload was expunged or has expired, so it cannot be replayed.", "payload_unavailable");
         }
 
-        List<EndpointModel> targets;
+        IReadOnlyList<EndpointModel> targets;
         if (input.EndpointId is { } endpointId)
         {
             AppAccess.RequireIdOrUid("endpoint_id", endpointId);
@@ -83,8 +84,7 @@ internal static class IngestLogApi
         }
         else
         {
-            var all = await store.GetAllEndpointsAsync(source.AppId, context.RequestAborted);
-            targets = all.Where(e => !e.Disabled && e.Accepts(message.EventType, null)).ToList();
+            targets = await messages.MatchingEndpointsAsync(source.AppId, message.EventType, message.Channels, context.RequestAborted);
         }
         var now = time.GetUtcNow();
         var queued = new List<string>(targets.Count);
