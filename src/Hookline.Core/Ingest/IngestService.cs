@@ -41,17 +41,15 @@ public sealed class IngestService
 
     private readonly ISourceStore _sources;
     private readonly MessageService _messages;
-    private readonly MessageWriter _writer;
     private readonly TimeProvider _time;
     private readonly HooklineMetrics _metrics;
     private readonly ConcurrentDictionary<string, (DateTimeOffset UpdatedAt, IWebhookVerifier Verifier)> _verifiers = new(StringComparer.Ordinal);
 
-    internal IngestService(ISourceStore sources, MessageService messages, MessageWriter writer, TimeProvider time, HooklineMetrics metrics)
+    internal IngestService(ISourceStore sources, MessageService messages, TimeProvider time, HooklineMetrics metrics)
     {
         _metrics = metrics;
         _sources = sources;
         _messages = messages;
-        _writer = writer;
         _time = time;
     }
 
@@ -113,25 +111,20 @@ public sealed class IngestService
         }
 
         var dedupeKey = verification.DeliveryId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(request.Body));
-        var forwarded = ForwardedHeaders(request.Headers);
-        var message = new Message
+        var draft = new MessageDraft
         {
-            Id = HooklineIds.New(HooklineIds.Message, now),
-            AppId = source.AppId,
             EventType = EventTypeOf(source, headers, request.Body),
             Payload = request.Body,
-            CreatedAt = now,
-            PayloadExpiresAt = now + MessageService.DefaultRetention,
-            ExtraHeaders = forwarded,
+            ExtraHeaders = ForwardedHeaders(request.Headers),
             // Forwarding attempts continue this request's trace.
             TraceParent = Activity.Current?.Id,
+            IngestRequest = Record(request.Body.Length, IngestOutcome.Accepted, 200, "", dedupeKey),
         };
-        var endpoints = await _messages.MatchingEndpointsAsync(source.AppId, message.EventType, null, cancellationToken);
-        var targets = endpoints.Select(e => e.Id).ToList();
-        var result = await _writer.WriteAsync(new NewMessage(message, targets, Record(request.Body.Length, IngestOutcome.Accepted, 200, "", dedupeKey)), cancellationToken);
-        return result.Outcome == MessageInsertOutcome.DuplicateDelivery
-            ? Json(200, new { status = "duplicate", messageId = result.Existing!.Id }, IngestOutcome.Duplicate, result.Existing.Id)
-            : Json(200, new { status = "accepted", messageId = message.Id }, IngestOutcome.Accepted, message.Id);
+        var created = await _messages.CreateAsync(source.AppId, draft, cancellationToken);
+        var messageId = created.Message.Id;
+        return created.Duplicate
+            ? Json(200, new { status = "duplicate", messageId }, IngestOutcome.Duplicate, messageId)
+            : Json(200, new { status = "accepted", messageId }, IngestOutcome.Accepted, messageId);
 
         IngestRequestRecord Record(int bodyBytes, IngestOutcome outcome, int status, string error, string? dedupe) => new()
         {
