@@ -11,18 +11,13 @@ using Hookline.Signatures;
 
 namespace Hookline.Core.Ingest;
 
-/// <summary>A request as it arrived at an ingest URL.</summary>
-/// <param name="Url">The public URL the provider called (Twilio and Square sign it).</param>
-public sealed record IngestHttpRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body);
-
-/// <summary>What to answer the provider.</summary>
-public sealed record IngestResponse(int StatusCode, string ContentType, string Body, IngestOutcome? Outcome, string? MessageId = null);
-
 /// <summary>
 /// The receiving gateway: verify with the source's scheme, dedupe on the provider's delivery id
-/// (or a body hash), store the raw request and its message in one transaction, answer. The message
-/// (the original body bytes) then rides the outbound engine to the source's endpoints and is
-/// re-signed there with Hookline's Standard Webhooks signature.
+/// (or a body hash), store the raw request and its message in one transaction (through
+/// <see cref="MessageService"/>, like every message), and say what happened; the host answers the
+/// provider from that <see cref="IngestResult"/>. The message (the original body bytes) then rides
+/// the outbound engine to the source's endpoints and is re-signed there with Hookline's Standard
+/// Webhooks signature.
 /// </summary>
 public sealed class IngestService
 {
@@ -53,30 +48,30 @@ public sealed class IngestService
         _time = time;
     }
 
-    /// <summary>Handles a request to <c>/ingest/{token}</c>; null when the token is unknown (404).</summary>
-    public async Task<IngestResponse?> ReceiveAsync(string token, IngestHttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Handles a request to <c>/ingest/{token}</c>; null when no source has the token.</summary>
+    public async Task<IngestResult?> ReceiveAsync(string token, IngestHttpRequest request, CancellationToken cancellationToken)
     {
         using var activity = HooklineTelemetry.Source.StartActivity("hookline.ingest.receive");
-        var response = await ReceiveCoreAsync(token, request, activity, cancellationToken);
-        var result = response?.Outcome switch
+        var result = await ReceiveCoreAsync(token, request, activity, cancellationToken);
+        var name = result?.Outcome switch
         {
-            null when response is null => "not_found",
+            null => "not_found",
             IngestOutcome.Accepted => "accepted",
             IngestOutcome.Duplicate => "duplicate",
             IngestOutcome.Rejected => "rejected",
             IngestOutcome.Handshake => "handshake",
             _ => "other",
         };
-        _metrics.IngestRequest(result);
-        activity?.SetTag("hookline.ingest.result", result);
-        if (response is { MessageId: { } messageId })
+        _metrics.IngestRequest(name);
+        activity?.SetTag("hookline.ingest.result", name);
+        if (result is { MessageId: { } messageId })
         {
             activity?.SetTag("hookline.message.id", messageId);
         }
-        return response;
+        return result;
     }
 
-    private async Task<IngestResponse?> ReceiveCoreAsync(string token, IngestHttpRequest request, Activity? activity, CancellationToken cancellationToken)
+    private async Task<IngestResult?> ReceiveCoreAsync(string token, IngestHttpRequest request, Activity? activity, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var source = await _sources.GetSourceByTokenAsync(token, now, cancellationToken);
@@ -98,16 +93,18 @@ public sealed class IngestService
             }
         }
         var logId = HooklineIds.New(HooklineIds.IngestLog, now);
+        // The log records the status the host answers with: IngestApi in Hookline.Server answers a
+        // rejected request 401, a handshake with the scheme's own status, anything accepted 200.
         if (!verification.IsValid)
         {
             var reason = $"{verification.Failure}: {verification.Message}";
             await _sources.InsertIngestRequestAsync(Record(Math.Min(request.Body.Length, RejectedBodyLimit), IngestOutcome.Rejected, 401, reason, null), cancellationToken);
-            return Json(401, new { code = "invalid_signature", detail = verification.Message }, IngestOutcome.Rejected);
+            return IngestResult.Rejected(verification.Message);
         }
         if (verification.Handshake is { } handshake)
         {
             await _sources.InsertIngestRequestAsync(Record(request.Body.Length, IngestOutcome.Handshake, handshake.StatusCode, "", null), cancellationToken);
-            return new IngestResponse(handshake.StatusCode, handshake.ContentType, handshake.Body, IngestOutcome.Handshake);
+            return IngestResult.HandshakeAnswer(handshake);
         }
 
         var dedupeKey = verification.DeliveryId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(request.Body));
@@ -121,10 +118,7 @@ public sealed class IngestService
             IngestRequest = Record(request.Body.Length, IngestOutcome.Accepted, 200, "", dedupeKey),
         };
         var created = await _messages.CreateAsync(source.AppId, draft, cancellationToken);
-        var messageId = created.Message.Id;
-        return created.Duplicate
-            ? Json(200, new { status = "duplicate", messageId }, IngestOutcome.Duplicate, messageId)
-            : Json(200, new { status = "accepted", messageId }, IngestOutcome.Accepted, messageId);
+        return created.Duplicate ? IngestResult.Duplicate(created.Message.Id) : IngestResult.Accepted(created.Message.Id);
 
         IngestRequestRecord Record(int bodyBytes, IngestOutcome outcome, int status, string error, string? dedupe) => new()
         {
@@ -253,7 +247,4 @@ public sealed class IngestService
         }
         return new string(buffer);
     }
-
-    private static IngestResponse Json<T>(int status, T body, IngestOutcome outcome, string? messageId = null) =>
-        new(status, "application/json", JsonSerializer.Serialize(body), outcome, messageId);
 }
