@@ -63,7 +63,7 @@ public static class HooklineCoreServiceCollectionExtensions
         services.TryAddSingleton<MessageService>();
         services.TryAddSingleton<OperationalWebhooks>();
         services.TryAddSingleton(sp => new IngestService(
-            sp.GetRequiredService<ISourceStore>(), sp.GetRequiredService<MessageService>(),
+            sp.GetRequiredService<IHooklineStore>(), sp.GetRequiredService<MessageService>(), sp.GetRequiredService<DeliverySignal>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<HooklineMetrics>()));
         services.TryAddSingleton(sp => new DeliveryHttpClientFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton(sp => new EndpointUrlValidator(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));

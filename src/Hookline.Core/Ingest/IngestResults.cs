@@ -39,3 +39,26 @@ public sealed record IngestResult
     /// <summary>A provider handshake, to be answered as the scheme says; logged, not forwarded.</summary>
     public static IngestResult HandshakeAnswer(HandshakeResponse handshake) => new(IngestOutcome.Handshake) { Handshake = handshake };
 }
+
+/// <summary>What became of a request to replay a logged ingest request.</summary>
+public enum IngestReplayOutcome
+{
+    /// <summary>The message was queued again, now, to <see cref="IngestReplayResult.EndpointIds"/>.</summary>
+    Queued = 0,
+
+    /// <summary>The request was rejected, a handshake or too large: it never became a message, and replaying it would skip verification.</summary>
+    NotReplayable = 1,
+
+    /// <summary>The request's message no longer exists.</summary>
+    MessageGone = 2,
+
+    /// <summary>The message's payload was expunged or has expired.</summary>
+    PayloadUnavailable = 3,
+
+    /// <summary>The endpoint asked for is not one of the source's.</summary>
+    EndpointNotFound = 4,
+}
+
+/// <param name="MessageId">The message sent again (when it still exists).</param>
+/// <param name="EndpointIds">For <see cref="IngestReplayOutcome.Queued"/>: the endpoints it was queued to (possibly none).</param>
+public sealed record IngestReplayResult(IngestReplayOutcome Outcome, string? MessageId = null, IReadOnlyList<string>? EndpointIds = null);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Hookline.Core.Delivery;
 using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
 using Hookline.Core.Messages;
@@ -17,9 +18,9 @@ namespace Hookline.Core.Ingest;
 /// <see cref="MessageService"/>, like every message), and say what happened; the host answers the
 /// provider from that <see cref="IngestResult"/>. The message (the original body bytes) then rides
 /// the outbound engine to the source's endpoints and is re-signed there with Hookline's Standard
-/// Webhooks signature.
+/// Webhooks signature. Replay of a logged request lives here too (IngestService.Replay.cs).
 /// </summary>
-public sealed class IngestService
+public sealed partial class IngestService
 {
     /// <summary>How much of a rejected request's body the log keeps.</summary>
     public const int RejectedBodyLimit = 16 * 1024;
@@ -34,18 +35,20 @@ public sealed class IngestService
         "traceparent", "tracestate",
     };
 
-    private readonly ISourceStore _sources;
+    private readonly IHooklineStore _store;
     private readonly MessageService _messages;
+    private readonly DeliverySignal _signal;
     private readonly TimeProvider _time;
     private readonly HooklineMetrics _metrics;
     private readonly ConcurrentDictionary<string, (DateTimeOffset UpdatedAt, IWebhookVerifier Verifier)> _verifiers = new(StringComparer.Ordinal);
 
-    internal IngestService(ISourceStore sources, MessageService messages, TimeProvider time, HooklineMetrics metrics)
+    internal IngestService(IHooklineStore store, MessageService messages, DeliverySignal signal, TimeProvider time, HooklineMetrics metrics)
     {
-        _metrics = metrics;
-        _sources = sources;
+        _store = store;
         _messages = messages;
+        _signal = signal;
         _time = time;
+        _metrics = metrics;
     }
 
     /// <summary>Handles a request to <c>/ingest/{token}</c>; null when no source has the token.</summary>
@@ -74,7 +77,7 @@ public sealed class IngestService
     private async Task<IngestResult?> ReceiveCoreAsync(string token, IngestHttpRequest request, Activity? activity, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var source = await _sources.GetSourceByTokenAsync(token, now, cancellationToken);
+        var source = await _store.GetSourceByTokenAsync(token, now, cancellationToken);
         if (source is null)
         {
             return null;
@@ -98,12 +101,12 @@ public sealed class IngestService
         if (!verification.IsValid)
         {
             var reason = $"{verification.Failure}: {verification.Message}";
-            await _sources.InsertIngestRequestAsync(Record(Math.Min(request.Body.Length, RejectedBodyLimit), IngestOutcome.Rejected, 401, reason, null), cancellationToken);
+            await _store.InsertIngestRequestAsync(Record(Math.Min(request.Body.Length, RejectedBodyLimit), IngestOutcome.Rejected, 401, reason, null), cancellationToken);
             return IngestResult.Rejected(verification.Message);
         }
         if (verification.Handshake is { } handshake)
         {
-            await _sources.InsertIngestRequestAsync(Record(request.Body.Length, IngestOutcome.Handshake, handshake.StatusCode, "", null), cancellationToken);
+            await _store.InsertIngestRequestAsync(Record(request.Body.Length, IngestOutcome.Handshake, handshake.StatusCode, "", null), cancellationToken);
             return IngestResult.HandshakeAnswer(handshake);
         }
 
@@ -139,11 +142,11 @@ public sealed class IngestService
     {
         _metrics.IngestRequest("too_large");
         var now = _time.GetUtcNow();
-        if (await _sources.GetSourceByTokenAsync(token, now, cancellationToken) is not { } source)
+        if (await _store.GetSourceByTokenAsync(token, now, cancellationToken) is not { } source)
         {
             return false;
         }
-        await _sources.InsertIngestRequestAsync(new IngestRequestRecord
+        await _store.InsertIngestRequestAsync(new IngestRequestRecord
         {
             Id = HooklineIds.New(HooklineIds.IngestLog, now),
             SourceId = source.Id,
