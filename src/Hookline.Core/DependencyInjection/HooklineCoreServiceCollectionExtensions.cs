@@ -65,7 +65,7 @@ public static class HooklineCoreServiceCollectionExtensions
         // Operational webhooks subscribe to the dispatcher's recorded outcomes (the engine does not call them).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeliveryObserver, DeliveryOutcomeReporter>());
         services.TryAddSingleton(sp => new IngestService(
-            sp.GetRequiredService<ISourceStore>(), sp.GetRequiredService<IEndpointStore>(), sp.GetRequiredService<MessageWriter>(),
+            sp.GetRequiredService<IHooklineStore>(), sp.GetRequiredService<MessageService>(), sp.GetRequiredService<DeliverySignal>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<HooklineMetrics>()));
         services.TryAddSingleton(sp => new DeliveryHttpClientFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton(sp => new EndpointUrlValidator(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));

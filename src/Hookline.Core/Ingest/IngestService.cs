@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Hookline.Core.Delivery;
 using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
 using Hookline.Core.Messages;
@@ -11,20 +12,15 @@ using Hookline.Signatures;
 
 namespace Hookline.Core.Ingest;
 
-/// <summary>A request as it arrived at an ingest URL.</summary>
-/// <param name="Url">The public URL the provider called (Twilio and Square sign it).</param>
-public sealed record IngestHttpRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body);
-
-/// <summary>What to answer the provider.</summary>
-public sealed record IngestResponse(int StatusCode, string ContentType, string Body, IngestOutcome? Outcome, string? MessageId = null);
-
 /// <summary>
 /// The receiving gateway: verify with the source's scheme, dedupe on the provider's delivery id
-/// (or a body hash), store the raw request and its message in one transaction, answer. The message
-/// (the original body bytes) then rides the outbound engine to the source's endpoints and is
-/// re-signed there with Hookline's Standard Webhooks signature.
+/// (or a body hash), store the raw request and its message in one transaction (through
+/// <see cref="MessageService"/>, like every message), and say what happened; the host answers the
+/// provider from that <see cref="IngestResult"/>. The message (the original body bytes) then rides
+/// the outbound engine to the source's endpoints and is re-signed there with Hookline's Standard
+/// Webhooks signature. Replay of a logged request lives here too (IngestService.Replay.cs).
 /// </summary>
-public sealed class IngestService
+public sealed partial class IngestService
 {
     /// <summary>How much of a rejected request's body the log keeps.</summary>
     public const int RejectedBodyLimit = 16 * 1024;
@@ -39,49 +35,49 @@ public sealed class IngestService
         "traceparent", "tracestate",
     };
 
-    private readonly ISourceStore _sources;
-    private readonly IEndpointStore _endpoints;
-    private readonly MessageWriter _writer;
+    private readonly IHooklineStore _store;
+    private readonly MessageService _messages;
+    private readonly DeliverySignal _signal;
     private readonly TimeProvider _time;
     private readonly HooklineMetrics _metrics;
     private readonly ConcurrentDictionary<string, (DateTimeOffset UpdatedAt, IWebhookVerifier Verifier)> _verifiers = new(StringComparer.Ordinal);
 
-    internal IngestService(ISourceStore sources, IEndpointStore endpoints, MessageWriter writer, TimeProvider time, HooklineMetrics metrics)
+    internal IngestService(IHooklineStore store, MessageService messages, DeliverySignal signal, TimeProvider time, HooklineMetrics metrics)
     {
-        _metrics = metrics;
-        _sources = sources;
-        _endpoints = endpoints;
-        _writer = writer;
+        _store = store;
+        _messages = messages;
+        _signal = signal;
         _time = time;
+        _metrics = metrics;
     }
 
-    /// <summary>Handles a request to <c>/ingest/{token}</c>; null when the token is unknown (404).</summary>
-    public async Task<IngestResponse?> ReceiveAsync(string token, IngestHttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Handles a request to <c>/ingest/{token}</c>; null when no source has the token.</summary>
+    public async Task<IngestResult?> ReceiveAsync(string token, IngestHttpRequest request, CancellationToken cancellationToken)
     {
         using var activity = HooklineTelemetry.Source.StartActivity("hookline.ingest.receive");
-        var response = await ReceiveCoreAsync(token, request, activity, cancellationToken);
-        var result = response?.Outcome switch
+        var result = await ReceiveCoreAsync(token, request, activity, cancellationToken);
+        var name = result?.Outcome switch
         {
-            null when response is null => "not_found",
+            null => "not_found",
             IngestOutcome.Accepted => "accepted",
             IngestOutcome.Duplicate => "duplicate",
             IngestOutcome.Rejected => "rejected",
             IngestOutcome.Handshake => "handshake",
             _ => "other",
         };
-        _metrics.IngestRequest(result);
-        activity?.SetTag("hookline.ingest.result", result);
-        if (response is { MessageId: { } messageId })
+        _metrics.IngestRequest(name);
+        activity?.SetTag("hookline.ingest.result", name);
+        if (result is { MessageId: { } messageId })
         {
             activity?.SetTag("hookline.message.id", messageId);
         }
-        return response;
+        return result;
     }
 
-    private async Task<IngestResponse?> ReceiveCoreAsync(string token, IngestHttpRequest request, Activity? activity, CancellationToken cancellationToken)
+    private async Task<IngestResult?> ReceiveCoreAsync(string token, IngestHttpRequest request, Activity? activity, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var source = await _sources.GetSourceByTokenAsync(token, now, cancellationToken);
+        var source = await _store.GetSourceByTokenAsync(token, now, cancellationToken);
         if (source is null)
         {
             return null;
@@ -100,38 +96,32 @@ public sealed class IngestService
             }
         }
         var logId = HooklineIds.New(HooklineIds.IngestLog, now);
+        // The log records the status the host answers with: IngestApi in Hookline.Server answers a
+        // rejected request 401, a handshake with the scheme's own status, anything accepted 200.
         if (!verification.IsValid)
         {
             var reason = $"{verification.Failure}: {verification.Message}";
-            await _sources.InsertIngestRequestAsync(Record(Math.Min(request.Body.Length, RejectedBodyLimit), IngestOutcome.Rejected, 401, reason, null), cancellationToken);
-            return Json(401, new { code = "invalid_signature", detail = verification.Message }, IngestOutcome.Rejected);
+            await _store.InsertIngestRequestAsync(Record(Math.Min(request.Body.Length, RejectedBodyLimit), IngestOutcome.Rejected, 401, reason, null), cancellationToken);
+            return IngestResult.Rejected(verification.Message);
         }
         if (verification.Handshake is { } handshake)
         {
-            await _sources.InsertIngestRequestAsync(Record(request.Body.Length, IngestOutcome.Handshake, handshake.StatusCode, "", null), cancellationToken);
-            return new IngestResponse(handshake.StatusCode, handshake.ContentType, handshake.Body, IngestOutcome.Handshake);
+            await _store.InsertIngestRequestAsync(Record(request.Body.Length, IngestOutcome.Handshake, handshake.StatusCode, "", null), cancellationToken);
+            return IngestResult.HandshakeAnswer(handshake);
         }
 
         var dedupeKey = verification.DeliveryId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(request.Body));
-        var forwarded = ForwardedHeaders(request.Headers);
-        var message = new Message
+        var draft = new MessageDraft
         {
-            Id = HooklineIds.New(HooklineIds.Message, now),
-            AppId = source.AppId,
             EventType = EventTypeOf(source, headers, request.Body),
             Payload = request.Body,
-            CreatedAt = now,
-            PayloadExpiresAt = now + MessageService.DefaultRetention,
-            ExtraHeaders = forwarded,
+            ExtraHeaders = ForwardedHeaders(request.Headers),
             // Forwarding attempts continue this request's trace.
             TraceParent = Activity.Current?.Id,
+            IngestRequest = Record(request.Body.Length, IngestOutcome.Accepted, 200, "", dedupeKey),
         };
-        var endpoints = await _endpoints.GetAllEndpointsAsync(source.AppId, cancellationToken);
-        var targets = endpoints.Where(e => !e.Disabled && e.Accepts(message.EventType, null)).Select(e => e.Id).ToList();
-        var result = await _writer.WriteAsync(new NewMessage(message, targets, Record(request.Body.Length, IngestOutcome.Accepted, 200, "", dedupeKey)), cancellationToken);
-        return result.Outcome == MessageInsertOutcome.DuplicateDelivery
-            ? Json(200, new { status = "duplicate", messageId = result.Existing!.Id }, IngestOutcome.Duplicate, result.Existing.Id)
-            : Json(200, new { status = "accepted", messageId = message.Id }, IngestOutcome.Accepted, message.Id);
+        var created = await _messages.CreateAsync(source.AppId, draft, cancellationToken);
+        return created.Duplicate ? IngestResult.Duplicate(created.Message.Id) : IngestResult.Accepted(created.Message.Id);
 
         IngestRequestRecord Record(int bodyBytes, IngestOutcome outcome, int status, string error, string? dedupe) => new()
         {
@@ -152,11 +142,11 @@ public sealed class IngestService
     {
         _metrics.IngestRequest("too_large");
         var now = _time.GetUtcNow();
-        if (await _sources.GetSourceByTokenAsync(token, now, cancellationToken) is not { } source)
+        if (await _store.GetSourceByTokenAsync(token, now, cancellationToken) is not { } source)
         {
             return false;
         }
-        await _sources.InsertIngestRequestAsync(new IngestRequestRecord
+        await _store.InsertIngestRequestAsync(new IngestRequestRecord
         {
             Id = HooklineIds.New(HooklineIds.IngestLog, now),
             SourceId = source.Id,
@@ -260,7 +250,4 @@ public sealed class IngestService
         }
         return new string(buffer);
     }
-
-    private static IngestResponse Json<T>(int status, T body, IngestOutcome outcome, string? messageId = null) =>
-        new(status, "application/json", JsonSerializer.Serialize(body), outcome, messageId);
 }

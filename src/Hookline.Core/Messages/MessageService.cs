@@ -20,13 +20,27 @@ public sealed record MessageDraft
     public TimeSpan? PayloadRetention { get; init; }
     public string? TraceParent { get; init; }
     public IReadOnlyDictionary<string, string>? ExtraHeaders { get; init; }
+
+    /// <summary>
+    /// For a request received at an ingest URL (set by <see cref="Ingest.IngestService"/> only): its
+    /// log entry, written in the message's transaction and deduplicated on its
+    /// <see cref="IngestRequestRecord.DedupeKey"/>. Such a message continues the ingest request's
+    /// span rather than starting a <c>hookline.message.accept</c> one.
+    /// </summary>
+    public IngestRequestRecord? IngestRequest { get; internal init; }
 }
 
+/// <param name="Duplicate">
+/// Nothing was written because the message was already accepted (the same <c>eventId</c> in the
+/// application, or for an ingest request the same delivery id at the source); <see cref="Message"/>
+/// is the first one.
+/// </param>
 public sealed record MessageCreated(Message Message, bool Duplicate, int EndpointCount);
 
 /// <summary>
 /// Accepts a message for an application: matches it to endpoints (event-type filter, channels,
-/// enabled) and writes it with one delivery per endpoint before returning.
+/// enabled) and writes it with one delivery per endpoint before returning. The way in for messages
+/// from the API, from ingest URLs and for operational webhooks.
 /// </summary>
 public sealed class MessageService
 {
@@ -46,19 +60,31 @@ public sealed class MessageService
 
     /// <returns>
     /// The message as stored. When <see cref="MessageDraft.EventId"/> was already used in this
-    /// application, nothing is written and <see cref="MessageCreated.Duplicate"/> is true with the
-    /// first message.
+    /// application (or an ingest request's delivery id at its source), nothing but the ingest log
+    /// entry is written and <see cref="MessageCreated.Duplicate"/> is true with the first message.
     /// </returns>
-    public async Task<MessageCreated> CreateAsync(Application application, MessageDraft draft, CancellationToken cancellationToken)
+    public Task<MessageCreated> CreateAsync(Application application, MessageDraft draft, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(application);
+        return CreateAsync(application.Id, draft, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one create path (<see cref="CreateAsync(Application, MessageDraft, CancellationToken)"/>),
+    /// by application id: ingest knows its source's hidden application only by id.
+    /// </summary>
+    internal async Task<MessageCreated> CreateAsync(string appId, MessageDraft draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
         // The trace context stored with the message is this span's: every attempt, whenever and
-        // wherever it runs, becomes its child (see HooklineTelemetry.StartAttempt).
-        using var activity = HooklineTelemetry.Source.StartActivity("hookline.message.accept");
+        // wherever it runs, becomes its child (see HooklineTelemetry.StartAttempt). An ingest request
+        // already has its span (hookline.ingest.receive), passed in the draft's TraceParent.
+        using var activity = draft.IngestRequest is null ? HooklineTelemetry.Source.StartActivity("hookline.message.accept") : null;
         var now = _time.GetUtcNow();
         var message = new Message
         {
             Id = HooklineIds.New(HooklineIds.Message, now),
-            AppId = application.Id,
+            AppId = appId,
             EventId = draft.EventId,
             EventType = draft.EventType,
             Payload = draft.Payload,
@@ -68,25 +94,46 @@ public sealed class MessageService
             TraceParent = activity?.Id ?? draft.TraceParent,
             ExtraHeaders = draft.ExtraHeaders,
         };
-        var endpoints = await _endpoints.GetAllEndpointsAsync(application.Id, cancellationToken);
+        var endpoints = await MatchingEndpointsAsync(appId, message.EventType, message.Channels, cancellationToken);
         var targets = new List<string>(endpoints.Count);
         foreach (var endpoint in endpoints)
         {
-            if (!endpoint.Disabled && endpoint.Accepts(message.EventType, message.Channels))
-            {
-                targets.Add(endpoint.Id);
-            }
+            targets.Add(endpoint.Id);
         }
-        var result = await _writer.WriteAsync(new NewMessage(message, targets), cancellationToken);
+        var result = await _writer.WriteAsync(new NewMessage(message, targets, draft.IngestRequest), cancellationToken);
+        // DuplicateEventId for an eventId seen before, DuplicateDelivery for an ingest request's delivery id.
+        var duplicate = result.Outcome != MessageInsertOutcome.Created;
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("hookline.message.id", result.Outcome == MessageInsertOutcome.DuplicateEventId ? result.Existing!.Id : message.Id);
+            activity.SetTag("hookline.message.id", duplicate ? result.Existing!.Id : message.Id);
             activity.SetTag("hookline.event_type", message.EventType);
             activity.SetTag("hookline.endpoint.count", targets.Count);
-            activity.SetTag("hookline.message.duplicate", result.Outcome == MessageInsertOutcome.DuplicateEventId);
+            activity.SetTag("hookline.message.duplicate", duplicate);
         }
-        return result.Outcome == MessageInsertOutcome.DuplicateEventId
+        return duplicate
             ? new MessageCreated(result.Existing!, Duplicate: true, 0)
             : new MessageCreated(message, Duplicate: false, targets.Count);
+    }
+
+    /// <summary>
+    /// The one matching rule: the application's endpoints a message of this event type on these
+    /// channels goes to — enabled, and their event-type filter and channels take it (see
+    /// <see cref="Endpoint.Accepts"/>). Fan-out, the precheck and ingest replay all ask here, so they
+    /// cannot disagree.
+    /// </summary>
+    /// <param name="channels">The message's channels; null or empty for none.</param>
+    public async Task<IReadOnlyList<Endpoint>> MatchingEndpointsAsync(
+        string appId, string eventType, IReadOnlyList<string>? channels, CancellationToken cancellationToken)
+    {
+        var endpoints = await _endpoints.GetAllEndpointsAsync(appId, cancellationToken);
+        var matching = new List<Endpoint>(endpoints.Count);
+        foreach (var endpoint in endpoints)
+        {
+            if (!endpoint.Disabled && endpoint.Accepts(eventType, channels))
+            {
+                matching.Add(endpoint);
+            }
+        }
+        return matching;
     }
 }

@@ -39,7 +39,11 @@ public sealed record Endpoint
     /// <summary>The secret new requests are signed with first.</summary>
     public string CurrentSecret => Secrets[0].Key;
 
-    /// <summary>Whether a message of this type on these channels goes to this endpoint.</summary>
+    /// <summary>
+    /// Whether this endpoint's event-type filter and channels take a message of this type on these
+    /// channels. Only half of the matching rule: whether a message goes to an endpoint (enabled too)
+    /// is <c>MessageService.MatchingEndpointsAsync</c>'s to say.
+    /// </summary>
     public bool Accepts(string eventType, IReadOnlyList<string>? messageChannels)
     {
         if (EventTypes is { Count: > 0 } types && !types.Contains(eventType, StringComparer.Ordinal))

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Hookline.Core.Ingest;
+using Hookline.Core.Model;
 using Hookline.Server.Api;
 using Hookline.Server.Auth;
 using Hookline.Server.Endpoints;
@@ -30,8 +33,8 @@ internal static class IngestApi
     }
 
     /// <summary>
-    /// Size limit first (413, logged), then <see cref="IngestService"/>: verify, answer a handshake,
-    /// dedupe, store the request and its message in one transaction, answer.
+    /// Size limit first (413, logged), then <see cref="IngestService.ReceiveAsync"/>: verify, dedupe,
+    /// store the request and its message in one transaction; its result becomes the answer here.
     /// </summary>
     private static async Task ReceiveAsync(HttpContext context, string token, IngestService ingest, ApiBody body, PublicUrl publicUrl)
     {
@@ -53,12 +56,27 @@ internal static class IngestApi
         // Providers that sign the URL (Twilio, Square) signed the one they were given: the ingest URL
         // as Hookline shows it, whatever a proxy in front rewrote.
         var url = SourceApi.IngestUrl(context, publicUrl, token) + request.QueryString.Value;
-        var response = await ingest.ReceiveAsync(token, new IngestHttpRequest(request.Method, url, headers, bytes), context.RequestAborted)
+        var result = await ingest.ReceiveAsync(token, new IngestHttpRequest(request.Method, url, headers, bytes), context.RequestAborted)
             ?? throw UnknownToken();
-        context.Response.StatusCode = response.StatusCode;
-        context.Response.ContentType = response.ContentType;
-        await context.Response.WriteAsync(response.Body, context.RequestAborted);
+        var (status, contentType, text) = Answer(result);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        await context.Response.WriteAsync(text, context.RequestAborted);
     }
+
+    /// <summary>
+    /// The answer a provider gets: 200 with the message id when accepted (or a duplicate, so the
+    /// provider stops retrying), 401 with the verifier's reason, a handshake as its scheme says. The
+    /// request log records the same status (<see cref="IngestService"/> writes it).
+    /// </summary>
+    private static (int Status, string ContentType, string Body) Answer(IngestResult result) => result.Outcome switch
+    {
+        IngestOutcome.Accepted => (StatusCodes.Status200OK, "application/json", JsonSerializer.Serialize(new { status = "accepted", messageId = result.MessageId })),
+        IngestOutcome.Duplicate => (StatusCodes.Status200OK, "application/json", JsonSerializer.Serialize(new { status = "duplicate", messageId = result.MessageId })),
+        IngestOutcome.Rejected => (StatusCodes.Status401Unauthorized, "application/json", JsonSerializer.Serialize(new { code = "invalid_signature", detail = result.Reason })),
+        IngestOutcome.Handshake when result.Handshake is { } handshake => (handshake.StatusCode, handshake.ContentType, handshake.Body),
+        _ => throw new UnreachableException($"Ingest outcome {result.Outcome} has no answer."),
+    };
 
     private static List<KeyValuePair<string, string>> Headers(HttpRequest request)
     {

@@ -1,13 +1,13 @@
+using System.Diagnostics;
 using System.Text;
-using Hookline.Core.Delivery;
 using Hookline.Core.Ids;
+using Hookline.Core.Ingest;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Hookline.Server.Api;
 using Hookline.Server.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using EndpointModel = Hookline.Core.Model.Endpoint;
 
 namespace Hookline.Server.Ingest;
 
@@ -51,52 +51,33 @@ internal static class IngestLogApi
     }
 
     /// <summary>
-    /// Sends the message a logged request became again, now, with a fresh retry schedule: to one
-    /// endpoint, or to every enabled endpoint of the source that takes its event (endpoints added
-    /// since the request arrived included). Rejected, handshake and oversized requests never became
-    /// a message and are not replayable: replaying them would skip verification.
+    /// Replay (<see cref="IngestService.ReplayAsync"/>) answered in the API's terms: 202 with the
+    /// message and the endpoints it was queued to; 409 for a request that became no message, 404
+    /// when the message or the endpoint is gone, 400 when the payload is.
     /// </summary>
     private static async Task<Accepted<IngestReplayOut>> ReplayAsync(
-        HttpContext context, IHooklineStore store, ApiBody body, TimeProvider time, DeliverySignal signal,
+        HttpContext context, IHooklineStore store, ApiBody body, IngestService ingest,
         [FromRoute(Name = "source_id")] string sourceId, [FromRoute(Name = "log_id")] string logId)
     {
         var source = await SourceAccess.GetAsync(context, store, sourceId);
         var record = await GetRecordAsync(context, store, source, logId);
         var input = (await body.ReadAsync<IngestReplayIn>(context.Request, optional: true)).Value;
-        if (record.MessageId is null)
-        {
-            throw ApiException.Conflict(
-                $"This request was {IngestLogOut.OutcomeName(record.Outcome)} and became no message, so there is nothing to replay.", "not_replayable");
-        }
-        var message = await store.GetMessageAsync(source.AppId, record.MessageId, context.RequestAborted)
-            ?? throw ApiException.NotFound("The request's message no longer exists.");
-        if (message.Payload is null)
-        {
-            throw ApiException.BadRequest("The message's payload was expunged or has expired, so it cannot be replayed.", "payload_unavailable");
-        }
-
-        List<EndpointModel> targets;
         if (input.EndpointId is { } endpointId)
         {
             AppAccess.RequireIdOrUid("endpoint_id", endpointId);
-            targets = [await store.GetEndpointAsync(source.AppId, endpointId, context.RequestAborted) ?? throw ApiException.NotFound("Endpoint not found")];
         }
-        else
+        var result = await ingest.ReplayAsync(source, record, input.EndpointId, context.RequestAborted);
+        return result.Outcome switch
         {
-            var all = await store.GetAllEndpointsAsync(source.AppId, context.RequestAborted);
-            targets = all.Where(e => !e.Disabled && e.Accepts(message.EventType, null)).ToList();
-        }
-        var now = time.GetUtcNow();
-        var queued = new List<string>(targets.Count);
-        foreach (var endpoint in targets)
-        {
-            if (await store.ResendAsync(source.AppId, message.Id, endpoint.Id, now, context.RequestAborted))
-            {
-                queued.Add(endpoint.Id);
-            }
-        }
-        signal.Notify();
-        return TypedResults.Accepted((string?)null, new IngestReplayOut(message.Id, queued));
+            IngestReplayOutcome.Queued => TypedResults.Accepted((string?)null, new IngestReplayOut(result.MessageId!, result.EndpointIds!)),
+            IngestReplayOutcome.NotReplayable => throw ApiException.Conflict(
+                $"This request was {IngestLogOut.OutcomeName(record.Outcome)} and became no message, so there is nothing to replay.", "not_replayable"),
+            IngestReplayOutcome.MessageGone => throw ApiException.NotFound("The request's message no longer exists."),
+            IngestReplayOutcome.PayloadUnavailable => throw ApiException.BadRequest(
+                "The message's payload was expunged or has expired, so it cannot be replayed.", "payload_unavailable"),
+            IngestReplayOutcome.EndpointNotFound => throw ApiException.NotFound("Endpoint not found"),
+            _ => throw new UnreachableException($"Replay outcome {result.Outcome} has no answer."),
+        };
     }
 
     private static async Task<IngestRequestRecord> GetRecordAsync(HttpContext context, ISourceStore store, Source source, string logId)

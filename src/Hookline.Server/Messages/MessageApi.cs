@@ -97,7 +97,7 @@ internal static class MessageApi
 
     /// <summary>Whether a message of this type and channels would go to any enabled endpoint (Svix's precheck).</summary>
     private static async Task<Ok<MessagePrecheckOut>> PrecheckAsync(
-        HttpContext context, IHooklineStore store, ApiBody body, [FromRoute(Name = "app_id")] string appId)
+        HttpContext context, IHooklineStore store, ApiBody body, MessageService messages, [FromRoute(Name = "app_id")] string appId)
     {
         var app = await AppAccess.GetAsync(context, store, appId);
         var input = (await body.ReadAsync<MessagePrecheckIn>(context.Request)).Value;
@@ -110,8 +110,8 @@ internal static class MessageApi
         v.Names(["body", "channels"], input.Channels, 128, 1, MaxChannels);
         v.ThrowIfAny();
         var channels = input.Channels is { Count: > 0 } ? input.Channels.Select(c => c!).ToArray() : null;
-        var endpoints = await store.GetAllEndpointsAsync(app.Id, context.RequestAborted);
-        return TypedResults.Ok(new MessagePrecheckOut(endpoints.Any(e => !e.Disabled && e.Accepts(input.EventType!, channels))));
+        var matching = await messages.MatchingEndpointsAsync(app.Id, input.EventType!, channels, context.RequestAborted);
+        return TypedResults.Ok(new MessagePrecheckOut(matching.Count > 0));
     }
 
     private static async Task<Ok<MessageOut>> GetAsync(
