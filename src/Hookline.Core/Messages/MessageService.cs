@@ -21,6 +21,9 @@ public sealed record MessageDraft
     public string? TraceParent { get; init; }
     public IReadOnlyDictionary<string, string>? ExtraHeaders { get; init; }
 
+    /// <summary>Scheduled delivery (Svix <c>deliverAt</c>): when the deliveries first fall due; null or past for at once.</summary>
+    public DateTimeOffset? DeliverAt { get; init; }
+
     /// <summary>
     /// For a request received at an ingest URL (set by <see cref="Ingest.IngestService"/> only): its
     /// log entry, written in the message's transaction and deduplicated on its
@@ -100,7 +103,7 @@ public sealed class MessageService
         {
             targets.Add(endpoint.Id);
         }
-        var result = await _writer.WriteAsync(new NewMessage(message, targets, draft.IngestRequest), cancellationToken);
+        var result = await _writer.WriteAsync(new NewMessage(message, targets, draft.IngestRequest, draft.DeliverAt), cancellationToken);
         // DuplicateEventId for an eventId seen before, DuplicateDelivery for an ingest request's delivery id.
         var duplicate = result.Outcome != MessageInsertOutcome.Created;
         if (activity is { IsAllDataRequested: true })

@@ -9,7 +9,8 @@ namespace Hookline.Core.Storage;
 /// only the log entry is written (as a duplicate pointing at the first message) and the result is
 /// <see cref="MessageInsertOutcome.DuplicateDelivery"/>.
 /// </param>
-public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointIds, IngestRequestRecord? Ingest = null);
+/// <param name="DeliverAt">When its deliveries first fall due (Svix <c>deliverAt</c>); null for at once.</param>
+public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointIds, IngestRequestRecord? Ingest = null, DateTimeOffset? DeliverAt = null);
 
 public enum MessageInsertOutcome
 {

@@ -19,6 +19,7 @@ internal static class MessageApi
     public const int MinRetentionDays = 5;
     public const int MaxRetentionDays = 90;
     public const int MaxChannels = 5;
+    public static readonly TimeSpan MaxDeliverAhead = TimeSpan.FromHours(24);
     public const int MaxRetentionHours = MaxRetentionDays * 24;
 
     public static RouteGroupBuilder MapMessageApi(this RouteGroupBuilder api)
@@ -66,7 +67,7 @@ internal static class MessageApi
             throw ApiException.BadRequest("The request body is empty; a JSON object is expected.", "invalid_json");
         }
         var input = ApiBody.Parse<MessageIn>(bytes).Value;
-        var payload = Validate(input);
+        var payload = Validate(input, time.GetUtcNow());
 
         var app = await store.GetApplicationAsync(appId, context.RequestAborted);
         if (app is null || app.Kind != ApplicationKind.Normal)
@@ -86,6 +87,7 @@ internal static class MessageApi
                 : input.PayloadRetentionPeriod is { } days ? TimeSpan.FromDays(days)
                 : null,
             TraceParent = TraceParent(context),
+            DeliverAt = input.DeliverAt,
         };
         var created = await messages.CreateAsync(app, draft, context.RequestAborted);
         if (created.Duplicate)
@@ -143,7 +145,7 @@ internal static class MessageApi
     }
 
     /// <summary>Validates the body and returns the payload's exact bytes.</summary>
-    private static byte[] Validate(MessageIn input)
+    private static byte[] Validate(MessageIn input, DateTimeOffset now)
     {
         var v = new Validation();
         if (input.EventType is null)
@@ -167,9 +169,10 @@ internal static class MessageApi
         {
             v.Add(["body", "payloadRetentionHours"], "payloadRetentionPeriod and payloadRetentionHours are mutually exclusive.");
         }
-        if (input.DeliverAt is not null)
+        // Svix schedules up to 24 hours ahead; a time already past delivers at once.
+        if (input.DeliverAt is { } deliverAt && deliverAt > now + MaxDeliverAhead)
         {
-            v.Add(["body", "deliverAt"], "Scheduled delivery (deliverAt) is not supported by Hookline yet; omit it to deliver now.", "value_error.unsupported");
+            v.Add(["body", "deliverAt"], $"deliverAt must be at most {MaxDeliverAhead.TotalHours:0} hours in the future.", "value_error.datetime");
         }
         input.Application?.Validate(v, ["body", "application"]);
         v.ThrowIfAny();

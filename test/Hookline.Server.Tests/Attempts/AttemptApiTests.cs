@@ -45,6 +45,30 @@ public sealed class AttemptApiTests : IAsyncLifetime
     private static int Count(JsonElement page) => page.GetProperty("data").GetArrayLength();
 
     [Fact]
+    public async Task DeliverAt_IsPendingUntilItsTimeThenDelivered_APastTimeDeliversAtOnce()
+    {
+        var (app, _) = await SetUpAsync("/scheduled");
+        var deliverAt = DateTimeOffset.UtcNow.AddSeconds(3);
+
+        var scheduled = await _client.PostJsonAsync($"/api/v1/app/{app}/msg", new { eventType = "a", payload = new { n = 1 }, deliverAt }).ExpectAsync(HttpStatusCode.Accepted);
+        var past = await _client.PostJsonAsync($"/api/v1/app/{app}/msg", new { eventType = "a", payload = new { n = 2 }, deliverAt = DateTimeOffset.UtcNow.AddHours(-1) }).ExpectAsync(HttpStatusCode.Accepted);
+
+        // The past one goes at once; the scheduled one waits as pending, then goes when due.
+        await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(_receiver.At("/scheduled").ToList()), r => r.Count >= 1);
+        Assert.Equal(past.Str("id"), _receiver.At("/scheduled").First().Headers["webhook-id"]);
+        var pending = await _client.GetAtAsync($"/api/v1/app/{app}/msg/{scheduled.Str("id")}/endpoint").ExpectAsync(HttpStatusCode.OK);
+        if (DateTimeOffset.UtcNow < deliverAt - TimeSpan.FromMilliseconds(500))
+        {
+            Assert.Equal("pending", pending.GetProperty("data")[0].Str("statusText"));
+        }
+        await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(_receiver.At("/scheduled").ToList()), r => r.Count >= 2, TimeSpan.FromSeconds(20));
+        var sent = _receiver.At("/scheduled").Single(r => r.Headers["webhook-id"] == scheduled.Str("id"));
+        Assert.True(sent.At >= deliverAt - TimeSpan.FromMilliseconds(50), $"sent at {sent.At:O}, scheduled for {deliverAt:O}");
+        await _client.PostJsonAsync($"/api/v1/app/{app}/msg", new { eventType = "a", payload = new { }, deliverAt = DateTimeOffset.UtcNow.AddHours(25) })
+            .ExpectValidationAsync("body", "deliverAt");
+    }
+
+    [Fact]
     public async Task Delivered_Message_IsListedByEndpointMessageAndDestination()
     {
         var (app, endpointId) = await SetUpAsync("/ok");

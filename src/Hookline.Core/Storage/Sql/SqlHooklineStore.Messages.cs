@@ -49,13 +49,14 @@ public abstract partial class SqlHooklineStore
             // database server for the whole group commit instead of one per row.
             const string InsertDeliverySql =
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
-                "VALUES (@msg, @endpoint, @app, 1, 0, @created, 0, @created)";
+                "VALUES (@msg, @endpoint, @app, 1, 0, @due, 0, @created)";
             const string InsertChannelSql = "INSERT INTO message_channels (app_id, channel, msg_id) VALUES (@app, @channel, @msg)";
             var deferredMessages = new List<(string, (string, object?)[])>();
             var deliveries = new List<(string, (string, object?)[])>();
             for (var i = 0; i < messages.Count; i++)
             {
-                var (message, endpointIds, ingest) = messages[i];
+                var (message, endpointIds, ingest, deliverAt) = messages[i];
+                var due = deliverAt is { } at && at > message.CreatedAt ? at : message.CreatedAt;
                 if (ingest is not null && await InsertIngestEntryAsync(c, t, insertIngest, ingest, message.Id, cancellationToken) is { } first)
                 {
                     results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateDelivery, new Message { Id = first, AppId = message.AppId, EventType = message.EventType, CreatedAt = message.CreatedAt });
@@ -97,7 +98,7 @@ public abstract partial class SqlHooklineStore
                 }
                 foreach (var endpointId in endpointIds)
                 {
-                    deliveries.Add((InsertDeliverySql, [("@msg", message.Id), ("@endpoint", endpointId), ("@app", message.AppId), ("@created", message.CreatedAt)]));
+                    deliveries.Add((InsertDeliverySql, [("@msg", message.Id), ("@endpoint", endpointId), ("@app", message.AppId), ("@due", due), ("@created", message.CreatedAt)]));
                 }
                 results[i] = new MessageInsertResult(MessageInsertOutcome.Created);
             }
