@@ -84,11 +84,9 @@ internal static class SignCommand
     /// <summary>The secret goes under the key the scheme's signer takes; <c>--config</c> adds the rest.</summary>
     private static Dictionary<string, string?> SignerConfig(string type, string secret, string[] extra)
     {
-        var info = WebhookVerifiers.Describe(type)!;
-        var keys = info.ConfigKeys.Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
         var config = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            [keys.Contains("secret") || !keys.Contains("publicKey") ? "secret" : "privateKey"] = secret,
+            [VerifyCommand.SecretKey(WebhookVerifiers.Describe(type)!, signing: true)] = secret,
         };
         foreach (var (key, value) in VerifyCommand.ParseConfig(extra))
         {

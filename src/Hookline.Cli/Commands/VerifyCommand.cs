@@ -105,7 +105,7 @@ internal static partial class VerifyCommand
         var keys = info.ConfigKeys.Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
         var config = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            [keys.Contains("secret") || !keys.Contains("publicKey") ? "secret" : "publicKey"] = secret,
+            [SecretKey(info, signing: false)] = secret,
         };
         foreach (var (key, value) in ParseConfig(extra))
         {
@@ -131,6 +131,11 @@ internal static partial class VerifyCommand
         }
         return config;
     }
+
+    /// <summary>The config key <c>--secret</c> fills: <c>secret</c>, or for public-key schemes the key (private when signing).</summary>
+    internal static string SecretKey(WebhookSchemeInfo info, bool signing) =>
+        info.ConfigKeys.Any(k => k.Name == "secret") || info.ConfigKeys.All(k => k.Name != "publicKey") ? "secret"
+        : signing ? "privateKey" : "publicKey";
 
     /// <summary><c>--config key=value</c> values, in order.</summary>
     internal static IEnumerable<KeyValuePair<string, string>> ParseConfig(string[] values)
