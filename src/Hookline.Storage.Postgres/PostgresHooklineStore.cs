@@ -130,4 +130,11 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
 
     protected override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    /// <summary>
+    /// 53100 disk_full only. 53200 out_of_memory is not a full disk: it stays a transient database
+    /// failure (Npgsql marks the 53 class transient), answered as the database being briefly unavailable.
+    /// </summary>
+    protected override bool IsStorageFull(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.DiskFull };
 }

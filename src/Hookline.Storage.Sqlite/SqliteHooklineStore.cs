@@ -148,6 +148,9 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     protected override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 
+    protected override bool IsStorageFull(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: 13 }; // SQLITE_FULL: a write found no room on the disk
+
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);

@@ -6,8 +6,8 @@ namespace Hookline.Server.Api;
 /// <summary>
 /// Turns exceptions into Svix-shaped answers: <see cref="ApiException"/> as it says, malformed
 /// requests (<see cref="BadHttpRequestException"/>, <see cref="JsonException"/>) as 400/413, a store
-/// uniqueness clash as 409, a database that is briefly unreachable as 503, and only genuine server
-/// faults as 500. Registered twice: inside the
+/// uniqueness clash as 409, a database that is briefly unreachable or whose disk is full as 503 with
+/// Retry-After, and only genuine server faults as 500. Registered twice: inside the
 /// idempotency layer (so the stored response is the final one) and outermost (for auth errors).
 /// </summary>
 internal sealed partial class ApiErrorMiddleware
@@ -34,7 +34,12 @@ internal sealed partial class ApiErrorMiddleware
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             var (status, body) = Translate(ex);
-            if (status >= 500)
+            if (ex is StoreFullException)
+            {
+                // Not a fault in Hookline but one the operator must act on: one line, no stack trace.
+                LogStorageFull(_logger, context.Request.Method, context.Request.Path, ex.Message);
+            }
+            else if (status >= 500)
             {
                 LogServerFault(_logger, context.Request.Method, context.Request.Path, ex);
             }
@@ -49,6 +54,10 @@ internal sealed partial class ApiErrorMiddleware
             (413, new HttpErrorOut("payload_too_large", "The request body is too large.")),
         BadHttpRequestException bad => (bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, new HttpErrorOut("bad_request", bad.Message)),
         JsonException json => (400, new HttpErrorOut("invalid_json", "The request body is not valid JSON: " + json.Message)),
+        // The disk holding the database is full: the write was rolled back, nothing committed before is
+        // touched, and the same request succeeds once the operator frees space.
+        StoreFullException =>
+            (503, new HttpErrorOut(StorageFullCode, "The server's storage is full; nothing was written. Retry the request later (with the same idempotency-key).")),
         StoreConflictException conflict => (409, new HttpErrorOut("conflict", string.IsNullOrEmpty(conflict.Message) ? "A conflict has occurred" : conflict.Message)),
         // The database is unreachable or busy (the provider says a retry may succeed): nothing was
         // written, so the client may send the same request again (with its idempotency-key).
@@ -57,6 +66,15 @@ internal sealed partial class ApiErrorMiddleware
         _ => (500, new HttpErrorOut("server_error", "Internal Server Error")),
     };
 
+    /// <summary>The error code of a 503 answered because the database's disk is full.</summary>
+    public const string StorageFullCode = "storage_full";
+
+    /// <summary>
+    /// Seconds a client should wait after <c>storage_full</c>: freeing disk space takes an operator
+    /// minutes, not the one second a database blip takes, so clients are asked not to hammer.
+    /// </summary>
+    public const int StorageFullRetryAfterSeconds = 30;
+
     public static async Task WriteAsync(HttpContext context, int status, object body)
     {
         context.Response.Clear();
@@ -64,11 +82,16 @@ internal sealed partial class ApiErrorMiddleware
         context.Response.ContentType = "application/json";
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            context.Response.Headers.RetryAfter = "1";
+            context.Response.Headers.RetryAfter = body is HttpErrorOut { Code: StorageFullCode }
+                ? StorageFullRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : "1";
         }
         await JsonSerializer.SerializeAsync(context.Response.Body, body, body.GetType(), ApiJson.Options, context.RequestAborted);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogServerFault(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Storage full: {Method} {Path} answered 503 storage_full; free disk space on the database's volume ({Reason})")]
+    private static partial void LogStorageFull(ILogger logger, string method, string path, string reason);
 }

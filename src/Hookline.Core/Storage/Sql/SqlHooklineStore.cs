@@ -81,9 +81,16 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     /// </summary>
     public virtual async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var write = await BeginWriteAsync(WriteDurability.Durable, cancellationToken);
-        await Migrations.ApplyAsync(write.Connection, write.Transaction, Time, cancellationToken);
-        await write.CommitAsync(cancellationToken);
+        try
+        {
+            await using var write = await BeginWriteAsync(WriteDurability.Durable, cancellationToken);
+            await Migrations.ApplyAsync(write.Connection, write.Transaction, Time, cancellationToken);
+            await write.CommitAsync(cancellationToken);
+        }
+        catch (DbException ex) when (IsStorageFull(ex))
+        {
+            throw Full(ex);
+        }
     }
 
     public Task PingAsync(CancellationToken cancellationToken) =>
@@ -97,10 +104,28 @@ public abstract partial class SqlHooklineStore : IHooklineStore
 
     protected abstract bool IsUniqueViolation(DbException exception);
 
+    /// <summary>
+    /// Whether the database failed because its disk is full. Every read and write of this store turns
+    /// such a failure into <see cref="StoreFullException"/>, so callers (the API, the delivery engine)
+    /// tell "no room" from a fault without knowing the database driver.
+    /// </summary>
+    protected abstract bool IsStorageFull(DbException exception);
+
+    private static StoreFullException Full(DbException exception) =>
+        new("The database's disk is full: " + exception.Message, exception);
+
     protected async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        return await work(connection);
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+            return await work(connection);
+        }
+        catch (DbException ex) when (IsStorageFull(ex))
+        {
+            // Reads can need room too (PostgreSQL's temporary files for a large sort).
+            throw Full(ex);
+        }
     }
 
     /// <summary>
@@ -120,9 +145,11 @@ public abstract partial class SqlHooklineStore : IHooklineStore
         return ($" AND {key} {(descending ? "<" : ">")} @iterator", order);
     }
 
-    protected async Task<Page<T>> PageAsync<T>(string select, string where, string key, ListQuery query, Func<DbDataReader, T> map, Func<T, string> keyOf, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    protected Task<Page<T>> PageAsync<T>(string select, string where, string key, ListQuery query, Func<DbDataReader, T> map, Func<T, string> keyOf, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
+        ReadAsync(connection => PageAsync(connection, select, where, key, query, map, keyOf, parameters, cancellationToken), cancellationToken);
+
+    private static async Task<Page<T>> PageAsync<T>(DbConnection connection, string select, string where, string key, ListQuery query, Func<DbDataReader, T> map, Func<T, string> keyOf, (string, object?)[] parameters, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.Command(null, "", parameters);
         var (pageWhere, order) = PageClause(query, key, command);
         command.CommandText = $"{select} WHERE {where}{pageWhere}{order}";
@@ -143,10 +170,16 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, WriteDurability durability, CancellationToken cancellationToken)
     {
         T result;
-        await using (var write = await BeginWriteAsync(durability, cancellationToken))
+        try
         {
+            await using var write = await BeginWriteAsync(durability, cancellationToken);
             result = await work(write.Connection, write.Transaction);
             await write.CommitAsync(cancellationToken);
+        }
+        catch (DbException ex) when (IsStorageFull(ex))
+        {
+            // Rolled back (the transaction is disposed uncommitted): nothing of this write is kept.
+            throw Full(ex);
         }
         await AfterCommitAsync(durability);
         return result;
