@@ -77,7 +77,16 @@ internal sealed class IdempotencyMiddleware
             var status = context.Response.StatusCode;
             if (status < 500)
             {
-                await store.CompleteIdempotencyKeyAsync(keyHash, new IdempotentResponse(status, context.Response.ContentType, Seal(buffer.ToArray(), rawToken, context.Request.Method, context.Request.Path.Value ?? "", key)), CancellationToken.None);
+                try
+                {
+                    await store.CompleteIdempotencyKeyAsync(keyHash, new IdempotentResponse(status, context.Response.ContentType, Seal(buffer.ToArray(), rawToken, context.Request.Method, context.Request.Path.Value ?? "", key)), CancellationToken.None);
+                }
+                catch (StoreFullException)
+                {
+                    // The work committed (the disk filled up just after): its answer stands rather than
+                    // a 503 that would make the client send it again. The key stays "in progress" and
+                    // goes stale after a minute, like one whose node died.
+                }
                 completed = true;
             }
         }
