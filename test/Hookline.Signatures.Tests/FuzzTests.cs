@@ -78,7 +78,7 @@ public sealed class FuzzTests
                 Assert.NotNull(result);
                 Assert.False(string.IsNullOrEmpty(result.Message));
                 Assert.Equal(type == "generic-webhook", result.IsValid);
-            }, iter: 250);
+            }, iter: FuzzBudget.Iterations(250));
     }
 
     [Fact]
