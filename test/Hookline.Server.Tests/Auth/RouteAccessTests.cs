@@ -139,15 +139,15 @@ public sealed class RouteAccessTests(IngestFixture fixture) : IClassFixture<Inge
     [Fact]
     public async Task EveryRoute_AnswersEachKindOfTokenAsTheTableSays()
     {
-        var routes = await RoutesAsync();
+        var routes = await RoutesAsync(_admin);
         var missing = routes.Where(r => !Access.ContainsKey(r)).ToList();
         Assert.True(missing.Count == 0, "Routes without a row in the access table: " + string.Join(", ", missing));
         Assert.Empty(Access.Keys.Except(routes));
 
         // Objects the admin's calls use (and may delete), and objects of the scoped tokens' own.
-        var adminObjects = await CreateObjectsAsync();
-        var userObjects = await CreateObjectsAsync();
-        var other = await CreateAppAsync();
+        var adminObjects = await CreateObjectsAsync(fixture);
+        var userObjects = await CreateObjectsAsync(fixture);
+        var other = await CreateAppAsync(_admin);
         var tokens = new Dictionary<Caller, string?>
         {
             [Caller.None] = null,
@@ -213,9 +213,10 @@ public sealed class RouteAccessTests(IngestFixture fixture) : IClassFixture<Inge
 
     private static string Truncate(string text) => text.Length > 200 ? text[..200] + "…" : text;
 
-    private async Task<List<string>> RoutesAsync()
+    /// <summary>Every route of the OpenAPI document the server serves, as <c>METHOD /path/{template}</c> (also the API fuzz's list).</summary>
+    internal static async Task<List<string>> RoutesAsync(HttpClient admin)
     {
-        var document = await _admin.GetAtAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
+        var document = await admin.GetAtAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
         var routes = new List<string>();
         foreach (var path in document.GetProperty("paths").EnumerateObject())
         {
@@ -230,9 +231,9 @@ public sealed class RouteAccessTests(IngestFixture fixture) : IClassFixture<Inge
         return routes;
     }
 
-    private async Task<string> CreateAppAsync()
+    private static async Task<string> CreateAppAsync(HttpClient admin)
     {
-        var app = await _admin.PostJsonAsync("/api/v1/app", new { name = "Access", uid = HostFixture.Unique("access") }).ExpectAsync(HttpStatusCode.Created);
+        var app = await admin.PostJsonAsync("/api/v1/app", new { name = "Access", uid = HostFixture.Unique("access") }).ExpectAsync(HttpStatusCode.Created);
         return app.Str("id");
     }
 
@@ -240,31 +241,32 @@ public sealed class RouteAccessTests(IngestFixture fixture) : IClassFixture<Inge
         (await _admin.PostJsonAsync($"/api/v1/auth/app-portal-access/{app}", new { }).ExpectAsync(HttpStatusCode.OK)).Str("token");
 
     /// <summary>One of everything a path can name: an app with an endpoint, a delivered message and its attempt, a recover task, an event type, an operational endpoint, a source with an endpoint and a logged request.</summary>
-    private async Task<Objects> CreateObjectsAsync()
+    internal static async Task<Objects> CreateObjectsAsync(IngestFixture fixture)
     {
-        var app = await CreateAppAsync();
+        var admin = fixture.Admin;
+        var app = await CreateAppAsync(admin);
         var path = "/" + HostFixture.Unique("access");
-        var endpoint = (await _admin.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url = fixture.Receiver.Url(path) }).ExpectAsync(HttpStatusCode.Created)).Str("id");
-        var msg = (await _admin.PostJsonAsync($"/api/v1/app/{app}/msg", new { eventType = "access.checked", payload = new { a = 1 } }).ExpectAsync(HttpStatusCode.Accepted)).Str("id");
+        var endpoint = (await admin.PostJsonAsync($"/api/v1/app/{app}/endpoint", new { url = fixture.Receiver.Url(path) }).ExpectAsync(HttpStatusCode.Created)).Str("id");
+        var msg = (await admin.PostJsonAsync($"/api/v1/app/{app}/msg", new { eventType = "access.checked", payload = new { a = 1 } }).ExpectAsync(HttpStatusCode.Accepted)).Str("id");
         var attempts = await ApiClientExtensions.EventuallyAsync(
-            () => _admin.GetAtAsync($"/api/v1/app/{app}/attempt/msg/{msg}").ExpectAsync(HttpStatusCode.OK),
+            () => admin.GetAtAsync($"/api/v1/app/{app}/attempt/msg/{msg}").ExpectAsync(HttpStatusCode.OK),
             a => a.GetProperty("data").GetArrayLength() > 0);
         var attempt = attempts.GetProperty("data")[0].Str("id");
-        var task = (await _admin.PostJsonAsync($"/api/v1/app/{app}/endpoint/{endpoint}/recover", new { since = DateTimeOffset.UtcNow.AddHours(-1) }).ExpectAsync(HttpStatusCode.Accepted)).Str("id");
+        var task = (await admin.PostJsonAsync($"/api/v1/app/{app}/endpoint/{endpoint}/recover", new { since = DateTimeOffset.UtcNow.AddHours(-1) }).ExpectAsync(HttpStatusCode.Accepted)).Str("id");
         var eventType = HostFixture.Unique("access");
-        await _admin.PostJsonAsync("/api/v1/event-type", new { name = eventType, description = "Access table" }).ExpectAsync(HttpStatusCode.Created);
-        var operational = (await _admin.PostJsonAsync("/api/v1/operational-webhook/endpoint", new { url = fixture.Receiver.Url("/operational") }).ExpectAsync(HttpStatusCode.Created)).Str("id");
+        await admin.PostJsonAsync("/api/v1/event-type", new { name = eventType, description = "Access table" }).ExpectAsync(HttpStatusCode.Created);
+        var operational = (await admin.PostJsonAsync("/api/v1/operational-webhook/endpoint", new { url = fixture.Receiver.Url("/operational") }).ExpectAsync(HttpStatusCode.Created)).Str("id");
         var source = await fixture.CreateSourceAsync("github", new { secret = "access-secret" });
         using (var unsigned = await source.PostAsync("""{"zen":"x"}"""u8.ToArray(), []))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
         }
-        var log = await _admin.GetAtAsync($"/ingest/api/v1/source/{source.Id}/log").ExpectAsync(HttpStatusCode.OK);
+        var log = await admin.GetAtAsync($"/ingest/api/v1/source/{source.Id}/log").ExpectAsync(HttpStatusCode.OK);
         var ingestToken = source.IngestUrl[(source.IngestUrl.LastIndexOf('/') + 1)..];
         return new Objects(app, endpoint, msg, attempt, task, eventType, operational, source.Id, source.EndpointId, log.GetProperty("data")[0].Str("id"), ingestToken);
     }
 
-    private sealed record Objects(string App, string Endpoint, string Msg, string Attempt, string Task, string EventType, string Operational, string Source, string SourceEndpoint, string Log, string IngestToken)
+    internal sealed record Objects(string App, string Endpoint, string Msg, string Attempt, string Task, string EventType, string Operational, string Source, string SourceEndpoint, string Log, string IngestToken)
     {
         public string Fill(string template)
         {
