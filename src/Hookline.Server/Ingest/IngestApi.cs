@@ -28,7 +28,8 @@ internal static class IngestApi
         app.MapPost("/ingest/{token}", ReceiveAsync).WithName("ingest.receive").WithTags("Ingest")
             .WithSummary("Ingest URL: a provider posts its webhook here")
             .WithDescription("Verified with the source's scheme, deduplicated, stored durably and answered at once; then forwarded to the source's endpoints. " +
-                "401 with a reason when verification fails, 413 over Hookline:Limits:MaxPayloadBytes, 404 for an unknown token.");
+                "401 with a reason when verification fails, 413 over Hookline:Limits:MaxPayloadBytes, 404 for an unknown token, " +
+                "503 with Retry-After when nothing could be stored (storage_full: the disk is full; database_unavailable).");
         return app;
     }
 

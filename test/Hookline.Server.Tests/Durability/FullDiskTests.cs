@@ -86,8 +86,13 @@ public sealed class FullDiskTests
         }
         Assert.NotNull(refusedDelivery);
 
-        // Reads need no room: the API still lists what was accepted.
+        // Reads need no room: the API still lists what was accepted, and the node stays ready (a full
+        // disk must not take every node out of the load balancer at once).
         await client.GetAtAsync("/api/v1/app/full/msg?limit=1").ExpectAsync(HttpStatusCode.OK);
+        using (var ready = await client.GetAtAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
 
         disk.Free();
 
