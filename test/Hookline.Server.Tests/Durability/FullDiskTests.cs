@@ -190,6 +190,35 @@ public sealed class FullDiskTests
         }, TimeSpan.FromSeconds(60), "a recorded successful attempt for the message accepted before");
     }
 
+    [PostgresFact]
+    public async Task DiskFillsAfterMessageCommitted_IdempotentCreateStillAnswers202()
+    {
+        PostgresFactAttribute.RequireConnectionString();
+        await using var database = new PostgresTestDatabase();
+        await database.EnsureCreatedAsync();
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var host = await HooklineHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Hookline:Storage:Provider"] = "postgres",
+            ["Hookline:Storage:ConnectionString"] = database.ConnectionString,
+            ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
+        });
+        using var client = host.CreateAdminClient();
+        await SetUpAsync(client, receiver);
+
+        // The message commits, then the disk is full when the idempotency layer records the answer.
+        await database.ScalarAsync($"""
+            CREATE FUNCTION {database.Schema}.disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+            CREATE TRIGGER disk_full BEFORE UPDATE ON {database.Schema}.idempotency_keys FOR EACH ROW EXECUTE FUNCTION {database.Schema}.disk_full();
+            """);
+        var id = (await client.PostJsonAsync("/api/v1/app/full/msg", Message(1), idempotencyKey: "late-full").ExpectAsync(HttpStatusCode.Accepted)).Str("id");
+
+        // A 503 here would have made the client send an accepted message again.
+        await client.GetAtAsync($"/api/v1/app/full/msg/{id}").ExpectAsync(HttpStatusCode.OK);
+        await Eventually.HoldsAsync(() => receiver.Requests.Any(r => r.Headers.GetValueOrDefault("webhook-id") == id), TimeSpan.FromSeconds(30), "the accepted message");
+    }
+
     private sealed record Setup(string IngestUrl, string Secret);
 
     private static async Task<Setup> SetUpAsync(HttpClient client, TestReceiver receiver)
