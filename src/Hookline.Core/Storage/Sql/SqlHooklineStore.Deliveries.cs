@@ -350,6 +350,7 @@ public abstract partial class SqlHooklineStore
         // list order and a page stops after limit + 1. Keyed on m.id, every delivery of the endpoint was
         // read and sorted before the first row came back.
         AppendMessageConditions(where, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "d.msg_id", Ids.HooklineIds.Message);
+        AppendTagCondition(where, parameters, filter.Tag, "d.msg_id");
         if (filter.Status is { } status)
         {
             where.Append(" AND d.status = @status");
