@@ -157,5 +157,14 @@ internal static class PostgresMigrations
             WHERE m.channels IS NOT NULL AND c.channel <> ''
             ON CONFLICT DO NOTHING;
             """),
+        ("0007_tags", """
+            -- Svix message tags: messages.tags is the value read back (',a,b,' like channels), and
+            -- message_tags holds one row per tag so that a tag filter walks that tag's own messages in
+            -- order (the message_channels pattern) instead of matching every message.
+            ALTER TABLE messages ADD COLUMN tags text COLLATE "C";
+            CREATE TABLE message_tags (
+                app_id text COLLATE "C" NOT NULL, tag text COLLATE "C" NOT NULL, msg_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (app_id, tag, msg_id));
+            """),
     ];
 }

@@ -131,5 +131,14 @@ internal static class SqliteMigrations
             INSERT OR IGNORE INTO message_channels (app_id, channel, msg_id)
             SELECT app_id, channel, msg_id FROM split WHERE channel IS NOT NULL AND channel <> '';
             """),
+        ("0007_tags", """
+            -- Svix message tags: messages.tags is the value read back (',a,b,' like channels), and
+            -- message_tags holds one row per tag so that a tag filter walks that tag's own messages in
+            -- order (the message_channels pattern) instead of matching every message.
+            ALTER TABLE messages ADD COLUMN tags TEXT;
+            CREATE TABLE message_tags (
+                app_id TEXT NOT NULL, tag TEXT NOT NULL, msg_id TEXT NOT NULL,
+                PRIMARY KEY (app_id, tag, msg_id)) WITHOUT ROWID;
+            """),
     ];
 }

@@ -16,6 +16,9 @@ public sealed record MessageDraft
     public string? EventId { get; init; }
     public IReadOnlyList<string>? Channels { get; init; }
 
+    /// <summary>Svix message tags, stored for filtering the message and attempt lists; they do not affect delivery.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
+
     /// <summary>Retention of the payload; null means the default.</summary>
     public TimeSpan? PayloadRetention { get; init; }
     public string? TraceParent { get; init; }
@@ -92,6 +95,7 @@ public sealed class MessageService
             EventType = draft.EventType,
             Payload = draft.Payload,
             Channels = draft.Channels is { Count: > 0 } ? draft.Channels : null,
+            Tags = draft.Tags is { Count: > 0 } ? draft.Tags : null,
             CreatedAt = now,
             PayloadExpiresAt = now + (draft.PayloadRetention ?? DefaultRetention),
             TraceParent = activity?.Id ?? draft.TraceParent,
@@ -132,11 +136,22 @@ public sealed class MessageService
         var matching = new List<Endpoint>(endpoints.Count);
         foreach (var endpoint in endpoints)
         {
-            if (!endpoint.Disabled && endpoint.Accepts(eventType, channels))
+            if (Receives(endpoint, eventType, channels))
             {
                 matching.Add(endpoint);
             }
         }
         return matching;
+    }
+
+    /// <summary>
+    /// The matching rule for one endpoint: enabled, and its event-type filter and channels take the
+    /// message. <see cref="MatchingEndpointsAsync"/> applies it to every endpoint of an application;
+    /// replaying missing messages to one endpoint applies it to that endpoint.
+    /// </summary>
+    public static bool Receives(Endpoint endpoint, string eventType, IReadOnlyList<string>? channels)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return !endpoint.Disabled && endpoint.Accepts(eventType, channels);
     }
 }

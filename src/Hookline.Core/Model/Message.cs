@@ -12,6 +12,9 @@ public sealed record Message
     /// <summary>The exact payload bytes, signed and sent on every try; null once expunged or expired.</summary>
     public byte[]? Payload { get; init; }
     public IReadOnlyList<string>? Channels { get; init; }
+
+    /// <summary>Svix message tags: free-form labels the message lists filter by; no effect on delivery.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>When the payload is removed (attempt metadata stays).</summary>

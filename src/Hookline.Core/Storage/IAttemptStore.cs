@@ -64,7 +64,7 @@ public sealed record BackgroundTask
 {
     public required string Id { get; init; }
 
-    /// <summary>e.g. <c>endpoint.recover</c>.</summary>
+    /// <summary>e.g. <c>endpoint.recover</c> or <c>endpoint.replay</c>.</summary>
     public required string Type { get; init; }
 
     /// <summary><c>running</c>, <c>finished</c> or <c>failed</c>.</summary>
@@ -89,4 +89,10 @@ public interface ITaskStore
     Task<BackgroundTask?> ClaimTaskAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
 
     Task UpdateTaskAsync(string id, string status, string dataJson, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a running task's progress and extends its lease to <paramref name="leaseUntil"/>, so a
+    /// long task keeps it while it works and, should its node die, another resumes from the progress.
+    /// </summary>
+    Task SaveTaskProgressAsync(string id, string dataJson, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 }

@@ -87,6 +87,22 @@ public interface IDeliveryStore
     /// <summary>Queues failed deliveries of an endpoint whose message was created in [since, until) again; returns how many.</summary>
     Task<int> RecoverFailedAsync(string appId, string endpointId, DateTimeOffset since, DateTimeOffset? until, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One batch of replay-missing's walk: up to <paramref name="limit"/> messages of the application
+    /// created in [<paramref name="since"/>, <paramref name="until"/>), after <paramref name="afterMessageId"/>
+    /// when given, in id order, each with whether <paramref name="endpointId"/> already has a delivery of
+    /// it. A read: a batch costs its own rows whatever the window holds.
+    /// </summary>
+    Task<IReadOnlyList<ReplayCandidate>> ListReplayCandidatesAsync(
+        string appId, string endpointId, string? afterMessageId, DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Queues messages to an endpoint that never got them: one pending delivery each, due now (a manual
+    /// trigger), skipping a message that has one for the endpoint by now. One short write transaction.
+    /// Returns how many were queued, or null when the endpoint no longer exists (nothing is written).
+    /// </summary>
+    Task<int?> QueueMissingDeliveriesAsync(string appId, string endpointId, IReadOnlyList<string> messageIds, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Delivery counts by status for an endpoint, for messages created in [since, until).</summary>
     Task<EndpointStats> GetEndpointStatsAsync(string appId, string endpointId, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken);
 }
@@ -117,5 +133,10 @@ public sealed record DeliveryCompletion
 }
 
 public sealed record EndpointDisabled(string AppId, string EndpointId, string? EndpointUid, DateTimeOffset FailingSince);
+
+/// <summary>A message replay-missing looked at (see <see cref="IDeliveryStore.ListReplayCandidatesAsync"/>).</summary>
+/// <param name="Delivered">The endpoint already has a delivery of it (sent, pending or failed).</param>
+/// <param name="HasPayload">Its payload is still kept (not expunged or expired), so it can be sent.</param>
+public sealed record ReplayCandidate(string MessageId, string EventType, IReadOnlyList<string>? Channels, bool Delivered, bool HasPayload);
 
 public sealed record EndpointStats(long Success, long Pending, long Fail, long Sending, long Canceled);

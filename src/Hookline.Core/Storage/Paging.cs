@@ -55,6 +55,9 @@ public static class Pages
 public sealed record MessageFilter
 {
     public string? Channel { get; init; }
+
+    /// <summary>Only messages carrying this tag.</summary>
+    public string? Tag { get; init; }
     public DateTimeOffset? Before { get; init; }
     public DateTimeOffset? After { get; init; }
     public IReadOnlyList<string>? EventTypes { get; init; }
@@ -73,6 +76,9 @@ public sealed record AttemptFilter
     /// <summary>100, 200, 300, 400, 500, or 0 for no response.</summary>
     public int? StatusCodeClass { get; init; }
     public string? Channel { get; init; }
+
+    /// <summary>Only attempts of messages carrying this tag.</summary>
+    public string? Tag { get; init; }
     public DateTimeOffset? Before { get; init; }
     public DateTimeOffset? After { get; init; }
     public IReadOnlyList<string>? EventTypes { get; init; }

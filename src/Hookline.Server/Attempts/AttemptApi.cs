@@ -27,11 +27,11 @@ internal static class AttemptApi
 
     private static async Task<Ok<ListResponse<MessageAttemptOut>>> ListByEndpointAsync(
         HttpContext context, IHooklineStore store, [FromRoute(Name = "app_id")] string appId, [FromRoute(Name = "endpoint_id")] string endpointId,
-        int? limit, string? iterator, int? status, [FromQuery(Name = "status_code_class")] int? statusCodeClass, string? channel,
+        int? limit, string? iterator, int? status, [FromQuery(Name = "status_code_class")] int? statusCodeClass, string? channel, string? tag,
         DateTimeOffset? before, DateTimeOffset? after, [FromQuery(Name = "with_content")] bool? withContent, [FromQuery(Name = "event_types")] string[]? eventTypes)
     {
         var app = await AppAccess.GetAsync(context, store, appId);
-        var filter = Filter(status, statusCodeClass, channel, before, after, eventTypes, endpointId: null);
+        var filter = Filter(status, statusCodeClass, channel, tag, before, after, eventTypes, endpointId: null);
         var endpoint = await EndpointApi.GetEndpointAsync(context, store, app, endpointId);
         var page = await store.ListAttemptsByEndpointAsync(app.Id, endpoint.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Attempt), context.RequestAborted);
         var content = withContent ?? true;
@@ -40,12 +40,12 @@ internal static class AttemptApi
 
     private static async Task<Ok<ListResponse<MessageAttemptOut>>> ListByMessageAsync(
         HttpContext context, IHooklineStore store, [FromRoute(Name = "app_id")] string appId, [FromRoute(Name = "msg_id")] string msgId,
-        int? limit, string? iterator, int? status, [FromQuery(Name = "status_code_class")] int? statusCodeClass, string? channel,
+        int? limit, string? iterator, int? status, [FromQuery(Name = "status_code_class")] int? statusCodeClass, string? channel, string? tag,
         [FromQuery(Name = "endpoint_id")] string? endpointId,
         DateTimeOffset? before, DateTimeOffset? after, [FromQuery(Name = "with_content")] bool? withContent, [FromQuery(Name = "event_types")] string[]? eventTypes)
     {
         var app = await AppAccess.GetAsync(context, store, appId);
-        var filter = Filter(status, statusCodeClass, channel, before, after, eventTypes, endpointId);
+        var filter = Filter(status, statusCodeClass, channel, tag, before, after, eventTypes, endpointId);
         var message = await MessageApi.GetMessageAsync(context, store, app, msgId);
         if (endpointId is not null)
         {
@@ -95,7 +95,7 @@ internal static class AttemptApi
 
     private static async Task<Ok<ListResponse<EndpointMessageOut>>> ListEndpointMessagesAsync(
         HttpContext context, IHooklineStore store, [FromRoute(Name = "app_id")] string appId, [FromRoute(Name = "endpoint_id")] string endpointId,
-        int? limit, string? iterator, string? channel, int? status, DateTimeOffset? before, DateTimeOffset? after,
+        int? limit, string? iterator, string? channel, string? tag, int? status, DateTimeOffset? before, DateTimeOffset? after,
         [FromQuery(Name = "with_content")] bool? withContent, [FromQuery(Name = "event_types")] string[]? eventTypes)
     {
         var app = await AppAccess.GetAsync(context, store, appId);
@@ -103,10 +103,11 @@ internal static class AttemptApi
         var types = Lists.EventTypes(eventTypes, v);
         var messageStatus = Lists.Status(v, status);
         v.Name(["query", "channel"], channel, 128);
+        v.Name(["query", "tag"], tag, MessageApi.MaxTagLength);
         v.ThrowIfAny();
         var endpoint = await EndpointApi.GetEndpointAsync(context, store, app, endpointId);
         var content = withContent ?? true;
-        var filter = new MessageFilter { Channel = channel, Before = before, After = after, EventTypes = types, Status = messageStatus };
+        var filter = new MessageFilter { Channel = channel, Tag = tag, Before = before, After = after, EventTypes = types, Status = messageStatus };
         var page = await store.ListEndpointMessagesAsync(app.Id, endpoint.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Message), content, context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, x => EndpointMessageOut.From(x.Message, x.Delivery, content)));
     }
@@ -131,7 +132,7 @@ internal static class AttemptApi
         return TypedResults.Accepted((string?)null, new EmptyResponse());
     }
 
-    private static AttemptFilter Filter(int? status, int? statusCodeClass, string? channel, DateTimeOffset? before, DateTimeOffset? after, string[]? eventTypes, string? endpointId)
+    private static AttemptFilter Filter(int? status, int? statusCodeClass, string? channel, string? tag, DateTimeOffset? before, DateTimeOffset? after, string[]? eventTypes, string? endpointId)
     {
         var v = new Validation();
         var types = Lists.EventTypes(eventTypes, v);
@@ -141,11 +142,12 @@ internal static class AttemptApi
             v.Add(["query", "status_code_class"], "value is not a valid enumeration member; permitted: 0, 100, 200, 300, 400, 500", "type_error.enum");
         }
         v.Name(["query", "channel"], channel, 128);
+        v.Name(["query", "tag"], tag, MessageApi.MaxTagLength);
         if (endpointId is not null)
         {
             v.Name(["query", "endpoint_id"], endpointId);
         }
         v.ThrowIfAny();
-        return new AttemptFilter { Status = messageStatus, StatusCodeClass = statusCodeClass, Channel = channel, Before = before, After = after, EventTypes = types };
+        return new AttemptFilter { Status = messageStatus, StatusCodeClass = statusCodeClass, Channel = channel, Tag = tag, Before = before, After = after, EventTypes = types };
     }
 }

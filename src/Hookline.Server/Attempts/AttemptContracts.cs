@@ -55,11 +55,13 @@ public sealed record EndpointMessageOut(
     DateTimeOffset Timestamp,
     int Status,
     string StatusText,
-    DateTimeOffset? NextAttempt)
+    DateTimeOffset? NextAttempt,
+    IReadOnlyList<string>? Tags)
 {
     internal static EndpointMessageOut From(Message m, DeliveryRecord d, bool withContent) => new(
         m.Id, m.EventId, m.EventType, withContent ? RawJson.FromStored(m.Payload) : RawJson.EmptyObject,
-        m.Channels is { Count: > 0 } ? m.Channels : null, m.CreatedAt, (int)d.Status, StatusTexts.Of(d.Status), d.NextAttemptAt);
+        m.Channels is { Count: > 0 } ? m.Channels : null, m.CreatedAt, (int)d.Status, StatusTexts.Of(d.Status), d.NextAttemptAt,
+        m.Tags is { Count: > 0 } ? m.Tags : null);
 }
 
 /// <summary>Svix <c>EmptyResponse</c>.</summary>

@@ -65,29 +65,58 @@ internal static partial class EndpointApi
     {
         var (app, endpoint) = await ResolveAsync(context, store, operational, endpointId);
         var input = (await body.ReadAsync<RecoverIn>(context.Request)).Value;
+        ValidateWindow(input.Since, input.Until);
+        var task = await QueueTaskAsync(context, store, time, signal, BackgroundTasks.EndpointRecover,
+            BackgroundTasks.Serialize(new RecoverTaskData(app.Id, endpoint.Id, input.Since!.Value, input.Until)));
+        return TypedResults.Accepted((string?)null, new RecoverOut(task.Id, task.Status, task.Type, task.UpdatedAt));
+    }
+
+    /// <summary>
+    /// Svix's replay-missing: a background task (<c>endpoint.replay</c>) that sends the endpoint the
+    /// messages created in the window that it never got and would take now; its progress and result
+    /// (<c>messagesSent</c>) are in the background task API.
+    /// </summary>
+    private static async Task<Accepted<ReplayOut>> ReplayMissingAsync(
+        HttpContext context, IHooklineStore store, OperationalWebhooks operational, ApiBody body, TimeProvider time, BackgroundTaskSignal signal,
+        [FromRoute(Name = "endpoint_id")] string endpointId)
+    {
+        var (app, endpoint) = await ResolveAsync(context, store, operational, endpointId);
+        var input = (await body.ReadAsync<ReplayIn>(context.Request)).Value;
+        ValidateWindow(input.Since, input.Until);
+        var task = await QueueTaskAsync(context, store, time, signal, BackgroundTasks.EndpointReplay,
+            BackgroundTasks.Serialize(new ReplayTaskData(app.Id, endpoint.Id, input.Since!.Value, input.Until)));
+        return TypedResults.Accepted((string?)null, new ReplayOut(task.Id, task.Status, task.Type, task.UpdatedAt));
+    }
+
+    private static void ValidateWindow(DateTimeOffset? since, DateTimeOffset? until)
+    {
         var v = new Validation();
-        if (input.Since is null)
+        if (since is null)
         {
             v.Missing(["body", "since"]);
         }
-        else if (input.Until is { } until && until <= input.Since)
+        else if (until is { } end && end <= since)
         {
             v.Add(["body", "until"], "'until' must be after 'since'.");
         }
         v.ThrowIfAny();
+    }
 
+    private static async Task<BackgroundTask> QueueTaskAsync(
+        HttpContext context, ITaskStore store, TimeProvider time, BackgroundTaskSignal signal, string type, string dataJson)
+    {
         var now = time.GetUtcNow();
         var task = new BackgroundTask
         {
             Id = HooklineIds.New(HooklineIds.Task, now),
-            Type = BackgroundTasks.EndpointRecover,
+            Type = type,
             Status = BackgroundTasks.Running,
-            DataJson = BackgroundTasks.Serialize(new RecoverTaskData(app.Id, endpoint.Id, input.Since!.Value, input.Until)),
+            DataJson = dataJson,
             CreatedAt = now,
             UpdatedAt = now,
         };
         await store.CreateTaskAsync(task, context.RequestAborted);
         signal.Notify();
-        return TypedResults.Accepted((string?)null, new RecoverOut(task.Id, task.Status, task.Type, task.UpdatedAt));
+        return task;
     }
 }

@@ -44,6 +44,8 @@ internal static partial class EndpointApi
             .AcceptsJson<EventExampleIn>();
         app.MapPost("/{endpoint_id}/recover", RecoverAsync).WithName("v1.endpoint.recover").WithSummary("Recover Failed Webhooks")
             .AcceptsJson<RecoverIn>();
+        app.MapPost("/{endpoint_id}/replay-missing", ReplayMissingAsync).WithName("v1.endpoint.replay-missing").WithSummary("Replay Missing Webhooks")
+            .AcceptsJson<ReplayIn>();
 
         var operational = api.MapGroup("/operational-webhook/endpoint").WithTags("Webhook Endpoint").WithMetadata(new EndpointScope(EndpointScopeKind.Operational));
         MapCommon(operational, "v1.operational-webhook-endpoint");

@@ -118,6 +118,16 @@ public sealed record RecoverIn
 
 public sealed record RecoverOut(string Id, string Status, string Task, DateTimeOffset UpdatedAt);
 
+/// <summary>Svix <c>ReplayIn</c>: the window of message creation times replay-missing looks at.</summary>
+public sealed record ReplayIn
+{
+    public DateTimeOffset? Since { get; init; }
+    public DateTimeOffset? Until { get; init; }
+}
+
+/// <summary>Svix <c>ReplayOut</c>: the queued <c>endpoint.replay</c> task.</summary>
+public sealed record ReplayOut(string Id, string Status, string Task, DateTimeOffset UpdatedAt);
+
 internal static class EndpointRules
 {
     public const int MaxChannels = 10;

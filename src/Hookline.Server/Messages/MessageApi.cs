@@ -19,6 +19,10 @@ internal static class MessageApi
     public const int MinRetentionDays = 5;
     public const int MaxRetentionDays = 90;
     public const int MaxChannels = 5;
+
+    /// <summary>Svix's <c>MessageIn.tags</c>: 1–5 unique names (<c>^[a-zA-Z0-9\-_.]+$</c>) of up to 128 characters.</summary>
+    public const int MaxTags = 5;
+    public const int MaxTagLength = 128;
     public static readonly TimeSpan MaxDeliverAhead = TimeSpan.FromHours(24);
     public const int MaxRetentionHours = MaxRetentionDays * 24;
 
@@ -36,16 +40,17 @@ internal static class MessageApi
 
     private static async Task<Ok<ListResponse<MessageOut>>> ListAsync(
         HttpContext context, IHooklineStore store, [FromRoute(Name = "app_id")] string appId,
-        int? limit, string? iterator, string? channel, DateTimeOffset? before, DateTimeOffset? after,
+        int? limit, string? iterator, string? channel, string? tag, DateTimeOffset? before, DateTimeOffset? after,
         [FromQuery(Name = "with_content")] bool? withContent, [FromQuery(Name = "event_types")] string[]? eventTypes, int? status)
     {
         var app = await AppAccess.GetAsync(context, store, appId);
         var v = new Validation();
         var types = Lists.EventTypes(eventTypes, v);
         v.Name(["query", "channel"], channel, 128);
+        v.Name(["query", "tag"], tag, MaxTagLength);
         var messageStatus = Lists.Status(v, status);
         v.ThrowIfAny();
-        var filter = new MessageFilter { Channel = channel, Before = before, After = after, EventTypes = types, Status = messageStatus };
+        var filter = new MessageFilter { Channel = channel, Tag = tag, Before = before, After = after, EventTypes = types, Status = messageStatus };
         var content = withContent ?? true;
         var page = await store.ListMessagesAsync(app.Id, filter, Lists.Query(limit, iterator, null, descendingByDefault: true, HooklineIds.Message), content, context.RequestAborted);
         return TypedResults.Ok(Lists.Map(page, m => MessageOut.From(m, content)));
@@ -83,6 +88,7 @@ internal static class MessageApi
             Payload = payload,
             EventId = input.EventId,
             Channels = input.Channels is { Count: > 0 } ? input.Channels.Select(c => c!).ToArray() : null,
+            Tags = input.Tags is { Count: > 0 } ? input.Tags.Select(t => t!).ToArray() : null,
             PayloadRetention = input.PayloadRetentionHours is { } hours ? TimeSpan.FromHours(hours)
                 : input.PayloadRetentionPeriod is { } days ? TimeSpan.FromDays(days)
                 : null,
@@ -163,6 +169,7 @@ internal static class MessageApi
         }
         v.Uid(["body", "eventId"], input.EventId, HooklineIds.Message);
         v.Names(["body", "channels"], input.Channels, 128, 1, MaxChannels);
+        v.Names(["body", "tags"], input.Tags, MaxTagLength, 1, MaxTags);
         v.Range(["body", "payloadRetentionPeriod"], input.PayloadRetentionPeriod, MinRetentionDays, MaxRetentionDays);
         v.Range(["body", "payloadRetentionHours"], input.PayloadRetentionHours, 1, MaxRetentionHours);
         if (input.PayloadRetentionPeriod is not null && input.PayloadRetentionHours is not null)

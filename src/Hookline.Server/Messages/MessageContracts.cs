@@ -23,10 +23,10 @@ public sealed record MessageIn
     /// <summary>Hours the payload is kept (1–2160), the newer Svix field; exclusive with <see cref="PayloadRetentionPeriod"/>.</summary>
     public long? PayloadRetentionHours { get; init; }
 
-    /// <summary>Svix's scheduled delivery; not supported yet, so a value is refused rather than ignored.</summary>
+    /// <summary>Svix's scheduled delivery: the deliveries first fall due then (at most 24 hours ahead; a past time delivers at once).</summary>
     public DateTimeOffset? DeliverAt { get; init; }
 
-    /// <summary>Svix's message tags; accepted and not stored.</summary>
+    /// <summary>Svix's message tags (1–5 unique names of up to 128 characters): stored, returned, and filterable with <c>tag</c> on the message and attempt lists.</summary>
     public List<string?>? Tags { get; init; }
 
     /// <summary>Creates the application when the one in the path does not exist (its uid must equal the path's).</summary>
@@ -50,9 +50,10 @@ public sealed record MessageOut(
     string EventType,
     RawJson Payload,
     IReadOnlyList<string>? Channels,
-    DateTimeOffset Timestamp)
+    DateTimeOffset Timestamp,
+    IReadOnlyList<string>? Tags)
 {
     internal static MessageOut From(Message m, bool withContent) =>
         new(m.Id, m.EventId, m.EventType, withContent ? RawJson.FromStored(m.Payload) : RawJson.EmptyObject,
-            m.Channels is { Count: > 0 } ? m.Channels : null, m.CreatedAt);
+            m.Channels is { Count: > 0 } ? m.Channels : null, m.CreatedAt, m.Tags is { Count: > 0 } ? m.Tags : null);
 }

@@ -4,8 +4,8 @@ using Hookline.Core.Storage;
 namespace Hookline.Server.Tasks;
 
 /// <summary>
-/// Runs background tasks (endpoint recovery) claimed from the store with a lease, so a task whose
-/// node died is picked up by another; marks each finished or failed.
+/// Runs background tasks (endpoint recovery, replay-missing) claimed from the store with a lease, so a
+/// task whose node died is picked up by another; marks each finished or failed.
 /// </summary>
 internal sealed partial class BackgroundTaskWorker : BackgroundService
 {
@@ -53,13 +53,15 @@ internal sealed partial class BackgroundTaskWorker : BackgroundService
         }
     }
 
-    private async Task RunAsync(BackgroundTask task, CancellationToken cancellationToken)
+    private Task RunAsync(BackgroundTask task, CancellationToken cancellationToken) => task.Type switch
     {
-        if (task.Type != BackgroundTasks.EndpointRecover)
-        {
-            await _store.UpdateTaskAsync(task.Id, BackgroundTasks.Failed, task.DataJson, _time.GetUtcNow(), cancellationToken);
-            return;
-        }
+        BackgroundTasks.EndpointRecover => RecoverAsync(task, cancellationToken),
+        BackgroundTasks.EndpointReplay => ReplayMissingAsync(task, cancellationToken),
+        _ => _store.UpdateTaskAsync(task.Id, BackgroundTasks.Failed, task.DataJson, _time.GetUtcNow(), cancellationToken),
+    };
+
+    private async Task RecoverAsync(BackgroundTask task, CancellationToken cancellationToken)
+    {
         var data = BackgroundTasks.Deserialize<RecoverTaskData>(task.DataJson);
         if (data is null)
         {

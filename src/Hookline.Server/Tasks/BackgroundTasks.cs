@@ -7,6 +7,9 @@ namespace Hookline.Server.Tasks;
 internal static class BackgroundTasks
 {
     public const string EndpointRecover = "endpoint.recover";
+
+    /// <summary>Svix's task type for replay-missing (<c>POST …/endpoint/{endpoint_id}/replay-missing</c>).</summary>
+    public const string EndpointReplay = "endpoint.replay";
     public const string Running = "running";
     public const string Finished = "finished";
     public const string Failed = "failed";
@@ -18,6 +21,16 @@ internal static class BackgroundTasks
 
 /// <summary>Input and result of an <c>endpoint.recover</c> task.</summary>
 internal sealed record RecoverTaskData(string AppId, string EndpointId, DateTimeOffset Since, DateTimeOffset? Until, int? Recovered = null, string? Error = null);
+
+/// <summary>
+/// Input, progress and result of an <c>endpoint.replay</c> task (replay-missing). <see cref="MessagesSent"/>
+/// is Svix's result field; <see cref="Cursor"/> is the last message looked at, so a task whose node died
+/// resumes where it stopped.
+/// </summary>
+/// <param name="Until">The end of the window as asked; null for when the task was created.</param>
+internal sealed record ReplayTaskData(
+    string AppId, string EndpointId, DateTimeOffset Since, DateTimeOffset? Until,
+    int MessagesSent = 0, string? Cursor = null, string? Error = null);
 
 /// <summary>Wakes the task worker when this node queues a task (other nodes find it on their next poll).</summary>
 internal sealed class BackgroundTaskSignal : IDisposable

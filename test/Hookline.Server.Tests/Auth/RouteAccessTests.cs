@@ -72,6 +72,7 @@ public sealed class RouteAccessTests(IngestFixture fixture) : IClassFixture<Inge
         ["GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/stats"] = Who.App,
         ["POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example"] = Who.App,
         ["POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/recover"] = Who.App,
+        ["POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing"] = Who.App,
         ["GET /api/v1/operational-webhook/endpoint"] = Who.Admin,
         ["POST /api/v1/operational-webhook/endpoint"] = Who.Admin,
         ["GET /api/v1/operational-webhook/endpoint/{endpoint_id}"] = Who.Admin,

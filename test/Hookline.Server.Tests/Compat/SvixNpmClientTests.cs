@@ -1,5 +1,6 @@
 using Hookline.Signatures;
 using Hookline.Signatures.StandardWebhooks;
+using Hookline.Server.Tests.Infrastructure;
 
 namespace Hookline.Server.Tests.Compat;
 
@@ -25,5 +26,22 @@ public sealed class SvixNpmClientTests
             var result = new StandardWebhookVerifier(key).Verify(new WebhookRequest(new WebhookHeaders(delivered[0].Headers), delivered[0].Body));
             Assert.True(result.IsValid, result.ToString());
         }
+    }
+
+    /// <summary>
+    /// Message tags (create, get, and the <c>tag</c> filter of the message and attempt lists) and
+    /// replay-missing (its ReplayOut, the task's <c>messagesSent</c>), through the official client.
+    /// </summary>
+    [SkippableFact]
+    public async Task OfficialSvixClient_TagsAndReplayMissing_Work()
+    {
+        await using var run = await SvixNpmWalkthrough.RunAsync("svix-tags-replay.mjs", "/tags");
+
+        // The endpoint created after the messages got each of them once, by the replay alone.
+        var expected = run.Fact("replayed").Split(',');
+        var late = await ApiClientExtensions.EventuallyAsync(
+            () => Task.FromResult(run.Receiver.At("/tags-late").Select(r => r.Headers["webhook-id"]).ToList()), r => r.Count >= expected.Length);
+        await Task.Delay(300);
+        Assert.Equal(expected.Order(), run.Receiver.At("/tags-late").Select(r => r.Headers["webhook-id"]).Order());
     }
 }

@@ -45,6 +45,8 @@ public abstract partial class SqlHooklineStore
             parameters.Add(("@filterEndpoint", filter.EndpointId));
         }
         AppendMessageConditions(where, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "a.id", Ids.HooklineIds.Attempt);
+        // The tag is probed per attempt in message_tags' primary key (attempts are walked in attempt order).
+        AppendTagCondition(where, parameters, filter.Tag, "a.msg_id");
         var from = needsMessage ? "SELECT a.* FROM attempts a JOIN messages m ON m.id = a.msg_id" : "SELECT a.* FROM attempts a";
         return PageAsync(from, where.ToString(), "a.id", query, ReadAttempt, a => a.Id, cancellationToken, [.. parameters]);
     }

@@ -350,6 +350,7 @@ public abstract partial class SqlHooklineStore
         // list order and a page stops after limit + 1. Keyed on m.id, every delivery of the endpoint was
         // read and sorted before the first row came back.
         AppendMessageConditions(where, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "d.msg_id", Ids.HooklineIds.Message);
+        AppendTagCondition(where, parameters, filter.Tag, "d.msg_id");
         if (filter.Status is { } status)
         {
             where.Append(" AND d.status = @status");
@@ -399,6 +400,46 @@ public abstract partial class SqlHooklineStore
             cancellationToken, ("@now", now), ("@app", appId), ("@endpoint", endpointId),
             ("@since", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, since)),
             ("@until", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, until ?? now.AddYears(100)))), cancellationToken);
+
+    public Task<IReadOnlyList<ReplayCandidate>> ListReplayCandidatesAsync(
+        string appId, string endpointId, string? afterMessageId, DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ReplayCandidate>>(async c => await c.QueryAsync(null,
+            // The application's messages in id order through ix_messages_app, each probed in the
+            // deliveries' unique (msg_id, endpoint_id) index: a batch reads its own rows, however many
+            // of the window's messages the endpoint already has.
+            "SELECT m.id, m.event_type, m.channels, CASE WHEN m.payload IS NULL THEN 0 ELSE 1 END AS has_payload, " +
+            "CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.endpoint_id = @endpoint) THEN 1 ELSE 0 END AS delivered " +
+            "FROM messages m WHERE m.app_id = @app AND m.id >= @since AND m.id < @until AND m.id > @after ORDER BY m.id LIMIT @limit",
+            r => new ReplayCandidate(r.Text("id")!, r.Text("event_type")!, SqlCommands.ChannelsFromColumn(r.Text("channels")), r.Bool("delivered"), r.Bool("has_payload")),
+            cancellationToken,
+            ("@app", appId), ("@endpoint", endpointId),
+            ("@since", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, since)),
+            ("@until", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, until)),
+            // Ids sort after their prefix alone, so "msg_" stands for "from the start".
+            ("@after", afterMessageId ?? Ids.HooklineIds.Message), ("@limit", (long)limit)), cancellationToken);
+
+    public Task<int?> QueueMissingDeliveriesAsync(string appId, string endpointId, IReadOnlyList<string> messageIds, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync<int?>(async (c, t) =>
+        {
+            var exists = await c.ScalarAsync(t, "SELECT COUNT(*) FROM endpoints WHERE id = @endpoint AND app_id = @app", cancellationToken,
+                ("@endpoint", endpointId), ("@app", appId));
+            if (Convert.ToInt64(exists, System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return null;
+            }
+            // A resend or a new fan-out may have written the row since the batch was read: the unique
+            // (msg_id, endpoint_id) index keeps one delivery per pair, and that one counts as sent.
+            await using var insert = c.Command(t,
+                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+                "VALUES (@msg, @endpoint, @app, 1, 0, @now, 1, @now) ON CONFLICT (msg_id, endpoint_id) DO NOTHING");
+            var queued = 0;
+            foreach (var messageId in messageIds)
+            {
+                insert.Bind([("@msg", messageId), ("@endpoint", endpointId), ("@app", appId), ("@now", now)]);
+                queued += await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            return queued;
+        }, cancellationToken);
 
     public Task<EndpointStats> GetEndpointStatsAsync(string appId, string endpointId, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken) =>
         ReadAsync(async c =>

@@ -17,6 +17,7 @@ public abstract partial class SqlHooklineStore
         EventType = r.Text(prefix + "event_type")!,
         Payload = withContent ? r.Bytes(prefix + "payload") : null,
         Channels = ChannelsFromColumn(r.Text(prefix + "channels")),
+        Tags = ChannelsFromColumn(r.Text(prefix + "tags")),
         CreatedAt = r.Time(prefix + "created_at"),
         PayloadExpiresAt = r.NullableTime(prefix + "payload_expires_at"),
         TraceParent = r.Text(prefix + "trace_parent"),
@@ -25,7 +26,7 @@ public abstract partial class SqlHooklineStore
 
     protected const string MessageColumnsAliased =
         "m.id AS m_id, m.app_id AS m_app_id, m.event_id AS m_event_id, m.event_type AS m_event_type, m.payload AS m_payload, " +
-        "m.channels AS m_channels, m.created_at AS m_created_at, m.payload_expires_at AS m_payload_expires_at, " +
+        "m.channels AS m_channels, m.tags AS m_tags, m.created_at AS m_created_at, m.payload_expires_at AS m_payload_expires_at, " +
         "m.trace_parent AS m_trace_parent, m.extra_headers AS m_extra_headers";
 
     public Task<IReadOnlyList<MessageInsertResult>> InsertMessagesAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken) =>
@@ -34,8 +35,8 @@ public abstract partial class SqlHooklineStore
             var results = new MessageInsertResult[messages.Count];
             await using var findEvent = c.Command(t, "SELECT * FROM messages WHERE app_id = @app AND event_id = @event");
             const string InsertMessageSql =
-                "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, payload_expires_at, trace_parent, extra_headers) " +
-                "VALUES (@id, @app, @event, @type, @payload, @channels, @created, @expires, @trace, @headers)";
+                "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, tags, created_at, payload_expires_at, trace_parent, extra_headers) " +
+                "VALUES (@id, @app, @event, @type, @payload, @channels, @tags, @created, @expires, @trace, @headers)";
             await using var insertMessage = c.Command(t, InsertMessageSql + " ON CONFLICT DO NOTHING");
             await using var insertIngest = IngestRequestInsert(c, t);
             async Task<Message?> FindEventAsync(Message message)
@@ -51,6 +52,7 @@ public abstract partial class SqlHooklineStore
                 "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
                 "VALUES (@msg, @endpoint, @app, 1, 0, @due, 0, @created)";
             const string InsertChannelSql = "INSERT INTO message_channels (app_id, channel, msg_id) VALUES (@app, @channel, @msg)";
+            const string InsertTagSql = "INSERT INTO message_tags (app_id, tag, msg_id) VALUES (@app, @tag, @msg)";
             var deferredMessages = new List<(string, (string, object?)[])>();
             var deliveries = new List<(string, (string, object?)[])>();
             for (var i = 0; i < messages.Count; i++)
@@ -70,7 +72,7 @@ public abstract partial class SqlHooklineStore
                 (string, object?)[] row =
                 [
                     ("@id", message.Id), ("@app", message.AppId), ("@event", message.EventId), ("@type", message.EventType),
-                    ("@payload", message.Payload), ("@channels", ChannelsColumn(message.Channels)), ("@created", message.CreatedAt),
+                    ("@payload", message.Payload), ("@channels", ChannelsColumn(message.Channels)), ("@tags", ChannelsColumn(message.Tags)), ("@created", message.CreatedAt),
                     ("@expires", message.PayloadExpiresAt), ("@trace", message.TraceParent),
                     ("@headers", message.ExtraHeaders is { Count: > 0 } h ? ToJson(h) : null),
                 ];
@@ -96,6 +98,10 @@ public abstract partial class SqlHooklineStore
                 {
                     deliveries.Add((InsertChannelSql, [("@app", message.AppId), ("@channel", channel), ("@msg", message.Id)]));
                 }
+                foreach (var tag in message.Tags?.Distinct(StringComparer.Ordinal) ?? [])
+                {
+                    deliveries.Add((InsertTagSql, [("@app", message.AppId), ("@tag", tag), ("@msg", message.Id)]));
+                }
                 foreach (var endpointId in endpointIds)
                 {
                     deliveries.Add((InsertDeliverySql, [("@msg", message.Id), ("@endpoint", endpointId), ("@app", message.AppId), ("@due", due), ("@created", message.CreatedAt)]));
@@ -115,7 +121,7 @@ public abstract partial class SqlHooklineStore
     public Task<Page<Message>> ListMessagesAsync(string appId, MessageFilter filter, ListQuery query, bool withContent, CancellationToken cancellationToken)
     {
         var parameters = new List<(string, object?)> { ("@app", appId) };
-        var columns = $"m.id, m.app_id, m.event_id, m.event_type, {(withContent ? "m.payload" : "NULL AS payload")}, m.channels, m.created_at, m.payload_expires_at, m.trace_parent, m.extra_headers";
+        var columns = $"m.id, m.app_id, m.event_id, m.event_type, {(withContent ? "m.payload" : "NULL AS payload")}, m.channels, m.tags, m.created_at, m.payload_expires_at, m.trace_parent, m.extra_headers";
         // A message has one delivery per endpoint; it matches a status when any of them has it.
         if (filter.Status is MessageStatus.Pending or MessageStatus.Fail)
         {
@@ -128,19 +134,28 @@ public abstract partial class SqlHooklineStore
                 $"d.app_id = @app AND d.status = {(filter.Status == MessageStatus.Pending ? 1 : 2)} AND NOT EXISTS " +
                 "(SELECT 1 FROM deliveries o WHERE o.msg_id = d.msg_id AND o.status = d.status AND o.endpoint_id < d.endpoint_id)");
             AppendMessageConditions(unsettled, parameters, filter.Channel, filter.EventTypes, filter.Before, filter.After, "d.msg_id", Ids.HooklineIds.Message);
+            AppendTagCondition(unsettled, parameters, filter.Tag, "d.msg_id");
             return PageAsync($"SELECT {columns} FROM deliveries d JOIN messages m ON m.id = d.msg_id",
                 unsettled.ToString(), "d.msg_id", query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
         }
-        // A channel is walked through its own rows in message_channels, in message order, so a channel
-        // that few or no messages carry costs its own rows, not a match against every message.
-        var byChannel = filter.Channel is not null;
-        var key = byChannel ? "c.msg_id" : "m.id";
-        var where = new StringBuilder(byChannel ? "c.app_id = @app AND c.channel = @channel" : "m.app_id = @app");
-        if (byChannel)
+        // A channel or tag is walked through its own rows in message_channels / message_tags, in message
+        // order, so one that few or no messages carry costs its own rows, not a match against every
+        // message. With both, the tag is walked and the channel matched on the messages it yields.
+        var (from, key, where) = filter switch
+        {
+            { Tag: not null } => ("message_tags t JOIN messages m ON m.id = t.msg_id", "t.msg_id", new StringBuilder("t.app_id = @app AND t.tag = @tag")),
+            { Channel: not null } => ("message_channels c JOIN messages m ON m.id = c.msg_id", "c.msg_id", new StringBuilder("c.app_id = @app AND c.channel = @channel")),
+            _ => ("messages m", "m.id", new StringBuilder("m.app_id = @app")),
+        };
+        if (filter.Tag is not null)
+        {
+            parameters.Add(("@tag", filter.Tag));
+        }
+        else if (filter.Channel is not null)
         {
             parameters.Add(("@channel", filter.Channel));
         }
-        AppendMessageConditions(where, parameters, null, filter.EventTypes, filter.Before, filter.After, key, Ids.HooklineIds.Message);
+        AppendMessageConditions(where, parameters, filter.Tag is not null ? filter.Channel : null, filter.EventTypes, filter.Before, filter.After, key, Ids.HooklineIds.Message);
         if (filter.Status is { } status)
         {
             // Succeeded is most messages: the app's messages in order, each probed through the
@@ -148,8 +163,21 @@ public abstract partial class SqlHooklineStore
             where.Append(" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.status = @status)");
             parameters.Add(("@status", status));
         }
-        var from = byChannel ? "message_channels c JOIN messages m ON m.id = c.msg_id" : "messages m";
         return PageAsync($"SELECT {columns} FROM {from}", where.ToString(), key, query, ReadMessage, m => m.Id, cancellationToken, [.. parameters]);
+    }
+
+    /// <summary>
+    /// Only messages carrying <paramref name="tag"/>: one probe of message_tags' primary key per row
+    /// (for lists walked in another order, e.g. attempts or an endpoint's deliveries).
+    /// </summary>
+    private static void AppendTagCondition(StringBuilder where, List<(string, object?)> parameters, string? tag, string msgIdColumn)
+    {
+        if (tag is null)
+        {
+            return;
+        }
+        where.Append($" AND EXISTS (SELECT 1 FROM message_tags t WHERE t.app_id = @app AND t.tag = @tag AND t.msg_id = {msgIdColumn})");
+        parameters.Add(("@tag", tag));
     }
 
     private static void AppendMessageConditions(StringBuilder where, List<(string, object?)> parameters, string? channel, IReadOnlyList<string>? eventTypes, DateTimeOffset? before, DateTimeOffset? after, string idColumn, string idPrefix)

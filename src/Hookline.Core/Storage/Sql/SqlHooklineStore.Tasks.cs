@@ -1,6 +1,6 @@
 namespace Hookline.Core.Storage.Sql;
 
-/// <summary>Background tasks (e.g. endpoint recovery), leased so that a dead node's task runs again.</summary>
+/// <summary>Background tasks (endpoint recovery, replaying missing messages), leased so that a dead node's task runs again.</summary>
 public abstract partial class SqlHooklineStore
 {
     private static BackgroundTask ReadTask(System.Data.Common.DbDataReader r) => new()
@@ -42,4 +42,8 @@ public abstract partial class SqlHooklineStore
     public Task UpdateTaskAsync(string id, string status, string dataJson, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync((c, t) => c.ExecuteAsync(t, "UPDATE tasks SET status = @status, data = @data, updated_at = @now, lease_until = 0 WHERE id = @id",
             cancellationToken, ("@status", status), ("@data", dataJson), ("@now", now), ("@id", id)), cancellationToken);
+
+    public Task SaveTaskProgressAsync(string id, string dataJson, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        WriteAsync((c, t) => c.ExecuteAsync(t, "UPDATE tasks SET data = @data, updated_at = @now, lease_until = @until WHERE id = @id AND status = 'running'",
+            cancellationToken, ("@data", dataJson), ("@now", now), ("@until", leaseUntil), ("@id", id)), cancellationToken);
 }
