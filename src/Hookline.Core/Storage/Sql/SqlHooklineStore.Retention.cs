@@ -19,6 +19,7 @@ namespace Hookline.Core.Storage.Sql;
 public abstract partial class SqlHooklineStore
 {
     private const long HourMs = 3_600_000;
+    private const string Unfinished = "1, 3";
 
     /// <summary>
     /// Appended to a select whose rows the transaction is about to change, so that no other writer can
@@ -26,6 +27,12 @@ public abstract partial class SqlHooklineStore
     /// writer at a time and needs none.
     /// </summary>
     protected virtual string LockRowsClause(string tableAlias) => "";
+
+    /// <summary>
+    /// Appended to <c>deliveries</c> where a query counts an endpoint's unfinished deliveries (status 1 or 3),
+    /// for a planner that would otherwise walk the endpoint's whole history through a covering index.
+    /// </summary>
+    protected virtual string UnfinishedDeliveriesHint => "";
 
     private static long HourOf(string messageId) =>
         HooklineIds.TimeOf(messageId, HooklineIds.Message) is { } t ? t.ToUnixTimeMilliseconds() - (t.ToUnixTimeMilliseconds() % HourMs) : 0;
@@ -109,8 +116,11 @@ public abstract partial class SqlHooklineStore
             void Add(MessageStatus status, long n) => counts[status] = counts.GetValueOrDefault(status) + n;
             async Task CountRowsAsync(string statuses, DateTimeOffset? from, DateTimeOffset? to)
             {
+                // Unfinished deliveries are found through their partial index (status IN (1, 3)), not a
+                // range of the endpoint's whole history, which for all time is every delivery it ever had.
+                var table = statuses == Unfinished ? "deliveries" + UnfinishedDeliveriesHint : "deliveries";
                 var rows = await c.QueryAsync(null,
-                    "SELECT status, COUNT(*) AS n FROM deliveries WHERE app_id = @app AND endpoint_id = @endpoint " +
+                    $"SELECT status, COUNT(*) AS n FROM {table} WHERE app_id = @app AND endpoint_id = @endpoint " +
                     $"AND msg_id >= @since AND msg_id < @until AND status IN ({statuses}) GROUP BY status",
                     r => (Status: (MessageStatus)r.Long("status"), Count: r.Long("n")), cancellationToken,
                     ("@app", appId), ("@endpoint", endpointId),
@@ -122,8 +132,8 @@ public abstract partial class SqlHooklineStore
                 }
             }
 
-            // Unfinished deliveries: counted from their partial index.
-            await CountRowsAsync("1, 3", since, until);
+            // Unfinished deliveries: counted from the rows, through their partial index.
+            await CountRowsAsync(Unfinished, since, until);
 
             // Finished ones: whole hours from the rollup, the partial hours at the edges from the rows.
             var fullFrom = since is { } s ? CeilingHour(s.ToUnixTimeMilliseconds()) : long.MinValue;
