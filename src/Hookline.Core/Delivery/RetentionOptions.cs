@@ -36,13 +36,14 @@ internal sealed class RetentionOptionsRules : IValidateOptions<RetentionOptions>
     public ValidateOptionsResult Validate(string? name, RetentionOptions options)
     {
         var failures = new List<string>();
-        if (options.Period < TimeSpan.FromMinutes(1) || options.Period > TimeSpan.FromDays(36_500))
+        // Seconds are allowed so that a soak test or a demo can watch history go; production uses days.
+        if (options.Period < TimeSpan.FromSeconds(1) || options.Period > TimeSpan.FromDays(36_500))
         {
-            failures.Add($"{RetentionOptions.SectionName}:Period = '{Durations.Format(options.Period)}': must be between 1m and 36500d.");
+            failures.Add($"{RetentionOptions.SectionName}:Period = '{Durations.Format(options.Period)}': must be between 1s and 36500d.");
         }
-        if (options.Interval < TimeSpan.FromSeconds(1) || options.Interval > TimeSpan.FromDays(1))
+        if (options.Interval < TimeSpan.FromMilliseconds(100) || options.Interval > TimeSpan.FromDays(1))
         {
-            failures.Add($"{RetentionOptions.SectionName}:Interval = '{Durations.Format(options.Interval)}': must be between 1s and 1d.");
+            failures.Add($"{RetentionOptions.SectionName}:Interval = '{Durations.Format(options.Interval)}': must be between 100ms and 1d.");
         }
         if (options.BatchSize is < 1 or > 10_000)
         {
