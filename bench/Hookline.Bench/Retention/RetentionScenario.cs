@@ -108,12 +108,13 @@ internal static class RetentionScenario
             report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             while (true)
             {
-                var finished = stop.IsCancellationRequested;
                 var wait = nextSample - clock.Elapsed;
-                if (!finished && wait > TimeSpan.Zero)
+                if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait);
+                    // The last sample is taken when the run ends.
+                    await Task.Delay(wait, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
                 }
+                var finished = stop.IsCancellationRequested;
                 nextSample += every;
                 var (messages, deliveries, attempts, rollups, bytes) = database is null
                     ? await CountSqliteAsync(Path.Combine(dataDirectory, "hookline.db"))

@@ -378,12 +378,12 @@ public abstract partial class SqlHooklineStore
             {
                 return false;
             }
-            // A finished delivery goes back to pending: out of the stats rollup. Locked first, so that a
-            // completion cannot finish it between this read and the update.
-            var finished = await c.QueryAsync(t,
-                $"SELECT d.status FROM deliveries d WHERE d.msg_id = @msg AND d.endpoint_id = @endpoint AND d.status IN (0, 2){LockRowsClause("d")}",
+            // A finished delivery goes back to pending: out of the stats rollup. The row is locked whatever
+            // its state, so that a completion cannot finish it between this read and the update below.
+            var current = await c.QueryAsync(t,
+                $"SELECT d.status FROM deliveries d WHERE d.msg_id = @msg AND d.endpoint_id = @endpoint{LockRowsClause("d")}",
                 r => (MessageStatus)r.Long("status"), cancellationToken, ("@msg", messageId), ("@endpoint", endpointId));
-            if (RollupAdjust(finished.Select(s => (endpointId, appId, messageId, s)), -1) is { } rollup)
+            if (RollupAdjust(current.Select(s => (endpointId, appId, messageId, s)), -1) is { } rollup)
             {
                 await c.ExecuteAsync(t, rollup.Item1, cancellationToken, rollup.Item2);
             }

@@ -202,9 +202,17 @@ public abstract partial class SqlHooklineStore
                 {
                     var statements = new List<(string, (string, object?)[])>();
                     var purgeIds = purge.Select(x => x.Id).ToHashSet(StringComparer.Ordinal);
-                    if (RollupAdjust(locked.Where(x => purgeIds.Contains(x.MessageId)).Select(x => (x.EndpointId, x.AppId, x.MessageId, x.Status)), -1) is { } rollup)
+                    var purged = locked.Where(x => purgeIds.Contains(x.MessageId)).ToList();
+                    if (RollupAdjust(purged.Select(x => (x.EndpointId, x.AppId, x.MessageId, x.Status)), -1) is { } rollup)
                     {
                         statements.Add(rollup);
+                        // Hours that this leaves empty go too, so the rollup stays as small as the history.
+                        foreach (var (endpointId, hour) in purged.Select(x => (x.EndpointId, Hour: HourOf(x.MessageId))).Distinct()
+                            .OrderBy(x => x.EndpointId, StringComparer.Ordinal).ThenBy(x => x.Hour))
+                        {
+                            statements.Add(("DELETE FROM delivery_rollups WHERE endpoint_id = @endpoint AND hour = @hour AND succeeded = 0 AND failed = 0",
+                                [("@endpoint", endpointId), ("@hour", hour)]));
+                        }
                     }
                     // attempts and message_channels are keyed by application first.
                     foreach (var app in purge.GroupBy(x => x.AppId, StringComparer.Ordinal))
