@@ -136,6 +136,49 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task PurgeHistoryAsync_ResendDuringPurge_ResentMessageKeptWithPendingDelivery()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        var old = await AddMessagesAsync(app, endpoint, 120, from: Start.AddDays(-100));
+        await CompleteAllAsync(Start, (c, _) => Succeeded(c, Start));
+        var second = await CreateStoreAsync();
+
+        // Two nodes purge while a third resends old messages: a resend that answers true must leave
+        // its message in place with a pending delivery, never a delivery for a removed message.
+        var resent = new System.Collections.Concurrent.ConcurrentBag<string>();
+        async Task ResendAsync()
+        {
+            foreach (var message in old.Where((_, i) => i % 3 == 0))
+            {
+                if (await second.ResendAsync(app.Id, message.Id, endpoint.Id, Start.AddMinutes(1), None))
+                {
+                    resent.Add(message.Id);
+                }
+            }
+        }
+        async Task PurgeAsync(IHooklineStore store)
+        {
+            while ((await store.PurgeHistoryAsync(RetentionCutoff, 5, None)).Messages > 0)
+            {
+            }
+        }
+        await Task.WhenAll(Task.Run(ResendAsync), Task.Run(() => PurgeAsync(Store)), Task.Run(() => PurgeAsync(second)));
+        await PurgeAsync(Store);
+
+        foreach (var id in resent)
+        {
+            Assert.NotNull(await Store.GetMessageAsync(app.Id, id, None));
+        }
+        var left = (await WalkForwardAsync(q => Store.ListEndpointMessagesAsync(app.Id, endpoint.Id, new MessageFilter(), q, withContent: false, None), ListQuery.MaxLimit, descending: false))
+            .SelectMany(p => p.Data).ToList();
+        Assert.Equal(resent.Order(StringComparer.Ordinal), left.Select(x => x.Message.Id).Order(StringComparer.Ordinal));
+        Assert.All(left, x => Assert.Equal(MessageStatus.Pending, x.Delivery.Status));
+        Assert.Equal(new EndpointStats(0, resent.Count, 0, 0, 0), await Store.GetEndpointStatsAsync(app.Id, endpoint.Id, null, null, None));
+        Assert.Equal(resent.Count, await Store.CountDueAsync(Start.AddMinutes(1), None));
+    }
+
+    [Fact]
     public async Task GetEndpointStatsAsync_FromRollup_EqualsCountOfRows()
     {
         var app = await AddApplicationAsync();
