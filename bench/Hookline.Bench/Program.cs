@@ -18,6 +18,7 @@ internal static class Program
         ["multinode"] = ("The delivery scenario on SQLite and on PostgreSQL with 1, 2, 3 nodes in one run, compared (delivered/s, latency, PostgreSQL CPU). Options as delivery, plus --nodes 1,2,3 --rounds N --sqlite true|false.", MultiNodeScenario.RunAsync),
         ["ingest"] = ("Ingest URL vs a bare Kestrel endpoint vs adnanh/webhook, each in its own process: accepted req/s and ack latency at rising open-loop rates, closed-loop ceiling. Options: --rates --duration --concurrency --saturation-requests --body-bytes.", Ingest.IngestScenario.RunAsync),
         ["lists"] = ("The API's list queries (attempts by endpoint and message, messages by app, endpoint and time, stats) at 10k and 2M attempts, SQLite and PostgreSQL: p50/p99 through the API and the large/small ratio. Options: --attempts --small --sqlite-attempts --endpoints --requests --stores sqlite,postgres --connection \"…\" --keep true.", Lists.ListsScenario.RunAsync),
+        ["retention"] = ("A soak past several retention cutoffs (Hookline:Retention:Period of minutes): rows held, store size, message-list and all-time stats latency over time. Options: --store sqlite|postgres --minutes 4 --retention 1m --rate 50 --endpoints 2 --sample 20 --requests 20 --connection \"…\".", Retention.RetentionScenario.RunAsync),
         ["receiver"] = ("(internal) the load scenarios' receiver process: --port N.", BenchReceiver.RunAsync),
     };
 

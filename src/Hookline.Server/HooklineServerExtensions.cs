@@ -81,6 +81,7 @@ public static class HooklineServerExtensions
         // Message intake (group commit), the delivery dispatcher, the SSRF-safe client and housekeeping,
         // with Hookline:Delivery bound and checked at start.
         services.AddHooklineCore(configuration.GetSection(DeliveryOptions.SectionName));
+        services.AddOptions<RetentionOptions>().BindSection(configuration.GetSection(RetentionOptions.SectionName));
 
         services.AddSingleton<AdminCredential>();
         services.TryAddSingleton(new StartupConsole(System.Console.Out));

@@ -140,5 +140,23 @@ internal static class SqliteMigrations
                 app_id TEXT NOT NULL, tag TEXT NOT NULL, msg_id TEXT NOT NULL,
                 PRIMARY KEY (app_id, tag, msg_id)) WITHOUT ROWID;
             """),
+        ("0008_retention", """
+            -- Endpoint stats read this rollup instead of counting an endpoint's whole history: finished
+            -- deliveries (succeeded, failed) per endpoint and per hour of their message's creation (the
+            -- hour of the message id's time, so a window of whole hours is a range here). The store keeps it
+            -- in the same transaction as every change of a delivery into or out of a finished state
+            -- (completion, resend, recover, retention purge). Pending and sending deliveries are few and
+            -- counted live. Filled here from the deliveries already finished.
+            CREATE TABLE delivery_rollups (
+                endpoint_id TEXT NOT NULL, hour INTEGER NOT NULL, app_id TEXT NOT NULL,
+                succeeded INTEGER NOT NULL, failed INTEGER NOT NULL,
+                PRIMARY KEY (endpoint_id, hour)) WITHOUT ROWID;
+            CREATE INDEX ix_delivery_rollups_app ON delivery_rollups (app_id);
+            INSERT INTO delivery_rollups (endpoint_id, hour, app_id, succeeded, failed)
+            SELECT d.endpoint_id, m.created_at - m.created_at % 3600000, MIN(d.app_id),
+                SUM(CASE WHEN d.status = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN d.status = 2 THEN 1 ELSE 0 END)
+            FROM deliveries d JOIN messages m ON m.id = d.msg_id WHERE d.status IN (0, 2)
+            GROUP BY d.endpoint_id, m.created_at - m.created_at % 3600000;
+            """),
     ];
 }

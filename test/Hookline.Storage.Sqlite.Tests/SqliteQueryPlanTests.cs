@@ -225,8 +225,11 @@ public sealed partial class SqliteQueryPlanTests : IDisposable
         await Step("Resend", () => store.ResendAsync(app.Id, messages[1].Id, endpoint.Id, Start.AddMinutes(6), ct));
         await Step("RecoverFailed", () => store.RecoverFailedAsync(app.Id, endpoint.Id, Start.AddDays(-1), null, Start.AddMinutes(6), ct));
         await Step("GetEndpointStats", () => store.GetEndpointStatsAsync(app.Id, endpoint.Id, Start.AddDays(-1), null, ct));
+        await Step("GetEndpointStats (all time)", () => store.GetEndpointStatsAsync(app.Id, endpoint.Id, null, null, ct));
+        await Step("GetEndpointStats (partial hours)", () => store.GetEndpointStatsAsync(app.Id, endpoint.Id, Start.AddMinutes(-90), Start.AddMinutes(30), ct));
         await Step("ExpungeMessageContent", () => store.ExpungeMessageContentAsync(app.Id, messages[2].Id, ct));
         await Step("PurgeExpiredPayloads", () => store.PurgeExpiredPayloadsAsync(Start.AddDays(2), 100, ct));
+        await Step("PurgeHistory", () => store.PurgeHistoryAsync(Start.AddDays(2), 100, ct));
         await Step("Idempotency", async () =>
         {
             await store.TryAcquireIdempotencyKeyAsync("k", Start, Start.AddDays(1), ct);

@@ -52,6 +52,8 @@ public static class HooklineCoreServiceCollectionExtensions
             return services;
         }
         services.AddOptionsWithValidateOnStart<DeliveryOptions>();
+        services.AddOptionsWithValidateOnStart<RetentionOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RetentionOptions>, RetentionOptionsRules>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsRules>());
         services.AddMetrics();

@@ -57,6 +57,31 @@ public static class HooklineIds
         return prefix + new string(chars);
     }
 
+    /// <summary>
+    /// When an id of the given prefix was created (millisecond precision): the inverse of <see cref="New(string, DateTimeOffset)"/>'s
+    /// time part. Null when <paramref name="id"/> is not such an id.
+    /// </summary>
+    public static DateTimeOffset? TimeOf(string id, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!HasPrefix(id, prefix))
+        {
+            return null;
+        }
+        UInt128 n = 0;
+        foreach (var ch in id.AsSpan(prefix.Length))
+        {
+            var digit = Alphabet.IndexOf(ch, StringComparison.Ordinal);
+            if (digit < 0)
+            {
+                return null;
+            }
+            n = unchecked((n * 62) + (uint)digit);
+        }
+        // The first 6 of the 16 bytes are the Unix milliseconds.
+        return DateTimeOffset.FromUnixTimeMilliseconds((long)(ulong)(n >> 80));
+    }
+
     /// <summary>Whether <paramref name="value"/> looks like an id with this prefix (as opposed to a uid).</summary>
     public static bool HasPrefix(string value, string prefix) =>
         value.StartsWith(prefix, StringComparison.Ordinal) && value.Length == prefix.Length + EncodedLength;

@@ -23,6 +23,11 @@ public enum MessageInsertOutcome
     DuplicateDelivery = 2,
 }
 
+/// <summary>What one batch of the retention purge removed.</summary>
+/// <param name="Messages">Messages removed, each with its attempts, deliveries and channel rows.</param>
+/// <param name="IngestRequests">Ingest log entries removed.</param>
+public sealed record HistoryPurge(int Messages, int IngestRequests);
+
 public sealed record MessageInsertResult(MessageInsertOutcome Outcome, Message? Existing = null);
 
 public interface IMessageStore
@@ -44,4 +49,13 @@ public interface IMessageStore
 
     /// <summary>Removes payloads whose retention ended before <paramref name="now"/>; returns how many.</summary>
     Task<int> PurgeExpiredPayloadsAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One batch of the retention purge: removes up to <paramref name="batchSize"/> messages created before
+    /// <paramref name="before"/> whose deliveries are all finished (succeeded or failed), with their
+    /// attempts, deliveries and channel rows, and up to <paramref name="batchSize"/> ingest log entries
+    /// received before it. A message with a pending or sending delivery is kept, however old. Safe to run
+    /// on several nodes at once: each message is removed (and uncounted from the endpoint stats) once.
+    /// </summary>
+    Task<HistoryPurge> PurgeHistoryAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken);
 }

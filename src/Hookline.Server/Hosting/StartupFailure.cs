@@ -20,6 +20,7 @@ internal static partial class StartupFailure
     private static readonly Dictionary<string, string> Sections = new(StringComparer.Ordinal)
     {
         ["DeliveryOptions"] = Core.Delivery.DeliveryOptions.SectionName,
+        ["RetentionOptions"] = Core.Delivery.RetentionOptions.SectionName,
         ["HooklineServerOptions"] = HooklineServerOptions.SectionName,
         ["LimitOptions"] = HooklineServerOptions.SectionName + ":Limits",
         ["TelemetryOptions"] = TelemetryOptions.SectionName,

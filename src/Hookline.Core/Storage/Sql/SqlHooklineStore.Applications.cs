@@ -6,7 +6,7 @@ namespace Hookline.Core.Storage.Sql;
 
 public abstract partial class SqlHooklineStore
 {
-    private static readonly string[] ApplicationTables = ["attempts", "deliveries", "message_channels", "message_tags", "messages", "endpoints", "app_tokens"];
+    private static readonly string[] ApplicationTables = ["attempts", "deliveries", "message_channels", "message_tags", "messages", "endpoints", "app_tokens", "delivery_rollups"];
 
     private static Application ReadApplication(DbDataReader r) => new()
     {

@@ -212,6 +212,11 @@ public abstract partial class SqlHooklineStore
             // endpoints lock them in the same order and never deadlock.
             var statements = new List<(string, (string, object?)[])>(completions.Count * 3);
             var failing = new SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)>(StringComparer.Ordinal);
+            // Endpoint stats' rollup: one statement, before the updates below (it finds their rows by lease token).
+            if (RollupCompletions(completions) is { } rollup)
+            {
+                statements.Add(rollup);
+            }
             foreach (var done in completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId))
             {
                 var a = done.Attempt;
@@ -365,12 +370,23 @@ public abstract partial class SqlHooklineStore
     public Task<bool> ResendAsync(string appId, string messageId, string endpointId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (c, t) =>
         {
-            var exists = await c.ScalarAsync(t,
-                "SELECT COUNT(*) FROM messages m JOIN endpoints e ON e.app_id = m.app_id WHERE m.app_id = @app AND m.id = @msg AND e.id = @endpoint",
-                cancellationToken, ("@app", appId), ("@msg", messageId), ("@endpoint", endpointId));
-            if (Convert.ToInt64(exists, System.Globalization.CultureInfo.InvariantCulture) == 0)
+            // The message row is locked so that the retention purge (which skips locked messages) cannot
+            // remove it while this queues a delivery for it.
+            var exists = await c.QueryAsync(t,
+                "SELECT m.id FROM messages m JOIN endpoints e ON e.app_id = m.app_id WHERE m.app_id = @app AND m.id = @msg AND e.id = @endpoint" + LockRowsClause("m"),
+                r => r.Text("id"), cancellationToken, ("@app", appId), ("@msg", messageId), ("@endpoint", endpointId));
+            if (exists.Count == 0)
             {
                 return false;
+            }
+            // A finished delivery goes back to pending: out of the stats rollup. The row is locked whatever
+            // its state, so that a completion cannot finish it between this read and the update below.
+            var current = await c.QueryAsync(t,
+                $"SELECT d.status FROM deliveries d WHERE d.msg_id = @msg AND d.endpoint_id = @endpoint{LockRowsClause("d")}",
+                r => (MessageStatus)r.Long("status"), cancellationToken, ("@msg", messageId), ("@endpoint", endpointId));
+            if (RollupAdjust(current.Select(s => (endpointId, appId, messageId, s)), -1) is { } rollup)
+            {
+                await c.ExecuteAsync(t, rollup.Item1, cancellationToken, rollup.Item2);
             }
             var updated = await c.ExecuteAsync(t,
                 "UPDATE deliveries SET status = 1, attempt_count = 0, next_attempt_at = @now, trigger_type = 1 WHERE msg_id = @msg AND endpoint_id = @endpoint AND status <> 3",
@@ -394,12 +410,21 @@ public abstract partial class SqlHooklineStore
         }, cancellationToken);
 
     public Task<int> RecoverFailedAsync(string appId, string endpointId, DateTimeOffset since, DateTimeOffset? until, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync((c, t) => c.ExecuteAsync(t,
-            "UPDATE deliveries SET status = 1, attempt_count = 0, next_attempt_at = @now, trigger_type = 1 " +
-            "WHERE app_id = @app AND endpoint_id = @endpoint AND status = 2 AND msg_id >= @since AND msg_id < @until",
-            cancellationToken, ("@now", now), ("@app", appId), ("@endpoint", endpointId),
-            ("@since", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, since)),
-            ("@until", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, until ?? now.AddYears(100)))), cancellationToken);
+        WriteAsync(async (c, t) =>
+        {
+            // The rows the update moved (failed → pending) leave the stats rollup, counted from what it returns.
+            var recovered = await c.QueryAsync(t,
+                "UPDATE deliveries SET status = 1, attempt_count = 0, next_attempt_at = @now, trigger_type = 1 " +
+                "WHERE app_id = @app AND endpoint_id = @endpoint AND status = 2 AND msg_id >= @since AND msg_id < @until RETURNING msg_id",
+                r => r.Text("msg_id")!, cancellationToken, ("@now", now), ("@app", appId), ("@endpoint", endpointId),
+                ("@since", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, since)),
+                ("@until", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, until ?? now.AddYears(100))));
+            if (RollupAdjust(recovered.Select(m => (endpointId, appId, m, MessageStatus.Fail)), -1) is { } rollup)
+            {
+                await c.ExecuteAsync(t, rollup.Item1, cancellationToken, rollup.Item2);
+            }
+            return recovered.Count;
+        }, cancellationToken);
 
     public Task<IReadOnlyList<ReplayCandidate>> ListReplayCandidatesAsync(
         string appId, string endpointId, string? afterMessageId, DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken) =>
@@ -439,18 +464,5 @@ public abstract partial class SqlHooklineStore
                 queued += await insert.ExecuteNonQueryAsync(cancellationToken);
             }
             return queued;
-        }, cancellationToken);
-
-    public Task<EndpointStats> GetEndpointStatsAsync(string appId, string endpointId, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken) =>
-        ReadAsync(async c =>
-        {
-            var counts = await c.QueryAsync(null,
-                "SELECT status, COUNT(*) AS n FROM deliveries WHERE app_id = @app AND endpoint_id = @endpoint AND msg_id >= @since AND msg_id < @until GROUP BY status",
-                r => (Status: (MessageStatus)r.Long("status"), Count: r.Long("n")), cancellationToken,
-                ("@app", appId), ("@endpoint", endpointId),
-                ("@since", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, since ?? DateTimeOffset.UnixEpoch)),
-                ("@until", Ids.HooklineIds.Lowest(Ids.HooklineIds.Message, until ?? DateTimeOffset.MaxValue.AddYears(-1))));
-            long Count(MessageStatus s) => counts.Where(x => x.Status == s).Sum(x => x.Count);
-            return new EndpointStats(Count(MessageStatus.Success), Count(MessageStatus.Pending), Count(MessageStatus.Fail), Count(MessageStatus.Sending), 0);
         }, cancellationToken);
 }

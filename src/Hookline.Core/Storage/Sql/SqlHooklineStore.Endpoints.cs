@@ -82,6 +82,7 @@ public abstract partial class SqlHooklineStore
         {
             // Attempts stay (they are history); deliveries that can no longer happen go.
             await c.ExecuteAsync(t, "DELETE FROM deliveries WHERE endpoint_id = @id AND app_id = @app", cancellationToken, ("@id", endpointId), ("@app", appId));
+            await c.ExecuteAsync(t, "DELETE FROM delivery_rollups WHERE endpoint_id = @id AND app_id = @app", cancellationToken, ("@id", endpointId), ("@app", appId));
             return await c.ExecuteAsync(t, "DELETE FROM endpoints WHERE id = @id AND app_id = @app", cancellationToken, ("@id", endpointId), ("@app", appId)) > 0;
         }, cancellationToken), appId);
 }
