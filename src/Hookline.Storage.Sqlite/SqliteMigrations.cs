@@ -131,5 +131,11 @@ internal static class SqliteMigrations
             INSERT OR IGNORE INTO message_channels (app_id, channel, msg_id)
             SELECT app_id, channel, msg_id FROM split WHERE channel IS NOT NULL AND channel <> '';
             """),
+        ("0006_secrets_a", """
+            -- Secrets sealed at rest (docs/security.md): an ingest token is stored as its keyed hash
+            -- (token, still the key it is looked up by) beside its sealed value (sealed). Existing rows
+            -- are sealed by the server at start, after the migrations: SQL cannot call Data Protection.
+            ALTER TABLE source_tokens ADD COLUMN sealed TEXT;
+            """),
     ];
 }
