@@ -13,13 +13,13 @@ public abstract partial class SqlHooklineStore
     /// or an API write in between, wins).
     /// </summary>
     /// <returns>The number of rows sealed.</returns>
-    public Task<int> SealSecretsAsync(CancellationToken cancellationToken)
+    public async Task<int> SealSecretsAsync(CancellationToken cancellationToken)
     {
         if (!SecretProtector.Seals)
         {
-            return Task.FromResult(0);
+            return 0;
         }
-        return InvalidatingAsync(() => WriteAsync(async (c, t) =>
+        var sealedRows = await InvalidatingAsync(() => WriteAsync(async (c, t) =>
         {
             var sealedRows = 0;
             var endpoints = await c.QueryAsync(t,
@@ -53,7 +53,19 @@ public abstract partial class SqlHooklineStore
             _endpointCache.Clear();
             _sourceTokenCache.Clear();
         });
+        if (sealedRows > 0)
+        {
+            await ForgetOverwrittenAsync(cancellationToken);
+        }
+        return sealedRows;
     }
+
+    /// <summary>
+    /// After rows were sealed in place: removes what the database file may still hold of their clear
+    /// values (old page images, freed cells). SQLite overrides it; on a database server this is the
+    /// operator's (docs/security.md).
+    /// </summary>
+    protected virtual Task ForgetOverwrittenAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private string Seal(string stored) => SecretProtector.IsProtected(stored) ? stored : SecretProtector.Protect(stored);
 }
