@@ -277,7 +277,18 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
     /// <summary>The key a Data Protection payload was sealed with: its id follows a 4-byte magic header.</summary>
     private static Guid KeyOf(string payload) => new(WebEncoders.Base64UrlDecode(payload).AsSpan(4, 16));
 
-    private static string NewEndpointSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+    /// <summary>A Standard Webhooks secret without '+', which JSON text would store escaped (and a scan for it would miss).</summary>
+    internal static string NewEndpointSecret()
+    {
+        while (true)
+        {
+            var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+            if (!key.Contains('+', StringComparison.Ordinal))
+            {
+                return "whsec_" + key;
+            }
+        }
+    }
 
     private sealed record SeededRows(string EndpointSecret, string HeaderValue, string SourceSecret, string Token)
     {
