@@ -148,6 +148,40 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
         Assert.Equal(newSecret, (await client.GetAtAsync("/api/v1/app/rot/endpoint/new/secret").ExpectAsync(HttpStatusCode.OK)).Str("key"));
     }
 
+    [Fact]
+    public async Task KeyRingCertificate_Sqlite_EncryptsTheKeyRing_AndSecretsStillRead()
+    {
+        using var directory = TemporaryDirectory.Create("hookline-secrets");
+        var pfx = Path.Combine(directory.Path, "ring.pfx");
+        using (var rsa = RSA.Create(2048))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=hookline-key-ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "ring-password"));
+        }
+        var settings = SqliteSettings();
+        settings["Hookline:Secrets:KeyRingCertificatePath"] = pfx;
+        settings["Hookline:Secrets:KeyRingCertificatePassword"] = "ring-password";
+        var data = Path.Combine(directory.Path, "data");
+        var secret = NewEndpointSecret();
+        await using (var host = await HooklineHost.StartAsync(settings, data))
+        {
+            using var admin = host.CreateAdminClient();
+            await admin.PostJsonAsync("/api/v1/app", new { name = "Cert", uid = "cert" }).ExpectAsync(HttpStatusCode.Created);
+            await admin.PostJsonAsync("/api/v1/app/cert/endpoint", new { url = "http://127.0.0.1:9/c", uid = "c", secret }).ExpectAsync(HttpStatusCode.Created);
+        }
+
+        // The key's material is written encrypted (no <masterKey> value in clear).
+        var key = Assert.Single(Directory.GetFiles(Path.Combine(data, "keys"), "key-*.xml"));
+        var xml = await File.ReadAllTextAsync(key);
+        Assert.Contains("encryptedSecret", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal);
+
+        await using var restarted = await HooklineHost.StartAsync(settings, data);
+        using var client = restarted.CreateAdminClient();
+        Assert.Equal(secret, (await client.GetAtAsync("/api/v1/app/cert/endpoint/c/secret").ExpectAsync(HttpStatusCode.OK)).Str("key"));
+    }
+
     /// <summary>The records the scan looks for, and what the API must keep answering.</summary>
     private sealed record Secrets(string EndpointSecret, string SensitiveHeader, string VisibleHeader, string SourceSecret, string Token)
     {
