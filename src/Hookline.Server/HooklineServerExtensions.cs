@@ -17,8 +17,8 @@ using Hookline.Server.Messages;
 using Hookline.Server.Stats;
 using Hookline.Server.OpenApi;
 using Hookline.Server.Relay;
+using Hookline.Server.Secrets;
 using Hookline.Server.Tasks;
-using Microsoft.AspNetCore.DataProtection;
 using Hookline.Server.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -94,11 +94,11 @@ public static class HooklineServerExtensions
         services.AddHostedService<BackgroundTaskWorker>();
 
         // The dashboard and the portal (Blazor Server). The sign-in cookie and the circuits are protected
-        // with Data Protection keys kept in the data directory.
+        // with the Data Protection key ring that also seals the store's secrets: in the data directory
+        // for SQLite, in the database for PostgreSQL, so every node shares it.
         services.AddHooklineConsole(configuration);
-        services.AddDataProtection()
-            .SetApplicationName("Hookline")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(configuration), "keys")));
+        services.AddHooklineSecrets(configuration, DataDirectory(configuration),
+            postgres: HooklineServerOptionsRules.IsPostgres(configuration.GetSection(HooklineServerOptions.SectionName)["Storage:Provider"] ?? "sqlite"));
 
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

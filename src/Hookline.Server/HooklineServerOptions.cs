@@ -23,6 +23,8 @@ public sealed class HooklineServerOptions
 
     public StorageOptions Storage { get; set; } = new();
 
+    public SecretsOptions Secrets { get; set; } = new();
+
     [ValidateObjectMembers]
     public LimitOptions Limits { get; set; } = new();
 }
@@ -36,6 +38,25 @@ public sealed class StorageOptions
     /// <summary>PostgreSQL connection string when the provider is <c>postgres</c>; for SQLite, an optional connection string overriding the file in the data directory.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? ConnectionString { get; set; }
+}
+
+/// <summary>
+/// The <c>Hookline:Secrets</c> section: how the Data Protection key ring, which seals secrets at rest,
+/// is itself protected (docs/security.md).
+/// </summary>
+public sealed class SecretsOptions
+{
+    /// <summary>
+    /// A PKCS#12 file (<c>.pfx</c>/<c>.p12</c>) holding an RSA certificate with its private key. When set,
+    /// each new key of the key ring is encrypted with it before it is written (to <c>{DataDirectory}/keys</c>
+    /// or, on PostgreSQL, the <c>data_protection_keys</c> table); every node needs the same file.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (keys written unencrypted; see docs/security.md).</value>
+    public string? KeyRingCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="KeyRingCertificatePath"/>, if it has one.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? KeyRingCertificatePassword { get; set; }
 }
 
 public sealed class LimitOptions

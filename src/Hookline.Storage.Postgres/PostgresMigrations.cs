@@ -183,6 +183,13 @@ internal static class PostgresMigrations
                 SUM(CASE WHEN d.status = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN d.status = 2 THEN 1 ELSE 0 END)
             FROM deliveries d JOIN messages m ON m.id = d.msg_id WHERE d.status IN (0, 2)
             GROUP BY d.endpoint_id, m.created_at - m.created_at % 3600000;
+        ("0006_secrets_a", """
+            -- Secrets sealed at rest (docs/security.md): an ingest token is stored as its keyed hash
+            -- (token, still the key it is looked up by) beside its sealed value (sealed). Existing rows
+            -- are sealed by the server at start, after the migrations: SQL cannot call Data Protection.
+            ALTER TABLE source_tokens ADD COLUMN sealed text;
+            -- The Data Protection key ring every node shares (PostgresXmlRepository): one XML element per key.
+            CREATE TABLE data_protection_keys (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, friendly_name text NOT NULL, xml text NOT NULL);
             """),
     ];
 }

@@ -72,6 +72,27 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         await base.MigrateAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The clear values just sealed still sit in the write-ahead log's old frames and in the file's freed
+    /// cells: VACUUM rewrites the file without them and the checkpoint empties the log. Runs only at a
+    /// start that sealed rows (once, after upgrading), before the server takes requests.
+    /// </summary>
+    protected override async Task ForgetOverwrittenAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public void Dispose()
     {
         _walKeeper?.Dispose();

@@ -22,6 +22,13 @@ public interface IHooklineStore :
     /// <summary>Creates or upgrades the schema. Safe to call from several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Seals the secret values of rows still in clear (<see cref="SecretProtector"/>); the host runs it
+    /// at start after <see cref="MigrateAsync"/>. Safe to run again and from several nodes at once.
+    /// </summary>
+    /// <returns>The number of rows sealed.</returns>
+    Task<int> SealSecretsAsync(CancellationToken cancellationToken);
+
     /// <summary>Runs a trivial query: the readiness check, which fails while the database cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 }

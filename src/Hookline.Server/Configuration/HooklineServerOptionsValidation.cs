@@ -41,6 +41,11 @@ internal sealed class HooklineServerOptionsRules : IValidateOptions<HooklineServ
             // A secret, even a bad one, is not echoed: its length says what is wrong.
             failures.Add($"Hookline:AdminToken is {token.Length} characters long: use at least {MinAdminTokenLength} (e.g. the output of 'openssl rand -hex 32'), or unset it to have one generated.");
         }
+        if (options.Secrets.KeyRingCertificatePath is { Length: > 0 } certificatePath
+            && Secrets.KeyRingCertificate.Problem(certificatePath, options.Secrets.KeyRingCertificatePassword) is { } problem)
+        {
+            failures.Add($"Hookline:Secrets:KeyRingCertificatePath = '{certificatePath}': {problem}");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

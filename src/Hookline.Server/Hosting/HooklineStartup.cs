@@ -45,8 +45,28 @@ internal sealed class HooklineStartup : IHostedLifecycleService
         {
             throw new StartupProblemException(StoreStartup.Describe(options, ex), ex);
         }
+        await SealSecretsAsync(store, cancellationToken);
         await SettleAdminTokenAsync(store, cancellationToken);
         _lifetime.ApplicationStarted.Register(Announce);
+    }
+
+    /// <summary>
+    /// After the SQL migrations: the token lookup key is read (or made), then rows still in clear are
+    /// sealed — a SQL migration cannot call Data Protection. A key ring that cannot be read (another
+    /// certificate, a missing file) stops the start with one line.
+    /// </summary>
+    private async Task SealSecretsAsync(IHooklineStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _services.GetRequiredService<Secrets.DataProtectionSecretProtector>().InitializeAsync(store, cancellationToken);
+            await store.SealSecretsAsync(cancellationToken);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new StartupProblemException(StartupFailure.Line("Hookline:Secrets:KeyRingCertificatePath", _options.Value.Secrets.KeyRingCertificatePath,
+                $"the secrets in the store cannot be unsealed with this key ring ({StartupFailure.Reason(ex)}). Use the key ring (and certificate) the data was written with."), ex);
+        }
     }
 
     /// <summary>The server (Kestrel included) is listening: only now is a generated token kept and shown.</summary>

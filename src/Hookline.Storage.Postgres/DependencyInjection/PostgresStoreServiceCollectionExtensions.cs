@@ -46,6 +46,8 @@ public static class PostgresStoreServiceCollectionExtensions
             // Applications and endpoint lists are read for every new message. Changes through this
             // node are seen at once; another node's changes within a second (see docs/operations.md).
             ReadCacheLifetime = TimeSpan.FromSeconds(1),
+            // The host's sealing of secret columns, when it has one (the server does); else clear.
+            SecretProtector = sp.GetService<SecretProtector>() ?? SecretProtector.None,
         });
         services.AddHooklineStoreParts<PostgresHooklineStore>();
         services.AddSingleton<IHostedService>(sp => new PostgresWorkNotifier(

@@ -23,6 +23,8 @@ public static class SqliteStoreServiceCollectionExtensions
             // One process owns the file, and every change goes through this instance, which
             // invalidates at once: the lifetime only bounds how long a stale entry could live.
             store.ReadCacheLifetime = TimeSpan.FromSeconds(1);
+            // The host's sealing of secret columns, when it has one (the server does); else clear.
+            store.SecretProtector = sp.GetService<SecretProtector>() ?? SecretProtector.None;
             return store;
         });
         services.AddHooklineStoreParts<SqliteHooklineStore>();

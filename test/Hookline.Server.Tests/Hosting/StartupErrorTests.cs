@@ -22,6 +22,7 @@ public sealed partial class StartupErrorTests
     [InlineData("Hookline:Limits:MaxPayloadBytes", "10", new[] { "Hookline:Limits:MaxPayloadBytes = '10'", "between 1024 and" })]
     [InlineData("Hookline:Telemetry:Prometheus:Path", "metrics", new[] { "Hookline:Telemetry:Prometheus:Path = 'metrics'", "starting with '/'" })]
     [InlineData("Hookline:Delivery:AllowPrivateNetworks", "yes", new[] { "Hookline:Delivery:AllowPrivateNetworks = 'yes'", "true or false" })]
+    [InlineData("Hookline:Secrets:KeyRingCertificatePath", "/nonexistent/ring.pfx", new[] { "Hookline:Secrets:KeyRingCertificatePath = '/nonexistent/ring.pfx'", "no such file" })]
     public async Task BadSetting_StopsWithOneLineNamingKeyValueAndFix(string key, string value, string[] expected)
     {
         using var data = TemporaryDirectory.Create("hookline-startup");

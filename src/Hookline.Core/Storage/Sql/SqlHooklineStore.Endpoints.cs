@@ -9,10 +9,14 @@ public abstract partial class SqlHooklineStore
 {
     private sealed record StoredSecret(string Key, long? ExpiresAt);
 
-    private static Endpoint ReadEndpoint(DbDataReader r) => ReadEndpoint(r, "");
+    private Endpoint ReadEndpoint(DbDataReader r) => ReadEndpoint(r, "");
 
-    /// <summary>Reads an endpoint whose columns may carry a prefix (joined queries alias them <c>e_…</c>).</summary>
-    private static Endpoint ReadEndpoint(DbDataReader r, string prefix) => new()
+    /// <summary>
+    /// Reads an endpoint whose columns may carry a prefix (joined queries alias them <c>e_…</c>).
+    /// Headers and secrets are sealed at rest (<see cref="SecretProtector"/>); opening is memoised, so the
+    /// claims that read an endpoint with every delivery open each sealed value once.
+    /// </summary>
+    private Endpoint ReadEndpoint(DbDataReader r, string prefix) => new()
     {
         Id = r.Text(prefix + "id")!,
         AppId = r.Text(prefix + "app_id")!,
@@ -24,8 +28,8 @@ public abstract partial class SqlHooklineStore
         ThrottleRate = r.NullableInt(prefix + "throttle_rate"),
         Disabled = r.Bool(prefix + "disabled"),
         Metadata = r.StringMap(prefix + "metadata"),
-        Headers = r.StringMap(prefix + "headers"),
-        Secrets = (JsonSerializer.Deserialize<StoredSecret[]>(r.Text(prefix + "secrets")!) ?? [])
+        Headers = JsonSerializer.Deserialize<Dictionary<string, string>>(SecretProtector.Unprotect(r.Text(prefix + "headers") ?? "{}")) ?? [],
+        Secrets = (JsonSerializer.Deserialize<StoredSecret[]>(SecretProtector.Unprotect(r.Text(prefix + "secrets")!)) ?? [])
             .Select(s => new EndpointSecret(s.Key, s.ExpiresAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null))
             .ToArray(),
         Ordered = r.Bool(prefix + "ordered"),
@@ -42,12 +46,12 @@ public abstract partial class SqlHooklineStore
         "e.secrets AS e_secrets, e.ordered AS e_ordered, e.max_concurrency AS e_max_concurrency, e.failing_since AS e_failing_since, " +
         "e.created_at AS e_created_at, e.updated_at AS e_updated_at";
 
-    private static (string, object?)[] EndpointParameters(Endpoint e) =>
+    private (string, object?)[] EndpointParameters(Endpoint e) =>
     [
         ("@id", e.Id), ("@app", e.AppId), ("@uid", e.Uid), ("@url", e.Url), ("@description", e.Description),
         ("@types", ToJsonOrNull(e.EventTypes)), ("@channels", ToJsonOrNull(e.Channels)), ("@rate", e.ThrottleRate),
-        ("@disabled", e.Disabled), ("@metadata", ToJson(e.Metadata)), ("@headers", ToJson(e.Headers)),
-        ("@secrets", ToJson(e.Secrets.Select(s => new StoredSecret(s.Key, s.ExpiresAt?.ToUnixTimeMilliseconds())).ToArray())),
+        ("@disabled", e.Disabled), ("@metadata", ToJson(e.Metadata)), ("@headers", SecretProtector.Protect(ToJson(e.Headers))),
+        ("@secrets", SecretProtector.Protect(ToJson(e.Secrets.Select(s => new StoredSecret(s.Key, s.ExpiresAt?.ToUnixTimeMilliseconds())).ToArray()))),
         ("@ordered", e.Ordered), ("@concurrency", e.MaxConcurrency), ("@failing", e.FailingSince),
         ("@created", e.CreatedAt), ("@updated", e.UpdatedAt),
     ];

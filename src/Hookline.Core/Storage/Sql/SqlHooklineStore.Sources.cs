@@ -14,13 +14,14 @@ public abstract partial class SqlHooklineStore
     /// </summary>
     private Task<T> InvalidatingTokensAsync<T>(Func<Task<T>> write) => InvalidatingAsync(write, _sourceTokenCache.Clear);
 
-    private static Source ReadSource(DbDataReader r) => new()
+    /// <summary>A source; its configuration (the verifier's secret) is sealed at rest (<see cref="SecretProtector"/>).</summary>
+    private Source ReadSource(DbDataReader r) => new()
     {
         Id = r.Text("id")!,
         Uid = r.Text("uid"),
         Name = r.Text("name")!,
         Type = r.Text("type")!,
-        ConfigJson = r.Text("config") ?? "{}",
+        ConfigJson = SecretProtector.Unprotect(r.Text("config") ?? "{}"),
         Metadata = r.StringMap("metadata"),
         AppId = r.Text("app_id")!,
         CreatedAt = r.Time("created_at"),
@@ -41,9 +42,9 @@ public abstract partial class SqlHooklineStore
         MessageId = r.Text("msg_id"),
     };
 
-    private static (string, object?)[] SourceParameters(Source s) =>
+    private (string, object?)[] SourceParameters(Source s) =>
     [
-        ("@id", s.Id), ("@uid", s.Uid), ("@name", s.Name), ("@type", s.Type), ("@config", s.ConfigJson),
+        ("@id", s.Id), ("@uid", s.Uid), ("@name", s.Name), ("@type", s.Type), ("@config", SecretProtector.Protect(s.ConfigJson)),
         ("@metadata", ToJson(s.Metadata)), ("@app", s.AppId), ("@created", s.CreatedAt), ("@updated", s.UpdatedAt),
     ];
 
@@ -53,9 +54,22 @@ public abstract partial class SqlHooklineStore
             await c.ExecuteAsync(t,
                 "INSERT INTO sources (id, uid, name, type, config, metadata, app_id, created_at, updated_at) VALUES (@id, @uid, @name, @type, @config, @metadata, @app, @created, @updated)",
                 cancellationToken, SourceParameters(source));
-            return await c.ExecuteAsync(t, "INSERT INTO source_tokens (token, source_id, expires_at) VALUES (@token, @source, NULL)",
-                cancellationToken, ("@token", token), ("@source", source.Id));
+            return await c.ExecuteAsync(t, InsertTokenSql, cancellationToken, TokenParameters(token, source.Id));
         }, cancellationToken);
+
+    /// <summary>
+    /// A token is stored as its lookup key (a keyed hash, the primary key ingest requests are matched
+    /// on) beside its sealed value (read back only for the source's ingest URL). Without sealing
+    /// (<see cref="SecretProtector.None"/>) the key is the token itself and nothing is sealed.
+    /// </summary>
+    private const string InsertTokenSql = "INSERT INTO source_tokens (token, sealed, source_id, expires_at) VALUES (@token, @sealed, @source, NULL)";
+
+    private (string, object?)[] TokenParameters(string token, string sourceId) =>
+    [
+        ("@token", SecretProtector.LookupKey(token)),
+        ("@sealed", SecretProtector.Seals ? SecretProtector.Protect(token) : null),
+        ("@source", sourceId),
+    ];
 
     public Task<Source?> GetSourceAsync(string idOrUid, CancellationToken cancellationToken) =>
         ReadAsync(c => c.QuerySingleAsync(null, "SELECT * FROM sources WHERE id = @key OR uid = @key ORDER BY CASE WHEN id = @key THEN 0 ELSE 1 END LIMIT 1",
@@ -63,12 +77,16 @@ public abstract partial class SqlHooklineStore
 
     public Task<Source?> GetSourceByTokenAsync(string token, DateTimeOffset now, CancellationToken cancellationToken) =>
         _sourceTokenCache.GetAsync(token, () => ReadAsync(c => c.QuerySingleAsync(null,
-            "SELECT s.* FROM source_tokens t JOIN sources s ON s.id = t.source_id WHERE t.token = @token AND (t.expires_at IS NULL OR t.expires_at > @now)",
-            ReadSource, cancellationToken, ("@token", token), ("@now", now)), cancellationToken));
+            // A row still in clear (written before sealing, until the start-up step seals it) matches the
+            // token itself; a sealed row only its lookup key, so a lookup key read from the database is
+            // no ingest token.
+            "SELECT s.* FROM source_tokens t JOIN sources s ON s.id = t.source_id " +
+            "WHERE (t.token = @key OR (t.token = @token AND t.sealed IS NULL)) AND (t.expires_at IS NULL OR t.expires_at > @now)",
+            ReadSource, cancellationToken, ("@key", SecretProtector.LookupKey(token)), ("@token", token), ("@now", now)), cancellationToken));
 
     public Task<string?> GetCurrentSourceTokenAsync(string sourceId, CancellationToken cancellationToken) =>
-        ReadAsync(async c => (string?)await c.ScalarAsync(null, "SELECT token FROM source_tokens WHERE source_id = @source AND expires_at IS NULL",
-            cancellationToken, ("@source", sourceId)), cancellationToken);
+        ReadAsync(c => c.QuerySingleAsync(null, "SELECT token, sealed FROM source_tokens WHERE source_id = @source AND expires_at IS NULL",
+            r => r.Text("sealed") is { } sealedToken ? SecretProtector.Unprotect(sealedToken) : r.Text("token")!, cancellationToken, ("@source", sourceId)), cancellationToken);
 
     public Task<Page<Source>> ListSourcesAsync(ListQuery query, CancellationToken cancellationToken) =>
         PageAsync("SELECT * FROM sources", "1 = 1", "id", query, ReadSource, s => s.Id, cancellationToken);
@@ -104,8 +122,7 @@ public abstract partial class SqlHooklineStore
             // Tokens that already ran out are of no further use.
             await c.ExecuteAsync(t, "DELETE FROM source_tokens WHERE source_id = @source AND expires_at <= @now",
                 cancellationToken, ("@source", sourceId), ("@now", Time.GetUtcNow()));
-            return await c.ExecuteAsync(t, "INSERT INTO source_tokens (token, source_id, expires_at) VALUES (@token, @source, NULL)",
-                cancellationToken, ("@token", newToken), ("@source", sourceId));
+            return await c.ExecuteAsync(t, InsertTokenSql, cancellationToken, TokenParameters(newToken, sourceId));
         }, cancellationToken));
 
     public Task InsertIngestRequestAsync(IngestRequestRecord record, CancellationToken cancellationToken) =>

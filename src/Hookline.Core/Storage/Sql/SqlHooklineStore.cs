@@ -25,6 +25,14 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     protected TimeProvider Time { get; }
 
     /// <summary>
+    /// Seals endpoint secrets and header values, source configurations and ingest tokens before they
+    /// are written, and opens them when read. Set it before the store is used; the server sets one
+    /// backed by ASP.NET Core Data Protection (docs/security.md).
+    /// </summary>
+    /// <value>The default value is <see cref="SecretProtector.None"/> (values stored in clear).</value>
+    public SecretProtector SecretProtector { get; set; } = SecretProtector.None;
+
+    /// <summary>
     /// Runs a write with the read caches it affects invalidated before and after it, so that no read
     /// that overlapped the write can leave the old value cached.
     /// </summary>
