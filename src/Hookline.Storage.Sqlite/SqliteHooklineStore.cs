@@ -53,7 +53,10 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         SqliteMigrations.Steps,
         createHistoryTableSql: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
 
-    protected override SqlMigrationRunner Migrations => MigrationRunner;
+    protected override SqlMigrationRunner Migrations => Schema;
+
+    /// <summary>The schema <see cref="MigrateAsync"/> applies: the platform's, or the inbox's for <see cref="SqliteInboxStore"/>.</summary>
+    internal SqlMigrationRunner Schema { get; init; } = MigrationRunner;
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
