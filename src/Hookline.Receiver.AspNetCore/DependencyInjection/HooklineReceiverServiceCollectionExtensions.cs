@@ -17,10 +17,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class HooklineReceiverServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the webhook inbox with options set by <paramref name="configure"/>, and add its store:
+    /// Registers the webhook inbox with options set by <paramref name="configure"/>; its store is
+    /// registered beside it, from a store package:
     /// <c>services.AddHooklineReceiver(o =&gt; o.MaxAttempts = 12).AddHooklineSqliteInbox("Data Source=inbox.db")</c>
     /// (or <c>AddHooklinePostgresInbox("Host=…")</c>). Then map webhooks with
-    /// <c>app.MapWebhook(…).Handle(…)</c>. Options, and that a store is registered, are validated at startup.
+    /// <c>app.MapWebhook(…).Handle(…)</c>. The options, and that a store is registered, are validated at startup.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
@@ -34,12 +35,12 @@ public static class HooklineReceiverServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the webhook inbox with options read from a configuration section: <c>MaxAttempts</c>, <c>RetryDelay</c>,
-    /// <c>MaxRetryDelay</c>, <c>RetryJitter</c>, <c>HandlerTimeout</c>, <c>LeaseDuration</c>,
+    /// Registers the webhook inbox with options read from a configuration section: <c>MaxAttempts</c>,
+    /// <c>RetryDelay</c>, <c>MaxRetryDelay</c>, <c>RetryJitter</c>, <c>HandlerTimeout</c>, <c>LeaseDuration</c>,
     /// <c>MaxConcurrency</c>, <c>PollInterval</c>, <c>MaxBodyBytes</c>, <c>DoneRetention</c>,
     /// <c>RunWorker</c>. Durations are written like <c>500ms</c>, <c>5s</c>, <c>5m</c>, <c>2h</c>, <c>7d</c>
-    /// (or <c>00:00:05</c>). The store is registered beside it, like the other overloads' (it is not read
-    /// from the section).
+    /// (or <c>00:00:05</c>). The store is not read from the section: register it beside, as with the
+    /// other overloads.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="section">The section, for example <c>configuration.GetSection("Hookline:Receiver")</c>.</param>
