@@ -3,8 +3,9 @@
 #
 #   scripts/pack.sh [output-folder] [extra dotnet pack arguments…]   # default: artifacts/packages
 #
-# Hookline.Receiver.AspNetCore depends on Hookline.Core and the store packages, so all of them are
-# packed; a folder holding them all can be used as a package source
+# Hookline.Receiver.AspNetCore depends on Hookline.Core, and an app adds the store package of its
+# inbox (Hookline.Storage.Sqlite or .Postgres) beside it, so all of them are packed; a folder holding
+# them all can be used as a package source
 # (`dotnet add package Hookline.Receiver.AspNetCore --source <folder>`).
 set -euo pipefail
 

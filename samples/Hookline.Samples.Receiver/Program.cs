@@ -2,8 +2,18 @@ using Hookline.Samples.Receiver;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// The inbox: SQLite by default (Receiver:StorageProvider=postgres and a connection string for PostgreSQL).
+// The inbox: its options from configuration, its store from a store package — SQLite by default,
+// PostgreSQL with Inbox:Provider=postgres (then Inbox:ConnectionString is an Npgsql connection string).
 builder.Services.AddHooklineReceiver(builder.Configuration.GetSection("Receiver"));
+var inbox = builder.Configuration["Inbox:ConnectionString"] ?? "Data Source=inbox.db";
+if (builder.Configuration["Inbox:Provider"] is "postgres")
+{
+    builder.Services.AddHooklinePostgresInbox(inbox);
+}
+else
+{
+    builder.Services.AddHooklineSqliteInbox(inbox);
+}
 builder.Services.AddSingleton(new Ledger(builder.Configuration["Ledger:ConnectionString"] ?? "Data Source=ledger.db"));
 
 var app = builder.Build();

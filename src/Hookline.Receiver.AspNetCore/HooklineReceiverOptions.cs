@@ -1,32 +1,15 @@
 namespace Hookline.Receiver.AspNetCore;
 
 /// <summary>
-/// Options of the webhook inbox: where it is stored, and how the background worker runs handlers
-/// (retries, backoff, timeout, lease, concurrency). Set them with
-/// <c>services.AddHooklineReceiver(o =&gt; o.UseSqlite("Data Source=inbox.db"))</c> or from a
-/// configuration section.
+/// Options of the webhook inbox: how the background worker runs handlers (retries, backoff, timeout,
+/// lease, concurrency) and how large a request may be. Set them with
+/// <c>services.AddHooklineReceiver(o =&gt; o.MaxAttempts = 12)</c> or from a configuration section.
+/// Where the inbox is stored is not an option: the application registers a store package's inbox,
+/// <c>services.AddHooklineSqliteInbox("Data Source=inbox.db")</c> (Hookline.Storage.Sqlite) or
+/// <c>services.AddHooklinePostgresInbox("Host=…")</c> (Hookline.Storage.Postgres).
 /// </summary>
 public sealed class HooklineReceiverOptions
 {
-    /// <summary>The storage provider name for <see cref="StorageProvider"/>: an embedded SQLite file.</summary>
-    public const string Sqlite = "sqlite";
-
-    /// <summary>The storage provider name for <see cref="StorageProvider"/>: a PostgreSQL database shared by every node.</summary>
-    public const string Postgres = "postgres";
-
-    /// <summary>
-    /// Gets or sets the storage provider: <c>sqlite</c> or <c>postgres</c>.
-    /// </summary>
-    /// <value>The default value is <see langword="null"/>: a provider must be chosen.</value>
-    public string? StorageProvider { get; set; }
-
-    /// <summary>
-    /// Gets or sets the connection string of the store: <c>Data Source=inbox.db</c> for SQLite (a plain
-    /// file path is accepted too), an Npgsql connection string for PostgreSQL.
-    /// </summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    public string? ConnectionString { get; set; }
-
     /// <summary>
     /// Gets or sets how many times a handler is tried in all (the first run included) before the
     /// event becomes a dead letter. An attempt whose process died counts as one.
@@ -96,31 +79,6 @@ public sealed class HooklineReceiverOptions
     /// </summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool RunWorker { get; set; } = true;
-
-    /// <summary>Stores the inbox in a SQLite file.</summary>
-    /// <param name="connectionString"><c>Data Source=inbox.db</c>, or just a file path.</param>
-    /// <returns>These options, for chaining.</returns>
-    public HooklineReceiverOptions UseSqlite(string connectionString)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        StorageProvider = Sqlite;
-        ConnectionString = connectionString;
-        return this;
-    }
-
-    /// <summary>
-    /// Stores the inbox in PostgreSQL, so that several instances of the app share it: any node may
-    /// receive a webhook, and any node's worker may run its handler (never two at once).
-    /// </summary>
-    /// <param name="connectionString">An Npgsql connection string, for example <c>Host=db;Database=app;Username=app;Password=…</c>.</param>
-    /// <returns>These options, for chaining.</returns>
-    public HooklineReceiverOptions UsePostgres(string connectionString)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        StorageProvider = Postgres;
-        ConnectionString = connectionString;
-        return this;
-    }
 
     /// <summary>Values of a configuration section that did not parse, with their keys; reported at start-up.</summary>
     internal List<string> BindingErrors { get; } = [];

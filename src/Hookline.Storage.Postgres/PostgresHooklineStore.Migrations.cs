@@ -15,5 +15,8 @@ public sealed partial class PostgresHooklineStore
         createHistoryTableSql: "CREATE TABLE IF NOT EXISTS schema_migrations (name text COLLATE \"C\" PRIMARY KEY, applied_at bigint NOT NULL)",
         lockSql: "SELECT pg_advisory_xact_lock(hashtextextended('hookline.migrations:' || COALESCE(current_schema(), ''), 0))");
 
-    protected override SqlMigrationRunner Migrations => MigrationRunner;
+    protected override SqlMigrationRunner Migrations => Schema;
+
+    /// <summary>The schema <see cref="MigrateAsync"/> applies: the platform's, or the inbox's for <see cref="PostgresInboxStore"/>.</summary>
+    internal SqlMigrationRunner Schema { get; init; } = MigrationRunner;
 }

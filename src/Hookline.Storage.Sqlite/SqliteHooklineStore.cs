@@ -53,7 +53,10 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         SqliteMigrations.Steps,
         createHistoryTableSql: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
 
-    protected override SqlMigrationRunner Migrations => MigrationRunner;
+    protected override SqlMigrationRunner Migrations => Schema;
+
+    /// <summary>The schema <see cref="MigrateAsync"/> applies: the platform's, or the inbox's for <see cref="SqliteInboxStore"/>.</summary>
+    internal SqlMigrationRunner Schema { get; init; } = MigrationRunner;
 
     // Without it SQLite prefers the covering ix_deliveries_endpoint_status and reads every delivery the
     // endpoint ever had to count the few that are pending or sending.

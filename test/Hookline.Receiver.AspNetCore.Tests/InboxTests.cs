@@ -338,7 +338,6 @@ public sealed class InboxTests
         var path = ReceiverApp.NewDatabasePath();
         await using var provider = FromReceiverSection(new()
         {
-            ["StorageProvider"] = "sqlite",
             ["ConnectionString"] = path,
             ["RetryDelay"] = "2s",
             ["MaxRetryDelay"] = "30m",
@@ -359,7 +358,6 @@ public sealed class InboxTests
     {
         using var provider = FromReceiverSection(new()
         {
-            ["StorageProvider"] = "sqlite",
             ["ConnectionString"] = "Data Source=unused.db",
             ["RetryDelay"] = "soon",
             ["MaxAttempts"] = "three",
@@ -375,14 +373,43 @@ public sealed class InboxTests
         Assert.Contains("Receiver:DoneRetention = '1e300d' is not a duration", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Services with the receiver registered from a configuration section named <c>Receiver</c> holding <paramref name="settings"/>.</summary>
+    [Fact]
+    public void AddHooklineReceiver_NoInboxStoreRegistered_FailsAtStartupNamingTheStorePackages()
+    {
+        // The configuration of an app written for the options that chose the store, which are gone.
+        using var provider = FromReceiverSection(new() { ["StorageProvider"] = "sqlite", ["MaxAttempts"] = "3" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<HooklineReceiverOptions>>().Value);
+
+        Assert.Contains("AddHooklineSqliteInbox", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddHooklinePostgresInbox", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReceiverLibrary_ReferencesNoStorePackage()
+    {
+        var references = typeof(WebhookEvent).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToArray();
+
+        Assert.DoesNotContain(references, name => name!.StartsWith("Hookline.Storage.", StringComparison.Ordinal) || name == "Npgsql" || name == "Microsoft.Data.Sqlite");
+    }
+
+    /// <summary>
+    /// Services with the receiver registered from a configuration section named <c>Receiver</c> holding
+    /// <paramref name="settings"/>, as an app does it: the options from the section, and a SQLite inbox
+    /// at the section's <c>ConnectionString</c> (read by the app, not the library), when there is one.
+    /// </summary>
     private static ServiceProvider FromReceiverSection(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(kv => KeyValuePair.Create("Receiver:" + kv.Key, kv.Value)))
             .Build();
+        var section = configuration.GetSection("Receiver");
         var services = new ServiceCollection();
-        services.AddHooklineReceiver(configuration.GetSection("Receiver"));
+        services.AddHooklineReceiver(section);
+        if (section["ConnectionString"] is { } inbox)
+        {
+            services.AddHooklineSqliteInbox(inbox);
+        }
         return services.BuildServiceProvider();
     }
 

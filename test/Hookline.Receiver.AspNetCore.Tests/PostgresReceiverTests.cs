@@ -7,7 +7,7 @@ using static Hookline.Receiver.AspNetCore.Tests.Infrastructure.Webhooks;
 namespace Hookline.Receiver.AspNetCore.Tests;
 
 /// <summary>
-/// The receiver over PostgreSQL (<c>o.UsePostgres(…)</c>): two app instances share one inbox, each
+/// The receiver over PostgreSQL (<c>AddHooklinePostgresInbox(…)</c>): two app instances share one inbox, each
 /// receiving and each running handlers. The server comes from <c>HOOKLINE_TEST_POSTGRES</c>
 /// (<c>scripts/test.sh</c> starts one); without it these tests skip, and fail under <c>CI=true</c>.
 /// Every test works in a schema of its own.
@@ -59,10 +59,10 @@ public sealed class PostgresReceiverTests : IAsyncLifetime
             }),
             o =>
             {
-                o.UsePostgres(ConnectionString);
                 o.PollInterval = TimeSpan.FromMilliseconds(100);
                 configure?.Invoke(o);
-            });
+            },
+            inbox: s => s.AddHooklinePostgresInbox(ConnectionString));
 
     private static Task<HttpResponseMessage> SendAsync(ReceiverApp app, string deliveryId)
     {
@@ -71,7 +71,7 @@ public sealed class PostgresReceiverTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task UsePostgres_TwoNodesReceivingTheSameDeliveries_EachHandledExactlyOnce()
+    public async Task AddHooklinePostgresInbox_TwoNodesReceivingTheSameDeliveries_EachHandledExactlyOnce()
     {
         RequireServer();
         var probe = new HandlerProbe();
@@ -91,7 +91,7 @@ public sealed class PostgresReceiverTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task UsePostgres_EventStoredByReceiveOnlyNode_WakesOtherNodesWorkerWithoutWaitingForPoll()
+    public async Task AddHooklinePostgresInbox_EventStoredByReceiveOnlyNode_WakesOtherNodesWorkerWithoutWaitingForPoll()
     {
         RequireServer();
         var probe = new HandlerProbe();
@@ -107,7 +107,7 @@ public sealed class PostgresReceiverTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task UsePostgres_HandlerFailing_DeadLetteredAndRequeuedFromTheOtherNode()
+    public async Task AddHooklinePostgresInbox_HandlerFailing_DeadLetteredAndRequeuedFromTheOtherNode()
     {
         RequireServer();
         var probe = new HandlerProbe();

@@ -19,7 +19,6 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<ITaskStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<ISourceStore>(sp => sp.GetRequiredService<IHooklineStore>());
-        services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<IHooklineStore>());
         services.AddSingleton<IStatsStore>(sp => sp.GetRequiredService<IHooklineStore>());
         return services;
     }

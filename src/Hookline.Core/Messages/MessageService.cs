@@ -76,10 +76,26 @@ public sealed class MessageService
     }
 
     /// <summary>
+    /// Accepts a message for one endpoint of the application alone, whatever its filters and whatever
+    /// the other endpoints subscribe to: Svix's "send example". Everything else is as for
+    /// <see cref="CreateAsync(Application, MessageDraft, CancellationToken)"/> (one write, the accept span, the metrics).
+    /// </summary>
+    public Task<MessageCreated> CreateForEndpointAsync(Application application, Endpoint endpoint, MessageDraft draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return CreateAsync(application.Id, draft, [endpoint.Id], cancellationToken);
+    }
+
+    /// <summary>
     /// The one create path (<see cref="CreateAsync(Application, MessageDraft, CancellationToken)"/>),
     /// by application id: ingest knows its source's hidden application only by id.
     /// </summary>
-    internal async Task<MessageCreated> CreateAsync(string appId, MessageDraft draft, CancellationToken cancellationToken)
+    internal Task<MessageCreated> CreateAsync(string appId, MessageDraft draft, CancellationToken cancellationToken) =>
+        CreateAsync(appId, draft, onlyEndpoints: null, cancellationToken);
+
+    /// <param name="onlyEndpoints">The endpoints the message goes to, when chosen by the caller rather than matched.</param>
+    private async Task<MessageCreated> CreateAsync(string appId, MessageDraft draft, IReadOnlyList<string>? onlyEndpoints, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         // The trace context stored with the message is this span's: every attempt, whenever and
@@ -101,12 +117,7 @@ public sealed class MessageService
             TraceParent = activity?.Id ?? draft.TraceParent,
             ExtraHeaders = draft.ExtraHeaders,
         };
-        var endpoints = await MatchingEndpointsAsync(appId, message.EventType, message.Channels, cancellationToken);
-        var targets = new List<string>(endpoints.Count);
-        foreach (var endpoint in endpoints)
-        {
-            targets.Add(endpoint.Id);
-        }
+        var targets = onlyEndpoints ?? await MatchingTargetsAsync(appId, message, cancellationToken);
         var result = await _writer.WriteAsync(new NewMessage(message, targets, draft.IngestRequest, draft.DeliverAt), cancellationToken);
         // DuplicateEventId for an eventId seen before, DuplicateDelivery for an ingest request's delivery id.
         var duplicate = result.Outcome != MessageInsertOutcome.Created;
@@ -120,6 +131,17 @@ public sealed class MessageService
         return duplicate
             ? new MessageCreated(result.Existing!, Duplicate: true, 0)
             : new MessageCreated(message, Duplicate: false, targets.Count);
+    }
+
+    private async Task<IReadOnlyList<string>> MatchingTargetsAsync(string appId, Message message, CancellationToken cancellationToken)
+    {
+        var endpoints = await MatchingEndpointsAsync(appId, message.EventType, message.Channels, cancellationToken);
+        var targets = new List<string>(endpoints.Count);
+        foreach (var endpoint in endpoints)
+        {
+            targets.Add(endpoint.Id);
+        }
+        return targets;
     }
 
     /// <summary>

@@ -16,7 +16,6 @@ public interface IHooklineStore :
     IAuthStore,
     ITaskStore,
     ISourceStore,
-    IInboxStore,
     IStatsStore
 {
     /// <summary>Creates or upgrades the schema. Safe to call from several nodes at once.</summary>

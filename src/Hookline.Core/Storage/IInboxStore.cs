@@ -130,7 +130,11 @@ public sealed record InboxListQuery
 
 /// <summary>
 /// The durable inbox of <c>Hookline.Receiver.AspNetCore</c>: verified webhook requests, deduplicated
-/// by (webhook, delivery id), run by background workers under leases. The rules (checked by the
+/// by (webhook, delivery id), run by background workers under leases. This is the abstraction the
+/// receiver library reaches a store through: each store package provides one
+/// (<c>AddHooklineSqliteInbox</c>, <c>AddHooklinePostgresInbox</c>) and the application registers it.
+/// The inbox owns its schema — its own tables and its own migration history, apart from the platform's
+/// — so it can live in a file of its own or beside other tables in a database. The rules (checked by the
 /// compliance suite):
 /// <list type="bullet">
 /// <item>an insert is durable when it returns; a second insert with the same (webhook, delivery id)
@@ -143,6 +147,28 @@ public sealed record InboxListQuery
 /// </summary>
 public interface IInboxStore
 {
+    /// <summary>
+    /// Creates or upgrades the inbox's own tables, recorded in the inbox's own migration history
+    /// (never the platform's). Keeps an inbox that an earlier release created (through the platform's
+    /// steps) as it is, with its items. Safe to call from several processes at once.
+    /// </summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells the other processes sharing this inbox that work is waiting (an item was stored or
+    /// requeued), so that their workers need not wait for their next poll. Only a speed-up: a store
+    /// that one process uses alone does nothing, and a lost announcement costs at most a poll interval.
+    /// </summary>
+    Task AnnounceWorkAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="onWork"/> whenever another process announces work (and once when it
+    /// starts listening, for what was announced before), until <paramref name="cancellationToken"/> is
+    /// cancelled. Throws when the connection it listens on fails; the caller listens again after a pause.
+    /// A store that one process uses alone returns at once.
+    /// </summary>
+    Task ListenForWorkAsync(Action onWork, CancellationToken cancellationToken);
+
     Task<InboxInsertResult> InsertInboxItemAsync(NewInboxItem item, CancellationToken cancellationToken);
 
     /// <summary>Claims due items oldest-due first, starting an attempt on each; returned with bodies.</summary>

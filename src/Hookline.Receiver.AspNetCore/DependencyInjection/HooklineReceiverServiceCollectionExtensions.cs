@@ -9,13 +9,19 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the webhook inbox: the store, the background worker and <see cref="IWebhookInbox"/>.</summary>
+/// <summary>
+/// Registers the webhook inbox: the background worker and <see cref="IWebhookInbox"/>. The inbox's store
+/// comes from a store package, registered beside it: <c>AddHooklineSqliteInbox(…)</c> or
+/// <c>AddHooklinePostgresInbox(…)</c>.
+/// </summary>
 public static class HooklineReceiverServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the webhook inbox. Choose its store in <paramref name="configure"/>:
-    /// <c>services.AddHooklineReceiver(o =&gt; o.UseSqlite("Data Source=inbox.db"))</c>. Then map
-    /// webhooks with <c>app.MapWebhook(…).Handle(…)</c>. Options are validated at startup.
+    /// Registers the webhook inbox with options set by <paramref name="configure"/>; its store is
+    /// registered beside it, from a store package:
+    /// <c>services.AddHooklineReceiver(o =&gt; o.MaxAttempts = 12).AddHooklineSqliteInbox("Data Source=inbox.db")</c>
+    /// (or <c>AddHooklinePostgresInbox("Host=…")</c>). Then map webhooks with
+    /// <c>app.MapWebhook(…).Handle(…)</c>. The options, and that a store is registered, are validated at startup.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
@@ -29,12 +35,12 @@ public static class HooklineReceiverServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the webhook inbox with options read from a configuration section: <c>StorageProvider</c>
-    /// (<c>sqlite</c> or <c>postgres</c>), <c>ConnectionString</c>, <c>MaxAttempts</c>, <c>RetryDelay</c>,
-    /// <c>MaxRetryDelay</c>, <c>RetryJitter</c>, <c>HandlerTimeout</c>, <c>LeaseDuration</c>,
+    /// Registers the webhook inbox with options read from a configuration section: <c>MaxAttempts</c>,
+    /// <c>RetryDelay</c>, <c>MaxRetryDelay</c>, <c>RetryJitter</c>, <c>HandlerTimeout</c>, <c>LeaseDuration</c>,
     /// <c>MaxConcurrency</c>, <c>PollInterval</c>, <c>MaxBodyBytes</c>, <c>DoneRetention</c>,
     /// <c>RunWorker</c>. Durations are written like <c>500ms</c>, <c>5s</c>, <c>5m</c>, <c>2h</c>, <c>7d</c>
-    /// (or <c>00:00:05</c>).
+    /// (or <c>00:00:05</c>). The store is not read from the section: register it beside, as with the
+    /// other overloads.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="section">The section, for example <c>configuration.GetSection("Hookline:Receiver")</c>.</param>
@@ -47,7 +53,7 @@ public static class HooklineReceiverServiceCollectionExtensions
 
     /// <summary>
     /// Registers the webhook inbox without configuring it; configure <see cref="HooklineReceiverOptions"/>
-    /// elsewhere (a store must be chosen). Calling it more than once is harmless.
+    /// elsewhere, and register an inbox store. Calling it more than once is harmless.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <returns>The services, for chaining.</returns>
@@ -67,7 +73,7 @@ public static class HooklineReceiverServiceCollectionExtensions
         services.AddSingleton<InboxStoreHolder>();
         services.AddSingleton<IWebhookInbox, WebhookInbox>();
         services.AddSingleton<IHostedService, InboxWorker>();
-        services.AddSingleton<IHostedService, PostgresInboxWakeUp>();
+        services.AddSingleton<IHostedService, InboxWakeUpListener>();
         return services;
     }
 
@@ -78,8 +84,6 @@ public static class HooklineReceiverServiceCollectionExtensions
     /// </summary>
     private static void Bind(IConfigurationSection section, HooklineReceiverOptions options)
     {
-        options.StorageProvider = section[nameof(options.StorageProvider)] ?? options.StorageProvider;
-        options.ConnectionString = section[nameof(options.ConnectionString)] ?? options.ConnectionString;
         options.MaxAttempts = Read(nameof(options.MaxAttempts), options.MaxAttempts, "a whole number", (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));
         options.MaxConcurrency = Read(nameof(options.MaxConcurrency), options.MaxConcurrency, "a whole number", (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));
         options.MaxBodyBytes = Read(nameof(options.MaxBodyBytes), options.MaxBodyBytes, "a whole number of bytes", (string t, out long v) => long.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));

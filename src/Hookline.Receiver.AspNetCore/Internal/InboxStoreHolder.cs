@@ -1,32 +1,31 @@
 using Hookline.Core.Storage;
-using Hookline.Storage.Postgres;
-using Hookline.Storage.Sqlite;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hookline.Receiver.AspNetCore.Internal;
 
 /// <summary>
-/// Owns the inbox's store: one of Hookline's own stores (the same SQL the server runs), created from
-/// the options and migrated once, on first use — whichever comes first, a request or the worker, so
-/// nothing depends on the order in which the host starts things. A failed migration is retried by the
-/// next caller rather than cached.
+/// Gives the receiver the inbox store the application registered (a store package's
+/// <c>AddHooklineSqliteInbox</c> or <c>AddHooklinePostgresInbox</c>), migrated once, on first use —
+/// whichever comes first, a request or the worker, so nothing depends on the order in which the host
+/// starts things. A failed migration is retried by the next caller rather than cached. The container
+/// owns (and disposes) the store.
 /// </summary>
-internal sealed class InboxStoreHolder : IAsyncDisposable
+internal sealed class InboxStoreHolder : IDisposable
 {
-    private readonly HooklineReceiverOptions _options;
-    private readonly TimeProvider _time;
+    /// <summary>Said when no store is registered: at startup (options validation) and on first use.</summary>
+    public const string NoStoreMessage =
+        "Choose where the inbox is stored: services.AddHooklineSqliteInbox(\"Data Source=inbox.db\") (package Hookline.Storage.Sqlite) " +
+        "or services.AddHooklinePostgresInbox(\"Host=…\") (package Hookline.Storage.Postgres), beside AddHooklineReceiver(…).";
+
+    private readonly IServiceProvider _services;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private IHooklineStore? _store;
     private volatile IInboxStore? _ready;
 
-    public InboxStoreHolder(IOptions<HooklineReceiverOptions> options, TimeProvider time)
+    public InboxStoreHolder(IServiceProvider services)
     {
-        _options = options.Value;
-        _time = time;
+        _services = services;
     }
-
-    /// <summary>The store once it is ready, else null.</summary>
-    public IHooklineStore? Current => _ready is null ? null : _store;
 
     public async ValueTask<IInboxStore> GetAsync(CancellationToken cancellationToken)
     {
@@ -39,9 +38,9 @@ internal sealed class InboxStoreHolder : IAsyncDisposable
         {
             if (_ready is null)
             {
-                _store ??= Create(_options, _time);
-                await _store.MigrateAsync(cancellationToken);
-                _ready = _store;
+                var store = _services.GetService<IInboxStore>() ?? throw new InvalidOperationException(NoStoreMessage);
+                await store.MigrateAsync(cancellationToken);
+                _ready = store;
             }
             return _ready;
         }
@@ -51,29 +50,28 @@ internal sealed class InboxStoreHolder : IAsyncDisposable
         }
     }
 
-    internal static IHooklineStore Create(HooklineReceiverOptions options, TimeProvider time)
+    /// <summary>
+    /// Tells the other processes sharing the inbox that work is waiting. Never throws and does not delay
+    /// the caller: a lost announcement costs the other workers at most a poll interval.
+    /// </summary>
+    public void AnnounceWork(ILogger logger)
     {
-        var connectionString = options.ConnectionString ?? throw new InvalidOperationException("The inbox has no connection string.");
-        return options.StorageProvider?.ToLowerInvariant() switch
+        if (_ready is not { } store)
         {
-            HooklineReceiverOptions.Sqlite => new SqliteHooklineStore(
-                connectionString.Contains('=', StringComparison.Ordinal) ? connectionString : "Data Source=" + connectionString, time),
-            HooklineReceiverOptions.Postgres => new PostgresHooklineStore(connectionString, time),
-            _ => throw new InvalidOperationException($"Unknown inbox storage provider '{options.StorageProvider}'."),
-        };
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await store.AnnounceWorkAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                Log.NotifyFailed(logger, ex);
+            }
+        });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        switch (_store)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-        _gate.Dispose();
-    }
+    public void Dispose() => _gate.Dispose();
 }

@@ -40,9 +40,9 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Warning, "Renewing the lease of inbox event {Id} failed; trying again at the next renewal")]
     public static partial void RenewFailed(ILogger logger, long id, Exception exception);
 
-    [LoggerMessage(13, LogLevel.Debug, "Waking other nodes through PostgreSQL NOTIFY failed; they will find the event at their next poll")]
+    [LoggerMessage(13, LogLevel.Debug, "Waking the workers of other processes sharing the inbox failed; they will find the event at their next poll")]
     public static partial void NotifyFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(14, LogLevel.Warning, "Listening for inbox wake-ups on PostgreSQL failed; reconnecting (meanwhile the worker polls)")]
+    [LoggerMessage(14, LogLevel.Warning, "Listening for inbox wake-ups from other processes failed; listening again (meanwhile the worker polls)")]
     public static partial void ListenFailed(ILogger logger, Exception exception);
 }

@@ -1,3 +1,5 @@
+using Hookline.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Hookline.Receiver.AspNetCore.Internal;
@@ -7,23 +9,25 @@ namespace Hookline.Receiver.AspNetCore.Internal;
 /// <c>[OptionsValidator]</c> over attributes because the important rules relate two values (the lease
 /// must outlast the handler timeout; the retry cap must not undercut the first delay).
 /// </summary>
+/// <remarks>
+/// It also checks that an inbox store is registered (the options no longer choose one), so that an app
+/// that forgot, or upgraded from <c>o.UseSqlite(…)</c>, is told at startup with every other problem.
+/// </remarks>
 internal sealed class ReceiverOptionsValidator : IValidateOptions<HooklineReceiverOptions>
 {
+    private readonly IServiceProviderIsService _services;
+
+    public ReceiverOptionsValidator(IServiceProviderIsService services)
+    {
+        _services = services;
+    }
+
     public ValidateOptionsResult Validate(string? name, HooklineReceiverOptions options)
     {
         var errors = new List<string>(options.BindingErrors);
-        if (string.IsNullOrWhiteSpace(options.StorageProvider))
+        if (!_services.IsService(typeof(IInboxStore)))
         {
-            errors.Add("Choose where the inbox is stored: AddHooklineReceiver(o => o.UseSqlite(\"Data Source=inbox.db\")) or o.UsePostgres(…), or set StorageProvider and ConnectionString.");
-        }
-        else if (!string.Equals(options.StorageProvider, HooklineReceiverOptions.Sqlite, StringComparison.OrdinalIgnoreCase)
-            && !string.Equals(options.StorageProvider, HooklineReceiverOptions.Postgres, StringComparison.OrdinalIgnoreCase))
-        {
-            errors.Add($"StorageProvider '{options.StorageProvider}' is unknown; use 'sqlite' or 'postgres'.");
-        }
-        if (!string.IsNullOrWhiteSpace(options.StorageProvider) && string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            errors.Add("ConnectionString is required.");
+            errors.Add(InboxStoreHolder.NoStoreMessage);
         }
         if (options.MaxAttempts < 1)
         {

@@ -47,7 +47,7 @@ internal sealed class WebhookInbox : IWebhookInbox
         if (requeued)
         {
             _signal.Notify();
-            PostgresInboxWakeUp.Publish(_store, _logger);
+            _store.AnnounceWork(_logger);
         }
         return requeued;
     }
@@ -59,7 +59,7 @@ internal sealed class WebhookInbox : IWebhookInbox
         if (count > 0)
         {
             _signal.Notify();
-            PostgresInboxWakeUp.Publish(_store, _logger);
+            _store.AnnounceWork(_logger);
         }
         return count;
     }

@@ -108,7 +108,7 @@ internal sealed class WebhookReceiver
         else
         {
             _signal.Notify();
-            PostgresInboxWakeUp.Publish(_store, _logger);
+            _store.AnnounceWork(_logger);
         }
         response.StatusCode = StatusCodes.Status200OK;
         await response.WriteAsJsonAsync(new ReceivedResponse(deliveryId, inserted.Duplicate), ReceiverJsonContext.Default.ReceivedResponse, cancellationToken: context.RequestAborted);

@@ -26,9 +26,10 @@ internal static partial class EndpointApi
     /// <summary>
     /// Sends one message of the event type to this endpoint only, with the example from the event
     /// type's schema (the first of <c>examples</c>, else <c>example</c>), or <c>{}</c> when it has none.
+    /// It is accepted through <see cref="MessageService"/>, the one way in for messages, as any other.
     /// </summary>
     private static async Task<Ok<MessageOut>> SendExampleAsync(
-        HttpContext context, IHooklineStore store, OperationalWebhooks operational, ApiBody body, MessageWriter writer, TimeProvider time,
+        HttpContext context, IHooklineStore store, OperationalWebhooks operational, ApiBody body, MessageService messages,
         [FromRoute(Name = "endpoint_id")] string endpointId)
     {
         var (app, endpoint) = await ResolveAsync(context, store, operational, endpointId);
@@ -43,20 +44,15 @@ internal static partial class EndpointApi
         var eventType = await store.GetEventTypeAsync(input.EventType!, context.RequestAborted)
             ?? throw ApiException.NotFound($"Event type '{input.EventType}' not found");
 
-        var now = time.GetUtcNow();
-        var message = new Message
+        var draft = new MessageDraft
         {
-            Id = HooklineIds.New(HooklineIds.Message, now),
-            AppId = app.Id,
             EventType = eventType.Name,
             Payload = SchemaExamples.ExamplePayload(eventType.SchemasJson),
-            CreatedAt = now,
-            PayloadExpiresAt = now + MessageService.DefaultRetention,
             TraceParent = MessageApi.TraceParent(context),
         };
-        // Only this endpoint gets the example, whatever the other endpoints subscribe to.
-        var result = await writer.WriteAsync(new NewMessage(message, [endpoint.Id]), context.RequestAborted);
-        return TypedResults.Ok(MessageOut.From(result.Existing ?? message, withContent: true));
+        // Only this endpoint gets the example, whatever it and the other endpoints subscribe to.
+        var created = await messages.CreateForEndpointAsync(app, endpoint, draft, context.RequestAborted);
+        return TypedResults.Ok(MessageOut.From(created.Message, withContent: true));
     }
 
     private static async Task<Accepted<RecoverOut>> RecoverAsync(

@@ -11,12 +11,11 @@ var directory = builder.Configuration["CrashApp:Directory"] ?? throw new Invalid
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddHooklineReceiver(o =>
 {
-    o.UseSqlite("Data Source=" + Path.Combine(directory, "inbox.db"));
     o.HandlerTimeout = TimeSpan.FromSeconds(4);
     o.LeaseDuration = TimeSpan.FromSeconds(5);
     o.PollInterval = TimeSpan.FromMilliseconds(200);
     o.RunWorker = builder.Configuration.GetValue("CrashApp:RunWorker", true);
-});
+}).AddHooklineSqliteInbox("Data Source=" + Path.Combine(directory, "inbox.db"));
 
 var app = builder.Build();
 app.MapWebhook("/webhooks/svix", "svix", o => o.Secret = app.Configuration["CrashApp:Secret"])

@@ -6,7 +6,8 @@ namespace Hookline.Receiver.AspNetCore.Tests.Infrastructure;
 
 /// <summary>
 /// A real ASP.NET Core app on a real Kestrel socket (127.0.0.1, random port) with the receiver over a
-/// SQLite file of its own. Tests say what to map; handlers report to <see cref="Probe"/>.
+/// SQLite file of its own (or the inbox store <c>inbox</c> registers). Tests say what to map; handlers
+/// report to <see cref="Probe"/>.
 /// </summary>
 public sealed class ReceiverApp : IAsyncDisposable
 {
@@ -46,7 +47,8 @@ public sealed class ReceiverApp : IAsyncDisposable
         Action<WebApplication> map,
         Action<HooklineReceiverOptions>? configure = null,
         Action<IServiceCollection>? services = null,
-        string? databasePath = null)
+        string? databasePath = null,
+        Action<IServiceCollection>? inbox = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -55,7 +57,6 @@ public sealed class ReceiverApp : IAsyncDisposable
         builder.Services.AddSingleton<HandlerProbe>();
         builder.Services.AddHooklineReceiver(o =>
         {
-            o.UseSqlite("Data Source=" + path);
             o.RetryDelay = TimeSpan.FromMilliseconds(50);
             o.MaxRetryDelay = TimeSpan.FromSeconds(1);
             o.RetryJitter = 0;
@@ -64,6 +65,14 @@ public sealed class ReceiverApp : IAsyncDisposable
             o.LeaseDuration = TimeSpan.FromSeconds(15);
             configure?.Invoke(o);
         });
+        if (inbox is null)
+        {
+            builder.Services.AddHooklineSqliteInbox("Data Source=" + path);
+        }
+        else
+        {
+            inbox(builder.Services);
+        }
         services?.Invoke(builder.Services);
         var app = builder.Build();
         map(app);

@@ -119,6 +119,40 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task Otlp_SendExample_AcceptedLikeAnyMessage_ApiRequestAcceptAndAttemptShareOneTrace()
+    {
+        using var data = TemporaryDirectory.Create("hookline-telemetry");
+        await using var collector = await TestReceiver.StartAsync();
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var server = await ServerProcess.StartAsync(Settings(data.Path), environment: Otlp(collector));
+        using var admin = server.CreateClient(AdminToken);
+        var app = await CreateAppWithEndpointAsync(admin, receiver.Url("/hook"));
+        await admin.PostJsonAsync("/api/v1/event-type", new { name = "invoice.paid", description = "Invoice paid" }).ExpectAsync(HttpStatusCode.Created);
+        var traceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/v1/app/{app.AppId}/endpoint/{app.EndpointId}/send-example", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new { eventType = "invoice.paid" }),
+        };
+        request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01");
+        using (var sent = await admin.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        }
+
+        await Eventually.HoldsAsync(() => receiver.At("/hook").Any(), TimeSpan.FromSeconds(30), "the delivery");
+        var spans = await SpansOfTraceAsync(collector, traceId, "hookline.message.accept", "hookline.delivery.attempt");
+
+        var server_ = spans.Single(s => s.Name.StartsWith("POST /api/v1/app", StringComparison.Ordinal));
+        var accept = spans.Single(s => s.Name == "hookline.message.accept");
+        var attempt = spans.Single(s => s.Name == "hookline.delivery.attempt");
+        Assert.Equal(server_.SpanId, accept.ParentSpanId);
+        Assert.Equal("1", accept.Attributes["hookline.endpoint.count"]);
+        Assert.Equal(accept.SpanId, attempt.ParentSpanId);
+        Assert.Equal(app.EndpointId, attempt.Attributes["hookline.endpoint.id"]);
+    }
+
+    [Fact]
     public async Task Otlp_IngestRequest_VerificationAndForwardShareOneTrace()
     {
         using var data = TemporaryDirectory.Create("hookline-telemetry");

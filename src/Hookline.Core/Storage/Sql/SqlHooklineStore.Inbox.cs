@@ -12,6 +12,12 @@ namespace Hookline.Core.Storage.Sql;
 /// everything claimable. The unique key (webhook, delivery_id) is the deduplication: an insert that
 /// collides writes nothing, however many race.
 /// </summary>
+/// <remarks>
+/// The platform's schema has no <c>inbox</c> table: the inbox owns its schema. These methods are what
+/// the inbox stores of the store packages (<c>SqliteInboxStore</c>, <c>PostgresInboxStore</c>) run, over a
+/// store instance migrated with the inbox's own steps, so that both databases share this SQL and its
+/// connection and transaction handling.
+/// </remarks>
 public abstract partial class SqlHooklineStore
 {
     private const string InboxColumns =

@@ -1,14 +1,80 @@
 using System.Text;
 using Hookline.Core.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hookline.Storage.Compliance;
 
 /// <summary>
-/// The receiver inbox: dedupe on (webhook, delivery id), claims under leases, stale completions,
-/// retries, dead letters on the last attempt, requeue, listing and purge.
+/// The receiver inbox's store contract (<see cref="IInboxStore"/>), run against every inbox store:
+/// dedupe on (webhook, delivery id), claims under leases, stale completions, retries, dead letters on
+/// the last attempt, requeue, listing and purge. Like <see cref="StoreComplianceSuite"/>, each store's
+/// test project subclasses it and opens stores over a database of the test's own; a second store over
+/// the same database is how a second process looks.
 /// </summary>
-public abstract partial class StoreComplianceSuite
+public abstract class InboxStoreComplianceSuite : IAsyncLifetime
 {
+    /// <summary>A fixed, whole-second start so that millisecond-precision stores round-trip every time exactly.</summary>
+    protected static readonly DateTimeOffset Start = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    protected static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private readonly List<IInboxStore> _opened = [];
+
+    protected FakeTimeProvider Time { get; } = new(Start);
+
+    /// <summary>The migrated inbox store of this test.</summary>
+    protected IInboxStore Store { get; private set; } = null!;
+
+    protected static CancellationToken None => CancellationToken.None;
+
+    /// <summary>Opens a new, not yet migrated inbox store over this test's database, creating the database on the first call.</summary>
+    protected abstract Task<IInboxStore> OpenStoreAsync(TimeProvider time);
+
+    /// <summary>Removes this test's database; every store the suite opened has been disposed already.</summary>
+    protected abstract Task DropDatabaseAsync();
+
+    /// <summary>A new migrated inbox store over this test's database.</summary>
+    protected async Task<IInboxStore> CreateStoreAsync()
+    {
+        var store = await OpenStoreAsync(Time);
+        _opened.Add(store);
+        await store.MigrateAsync(None);
+        return store;
+    }
+
+    public async Task InitializeAsync()
+    {
+        Store = await CreateStoreAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _opened)
+        {
+            switch (store)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+        await DropDatabaseAsync();
+    }
+
+    [Fact]
+    public async Task MigrateAsync_Again_KeepsTheItems()
+    {
+        var inserted = await Store.InsertInboxItemAsync(NewInboxItem("evt_kept"), None);
+
+        await Store.MigrateAsync(None);
+        var other = await CreateStoreAsync();
+
+        Assert.Equal("evt_kept", (await other.GetInboxItemAsync(inserted.Id, withBody: false, None))?.DeliveryId);
+    }
+
     private static readonly string[] InboxWebhooks = ["stripe", "github"];
 
     protected static NewInboxItem NewInboxItem(string deliveryId, string webhook = "stripe", DateTimeOffset? at = null, string body = "{\"id\":\"evt\"}") => new()
