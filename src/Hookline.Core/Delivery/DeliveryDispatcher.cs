@@ -45,8 +45,6 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     /// <summary>When no work arrived, how often the dispatcher still looks for endpoints to take (retries come due).</summary>
     private static readonly TimeSpan AcquireInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Endpoints a node may own above its even share before it hands some over.</summary>
-    private const int ShareSlack = 2;
     private const int AcquireBatch = 32;
     private const int MaxInFlight = 2000;
     private const int CompletionBatchSize = 500;
@@ -221,9 +219,9 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         _signal.Wake();
     }
 
-    /// <summary>How many endpoints this node should own: all when alone, else an even share of those owned, plus a little slack.</summary>
+    /// <summary>How many endpoints this node should own: all when alone, else an even share (rounded up) of those owned.</summary>
     private int ShareLocked() =>
-        _liveNodes <= 1 ? int.MaxValue : ((_ownedByLiveNodes + _liveNodes - 1) / _liveNodes) + ShareSlack;
+        _liveNodes <= 1 ? int.MaxValue : Math.Max(1, (_ownedByLiveNodes + _liveNodes - 1) / _liveNodes);
 
     private bool MaySend(OwnedEndpointState state)
     {
@@ -306,7 +304,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             {
                 return;
             }
-            limit = Math.Min(AcquireBatch, ShareLocked() - _owned.Count);
+            // At most the share; but at least one even at it, since the share counts only endpoints
+            // already owned: endpoints nobody owns (a dead node's, new ones) must still find a node.
+            var share = ShareLocked();
+            limit = _owned.Count > share ? 0 : Math.Min(AcquireBatch, Math.Max(1, share - _owned.Count));
             foreach (var (id, until) in _relayBackoff.Where(x => x.Value <= now).ToList())
             {
                 _relayBackoff.Remove(id);
