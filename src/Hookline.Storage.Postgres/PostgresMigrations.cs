@@ -181,5 +181,12 @@ internal static class PostgresMigrations
             -- The Data Protection key ring every node shares (PostgresXmlRepository): one XML element per key.
             CREATE TABLE data_protection_keys (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, friendly_name text NOT NULL, xml text NOT NULL);
             """),
+        ("0010_engine_ownership", """
+            -- The engine's second design: a node owns whole endpoints for a lease it renews by heartbeat,
+            -- and only the owner sends to them. engine_nodes counts the live nodes, so that each takes its share.
+            CREATE TABLE endpoint_owners (endpoint_id text COLLATE "C" PRIMARY KEY, node_id text COLLATE "C" NOT NULL, expires_at bigint NOT NULL);
+            CREATE INDEX ix_endpoint_owners_node ON endpoint_owners (node_id);
+            CREATE TABLE engine_nodes (node_id text COLLATE "C" PRIMARY KEY, expires_at bigint NOT NULL);
+            """),
     ];
 }

@@ -154,5 +154,12 @@ internal static class SqliteMigrations
             -- are sealed by the server at start, after the migrations: SQL cannot call Data Protection.
             ALTER TABLE source_tokens ADD COLUMN sealed TEXT;
             """),
+        ("0010_engine_ownership", """
+            -- The engine's second design: a node owns whole endpoints for a lease it renews by heartbeat,
+            -- and only the owner sends to them. engine_nodes counts the live nodes, so that each takes its share.
+            CREATE TABLE endpoint_owners (endpoint_id TEXT PRIMARY KEY, node_id TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX ix_endpoint_owners_node ON endpoint_owners (node_id);
+            CREATE TABLE engine_nodes (node_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+            """),
     ];
 }

@@ -8,6 +8,9 @@ namespace Hookline.Storage.Compliance;
 public abstract partial class StoreComplianceSuite
 {
     protected static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    /// <summary>Endpoints made by <see cref="AddEndpointAsync"/>, in order: what <see cref="ClaimAsync"/> claims for.</summary>
+    private readonly List<string> _endpointIds = [];
     protected static readonly TimeSpan DisableAfter = TimeSpan.FromDays(5);
 
     protected static Application NewApplication(string? uid = null, int? throttleRate = null, ApplicationKind kind = ApplicationKind.Normal, DateTimeOffset? at = null) => new()
@@ -49,6 +52,7 @@ public abstract partial class StoreComplianceSuite
     {
         var endpoint = NewEndpoint(app, uid, ordered, maxConcurrency, throttleRate, disabled);
         await Store.CreateEndpointAsync(endpoint, None);
+        _endpointIds.Add(endpoint.Id);
         return endpoint;
     }
 
@@ -94,18 +98,31 @@ public abstract partial class StoreComplianceSuite
         return messages;
     }
 
-    protected static ClaimRequest Claim(DateTimeOffset now, int maxDeliveries = 100, int defaultMaxConcurrency = 10, TimeSpan? lease = null, TimeSpan? throttleHorizon = null, string node = "node-a") => new()
+    /// <summary>
+    /// Claims as a node of the engine does: takes every endpoint with due work that no live node owns
+    /// (taking over an expired owner's endpoints), then claims up to <paramref name="perEndpoint"/> due
+    /// deliveries of each endpoint this test made (an even share of <paramref name="maxDeliveries"/>), at most
+    /// <paramref name="maxDeliveries"/> in all.
+    /// Ownership is never renewed here, so it runs out one lease after it was taken.
+    /// </summary>
+    protected async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(DateTimeOffset now, int maxDeliveries = 100, int perEndpoint = 10, string node = "node-a", TimeSpan? lease = null, IDeliveryStore? store = null)
     {
-        NodeId = node,
-        Now = now,
-        MaxDeliveries = maxDeliveries,
-        LeaseDuration = lease ?? Lease,
-        DefaultMaxConcurrency = defaultMaxConcurrency,
-        ThrottleHorizon = throttleHorizon ?? TimeSpan.FromSeconds(1),
-    };
-
-    protected Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(DateTimeOffset now, int maxDeliveries = 100, int defaultMaxConcurrency = 10) =>
-        Store.ClaimDueAsync(Claim(now, maxDeliveries, defaultMaxConcurrency), None);
+        store ??= Store;
+        await store.AcquireEndpointsAsync(new OwnershipRequest { NodeId = node, Now = now, Lease = lease ?? Lease, MaxEndpoints = 10_000 }, None);
+        var wants = new List<EndpointWant>();
+        var room = maxDeliveries;
+        var share = Math.Min(perEndpoint, Math.Max(1, maxDeliveries / Math.Max(1, _endpointIds.Count)));
+        foreach (var id in _endpointIds)
+        {
+            var want = Math.Min(share, room);
+            if (want > 0)
+            {
+                wants.Add(new EndpointWant(id, want));
+                room -= want;
+            }
+        }
+        return await store.ClaimOwnedAsync(new OwnedClaimRequest { NodeId = node, Now = now, LeaseDuration = lease ?? Lease, Wants = wants }, None);
+    }
 
     protected static MessageAttempt NewAttempt(ClaimedDelivery claimed, DateTimeOffset at, int statusCode, string response = "ok", string? error = null) => new()
     {

@@ -109,7 +109,7 @@ public abstract partial class StoreComplianceSuite
         var winner = candidates[Array.IndexOf(results, created)];
         Assert.All(results.Where(r => r != created), r => Assert.Equal(winner.Id, r.Existing?.Id));
         Assert.Equal(winner.Id, (await Store.GetMessageAsync(app.Id, "evt-1", None))?.Id);
-        Assert.Equal(9, (await ClaimAsync(Start.AddSeconds(1), defaultMaxConcurrency: 100)).Count);
+        Assert.Equal(9, (await ClaimAsync(Start.AddSeconds(1), perEndpoint: 100)).Count);
     }
 
     [Fact]

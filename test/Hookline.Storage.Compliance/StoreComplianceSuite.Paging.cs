@@ -198,7 +198,7 @@ public abstract partial class StoreComplianceSuite
         var app = await AddApplicationAsync();
         var endpoint = await AddEndpointAsync(app);
         await AddMessagesAsync(app, endpoint, 10);
-        var claimed = await ClaimAsync(Start, defaultMaxConcurrency: 100);
+        var claimed = await ClaimAsync(Start, perEndpoint: 100);
         var completions = claimed.Select((c, i) => Retry(c, Start.AddMilliseconds(i % 4), Start.AddHours(1))).ToArray();
         await Store.CompleteAsync(completions, None);
 

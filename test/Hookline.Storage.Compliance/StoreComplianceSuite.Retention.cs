@@ -194,7 +194,7 @@ public abstract partial class StoreComplianceSuite
         }
         var now = Start.AddMinutes(1);
         var random = new Random(13);
-        var claims = await Store.ClaimDueAsync(Claim(now, maxDeliveries: 1000, defaultMaxConcurrency: 1000), None);
+        var claims = await ClaimAsync(now, maxDeliveries: 1000, perEndpoint: 1000);
         Assert.Equal(80, claims.Count);
         var leftSending = claims.Where((_, i) => i % 10 == 9).ToList();
         var resendWhileSending = claims.Where((_, i) => i % 10 == 8).ToList();
@@ -223,7 +223,7 @@ public abstract partial class StoreComplianceSuite
 
         // Finish what is pending now, then purge the first two hours.
         var later = now.AddHours(2);
-        await Store.CompleteAsync([.. (await Store.ClaimDueAsync(Claim(later, maxDeliveries: 1000, defaultMaxConcurrency: 1000), None))
+        await Store.CompleteAsync([.. (await ClaimAsync(later, maxDeliveries: 1000, perEndpoint: 1000))
             .Select((c, i) => i % 2 == 0 ? Succeeded(c, later) : Failed(c, later))], None);
         await AssertStatsMatchRowsAsync(app, [endpoint, other], from);
         await Store.PurgeHistoryAsync(from.AddHours(2), 1000, None);
@@ -270,7 +270,7 @@ public abstract partial class StoreComplianceSuite
 
     private async Task CompleteAllAsync(DateTimeOffset now, Func<ClaimedDelivery, int, DeliveryCompletion> complete)
     {
-        while (await Store.ClaimDueAsync(Claim(now, maxDeliveries: 500, defaultMaxConcurrency: 1000), None) is { Count: > 0 } claims)
+        while (await ClaimAsync(now, maxDeliveries: 500, perEndpoint: 1000) is { Count: > 0 } claims)
         {
             await Store.CompleteAsync([.. claims.Select(complete)], None);
         }

@@ -5,9 +5,9 @@ using Hookline.Core.Storage;
 namespace Hookline.Storage.Postgres.Tests;
 
 /// <summary>
-/// Claims from several nodes at once: each node is a store instance with its own connection pool,
-/// and each runs several claimers in parallel (as a node's dispatcher and its neighbours do). The
-/// rules that hold within one node must hold across all of them.
+/// Ownership and claims from several nodes at once: each node is a store instance with its own
+/// connection pool, and each runs several claimers in parallel. An endpoint has one owner at a time,
+/// only its owner claims its deliveries, and a dead node's deliveries are taken back exactly once.
 /// </summary>
 public sealed class MultiNodeClaimTests : PostgresTestBase
 {
@@ -15,7 +15,7 @@ public sealed class MultiNodeClaimTests : PostgresTestBase
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task ClaimDueAsync_TwoNodesConcurrently_NeverClaimTheSameDelivery()
+    public async Task ClaimOwnedAsync_TwoNodesConcurrently_NeverClaimTheSameDelivery()
     {
         var app = await AddApplicationAsync();
         var endpoints = new List<Endpoint>();
@@ -26,118 +26,31 @@ public sealed class MultiNodeClaimTests : PostgresTestBase
         await AddMessagesAsync(app, endpoints, 50);
         var nodes = new[] { Store, await NodeAsync("b") };
         var claimed = new ConcurrentBag<long>();
+        var owners = new ConcurrentDictionary<string, string>();
 
-        await RunClaimersAsync(nodes, until: () => claimed.Count >= 1000, async (node, _) =>
+        // Each claimer loop is a node's dispatcher round: take endpoints (a few at a time, so both nodes
+        // get some), then claim for every endpoint it owns.
+        await RunClaimersAsync(nodes, until: () => claimed.Count >= 1000, async (node, random) =>
         {
-            foreach (var delivery in await node.ClaimDueAsync(Claim(Start.AddSeconds(1), max: 30), CancellationToken.None))
+            var name = ReferenceEquals(node, Store) ? "a" : "b";
+            var now = Start.AddSeconds(1);
+            await node.AcquireEndpointsAsync(new OwnershipRequest { NodeId = name, Now = now, Lease = LongLease, MaxEndpoints = 3 }, CancellationToken.None);
+            var wants = endpoints.Select(e => new EndpointWant(e.Id, random.Next(1, 10))).ToList();
+            foreach (var delivery in await node.ClaimOwnedAsync(new OwnedClaimRequest { NodeId = name, Now = now, LeaseDuration = LongLease, Wants = wants }, CancellationToken.None))
             {
                 claimed.Add(delivery.DeliveryId);
+                // Only ever the endpoint's one owner.
+                Assert.Equal(name, owners.GetOrAdd(delivery.Endpoint.Id, name));
             }
         });
 
         Assert.Equal(1000, claimed.Count);
         Assert.Equal(1000, claimed.Distinct().Count());
-        Assert.Empty(await Store.ClaimDueAsync(Claim(Start.AddSeconds(2)), CancellationToken.None));
+        Assert.Equal(["a", "b"], owners.Values.Distinct().Order());
     }
 
     [Fact]
-    public async Task ClaimDueAsync_TwoNodesWithCompletions_ConcurrencyLimitHoldsGlobally()
-    {
-        var app = await AddApplicationAsync();
-        var endpoint = await AddEndpointAsync(app, maxConcurrency: 3);
-        await AddMessagesAsync(app, [endpoint], 60);
-        var nodes = new[] { Store, await NodeAsync("b") };
-        var delivered = new ConcurrentBag<long>();
-        var inFlight = 0;
-        var maxInFlight = 0;
-
-        await RunClaimersAsync(nodes, until: () => delivered.Count >= 60, async (node, random) =>
-        {
-            var batch = await node.ClaimDueAsync(Claim(Start.AddSeconds(1), max: 10), CancellationToken.None);
-            foreach (var delivery in batch)
-            {
-                // Counted from after the claim committed until before its completion starts: never more
-                // than the store itself counts as leased, so this can only under-report.
-                var now = Interlocked.Increment(ref inFlight);
-                InterlockedMax(ref maxInFlight, now);
-            }
-            await Task.Delay(random.Next(0, 4));
-            Interlocked.Add(ref inFlight, -batch.Count);
-            foreach (var delivery in batch)
-            {
-                delivered.Add(delivery.DeliveryId);
-            }
-            if (batch.Count > 0)
-            {
-                await node.CompleteAsync(batch.Select(d => Succeeded(d, Start.AddSeconds(1))).ToList(), CancellationToken.None);
-            }
-        });
-
-        Assert.InRange(maxInFlight, 1, 3);
-        Assert.Equal(60, delivered.Count);
-        Assert.Equal(60, delivered.Distinct().Count());
-    }
-
-    [Fact]
-    public async Task ClaimDueAsync_OrderedEndpointOnTwoNodes_DeliversStrictlyInOrderOneAtATime()
-    {
-        var app = await AddApplicationAsync();
-        var endpoint = await AddEndpointAsync(app, ordered: true);
-        var messages = await AddMessagesAsync(app, [endpoint], 30);
-        var nodes = new[] { Store, await NodeAsync("b") };
-        var order = new ConcurrentQueue<string>();
-        var inFlight = 0;
-        var maxInFlight = 0;
-
-        await RunClaimersAsync(nodes, until: () => order.Count >= 30, async (node, random) =>
-        {
-            var batch = await node.ClaimDueAsync(Claim(Start.AddSeconds(1)), CancellationToken.None);
-            foreach (var delivery in batch)
-            {
-                InterlockedMax(ref maxInFlight, Interlocked.Increment(ref inFlight));
-                order.Enqueue(delivery.Message.Id);
-            }
-            await Task.Delay(random.Next(0, 3));
-            Interlocked.Add(ref inFlight, -batch.Count);
-            if (batch.Count > 0)
-            {
-                await node.CompleteAsync(batch.Select(d => Succeeded(d, Start.AddSeconds(1))).ToList(), CancellationToken.None);
-            }
-        });
-
-        Assert.Equal(1, maxInFlight);
-        Assert.Equal(messages.Select(m => m.Id), order);
-    }
-
-    [Fact]
-    public async Task ClaimDueAsync_ThrottledEndpointOnTwoNodes_BooksDistinctSlotsAtTheRate()
-    {
-        var app = await AddApplicationAsync();
-        var endpoint = await AddEndpointAsync(app, maxConcurrency: 1000, throttleRate: 10);
-        await AddMessagesAsync(app, [endpoint], 40);
-        var nodes = new[] { Store, await NodeAsync("b") };
-        var slots = new ConcurrentBag<DateTimeOffset>();
-
-        await RunClaimersAsync(nodes, until: () => slots.Count >= 40, async (node, _) =>
-        {
-            // A horizon that holds all 40 slots, so that claims at one fixed time can book them all.
-            foreach (var delivery in await node.ClaimDueAsync(Claim(Start.AddSeconds(1), throttleHorizon: TimeSpan.FromSeconds(5)), CancellationToken.None))
-            {
-                slots.Add(delivery.NotBefore);
-            }
-        });
-
-        // Ten a second from the first claim on, whichever node booked them: 40 slots 100 ms apart.
-        var sorted = slots.Order().ToList();
-        Assert.Equal(40, sorted.Count);
-        Assert.All(sorted.Zip(sorted.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(100),
-            $"slots {pair.First:HH:mm:ss.fff} and {pair.Second:HH:mm:ss.fff} are closer than 1/rate"));
-        Assert.Equal(Start.AddSeconds(1), sorted[0]);
-        Assert.Equal(Start.AddSeconds(1) + TimeSpan.FromMilliseconds(3900), sorted[^1]);
-    }
-
-    [Fact]
-    public async Task ClaimDueAsync_ExpiredLeasesWhileOtherNodesClaim_EachIsTakenBackOnce()
+    public async Task AcquireEndpointsAsync_DeadNodesEndpointsWhileOtherNodesClaim_EachDeliveryTakenBackOnce()
     {
         var app = await AddApplicationAsync();
         var endpoints = new List<Endpoint>();
@@ -146,17 +59,24 @@ public sealed class MultiNodeClaimTests : PostgresTestBase
             endpoints.Add(await AddEndpointAsync(app, maxConcurrency: 1000));
         }
         await AddMessagesAsync(app, endpoints, 20);
-        // A node that died holding everything: its leases run out at Start + 1 s + 1 h.
-        var dead = await Store.ClaimDueAsync(Claim(Start.AddSeconds(1), max: 1000), CancellationToken.None);
+        // A node that died holding everything: its ownership runs out an hour later.
+        var wants = endpoints.Select(e => new EndpointWant(e.Id, 1000)).ToList();
+        var died = Start.AddSeconds(1);
+        await Store.AcquireEndpointsAsync(new OwnershipRequest { NodeId = "dead", Now = died, Lease = LongLease, MaxEndpoints = 100 }, CancellationToken.None);
+        var dead = await Store.ClaimOwnedAsync(new OwnedClaimRequest { NodeId = "dead", Now = died, LeaseDuration = LongLease, Wants = wants }, CancellationToken.None);
         Assert.Equal(200, dead.Count);
         var nodes = new[] { Store, await NodeAsync("b") };
         var reclaimed = new ConcurrentBag<long>();
+        var later = died + LongLease + TimeSpan.FromSeconds(1);
 
-        await RunClaimersAsync(nodes, until: () => reclaimed.Count >= 200, async (node, _) =>
+        await RunClaimersAsync(nodes, until: () => reclaimed.Count >= 200, async (node, random) =>
         {
-            foreach (var delivery in await node.ClaimDueAsync(Claim(Start.AddSeconds(1) + LongLease + TimeSpan.FromSeconds(1), max: 25), CancellationToken.None))
+            var name = ReferenceEquals(node, Store) ? "a" : "b";
+            await node.AcquireEndpointsAsync(new OwnershipRequest { NodeId = name, Now = later, Lease = LongLease, MaxEndpoints = 2 }, CancellationToken.None);
+            foreach (var delivery in await node.ClaimOwnedAsync(new OwnedClaimRequest { NodeId = name, Now = later, LeaseDuration = LongLease, Wants = wants }, CancellationToken.None))
             {
                 reclaimed.Add(delivery.DeliveryId);
+                Assert.Equal(1, delivery.AttemptCount); // the lost try counted once, not once per taker
             }
         });
 
@@ -187,20 +107,6 @@ public sealed class MultiNodeClaimTests : PostgresTestBase
         catch (OperationCanceledException)
         {
             Assert.Fail($"The claimers did not finish within {Deadline.TotalSeconds} s.");
-        }
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-            current = seen;
         }
     }
 }

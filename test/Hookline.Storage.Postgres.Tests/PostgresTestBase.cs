@@ -103,16 +103,6 @@ public abstract class PostgresTestBase : IAsyncLifetime
         return messages;
     }
 
-    protected static ClaimRequest Claim(DateTimeOffset now, int max = 100, int defaultMaxConcurrency = 10, TimeSpan? throttleHorizon = null) => new()
-    {
-        NodeId = "test",
-        Now = now,
-        MaxDeliveries = max,
-        LeaseDuration = LongLease,
-        DefaultMaxConcurrency = defaultMaxConcurrency,
-        ThrottleHorizon = throttleHorizon ?? new ClaimRequest { NodeId = "", Now = now, LeaseDuration = LongLease }.ThrottleHorizon,
-    };
-
     protected static DeliveryCompletion Succeeded(ClaimedDelivery claimed, DateTimeOffset at) => new()
     {
         DeliveryId = claimed.DeliveryId,

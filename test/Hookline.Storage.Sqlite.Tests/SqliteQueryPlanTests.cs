@@ -189,8 +189,16 @@ public sealed partial class SqliteQueryPlanTests : IDisposable
         await Step("GetMessage", () => store.GetMessageAsync(app.Id, "evt-3", ct));
         await Step("ListMessages", () => store.ListMessagesAsync(app.Id, new MessageFilter(), forward, withContent: false, ct));
         await Step("ListMessages (filtered)", () => store.ListMessagesAsync(app.Id, filter, back, withContent: true, ct));
-        await Step("Claim", () => store.ClaimDueAsync(new ClaimRequest { NodeId = "n", Now = Start.AddSeconds(1), LeaseDuration = TimeSpan.FromSeconds(30) }, ct));
-        var claimed = await store.ClaimDueAsync(new ClaimRequest { NodeId = "n", Now = Start.AddMinutes(5), LeaseDuration = TimeSpan.FromSeconds(30) }, ct);
+        OwnershipRequest Own(DateTimeOffset now) => new() { NodeId = "n", Now = now, Lease = TimeSpan.FromSeconds(30) };
+        OwnedClaimRequest Claim(DateTimeOffset now) => new()
+        {
+            NodeId = "n", Now = now, LeaseDuration = TimeSpan.FromSeconds(30), Wants = [new EndpointWant(endpoint.Id, 10), new EndpointWant(ordered.Id, 10)],
+        };
+        await Step("AcquireEndpoints", () => store.AcquireEndpointsAsync(Own(Start.AddSeconds(1)), ct));
+        await Step("RenewOwnership", () => store.RenewOwnershipAsync(Own(Start.AddSeconds(1)), ct));
+        await Step("ClaimOwned", () => store.ClaimOwnedAsync(Claim(Start.AddSeconds(1)), ct));
+        await store.AcquireEndpointsAsync(Own(Start.AddMinutes(5)), ct);
+        var claimed = await store.ClaimOwnedAsync(Claim(Start.AddMinutes(5)), ct);
         await Step("Complete", () => store.CompleteAsync([.. claimed.Select((c, i) => new DeliveryCompletion
         {
             DeliveryId = c.DeliveryId,

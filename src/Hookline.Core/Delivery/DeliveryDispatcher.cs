@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Hookline.Core.Diagnostics;
@@ -12,13 +13,15 @@ using Microsoft.Extensions.Options;
 namespace Hookline.Core.Delivery;
 
 /// <summary>
-/// The outbound engine of one node. It claims due deliveries in batches (the store enforces each
-/// endpoint's concurrency, FIFO and throttle, so a slow endpoint only ever holds its own slots),
-/// sends each one as soon as its throttle slot comes, and records outcomes in batches. It sleeps
-/// until the next delivery is due or until <see cref="DeliverySignal"/> says new work committed.
-/// A crash loses nothing: unfinished deliveries are still leased in the store and are claimed
-/// again when the lease runs out. What it records is reported to every <see cref="IDeliveryObserver"/>
-/// (operational webhooks subscribe that way).
+/// The outbound engine of one node. It owns whole endpoints (taken from the store for a lease it
+/// renews by heartbeat; a share of them when several nodes run), and only the owner sends to an
+/// endpoint, so each endpoint's concurrency limit, FIFO order and throttle are kept here in memory
+/// and hold across nodes. It claims the due deliveries of its endpoints in batches ahead of their
+/// free slots, sends each as soon as a slot frees, and records outcomes in batches. It sleeps until
+/// the next delivery is due or until <see cref="DeliverySignal"/> says new work committed.
+/// A crash loses nothing: the delivery rows stay the truth, and when this node's lease on an
+/// endpoint runs out another node takes it and puts what was leased here back to pending. What it
+/// records is reported to every <see cref="IDeliveryObserver"/> (operational webhooks subscribe that way).
 /// </summary>
 internal sealed partial class DeliveryDispatcher : BackgroundService
 {
@@ -26,21 +29,23 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How late a throttled send may leave after its booked slot. Later than this the slot is given
-    /// back and the delivery booked again, so a node that stalled (GC, a starved CPU, a paused VM)
-    /// cannot send its overdue slots together: any one-second window then holds at most the slots
-    /// booked for it plus this much (≤ rate × 1.1).
+    /// How late a throttled send may leave after its slot. Later than this (the node stalled: GC, a
+    /// starved CPU, a paused VM) the slot is let go and a new one booked, so overdue slots are never
+    /// sent together: any one-second window holds at most the rate plus this much (≤ rate × 1.1).
     /// </summary>
     private static readonly TimeSpan SlotTolerance = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// How long a relay delivery given back by a node that does not hold its connection waits before
-    /// it is due again: long enough that the holder, woken by the notification, is as likely as this
-    /// node to claim it next.
+    /// it is due again, and how long that node leaves the endpoint for the holder to take.
     /// </summary>
     private static readonly TimeSpan RelayReleaseDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RelayBackoff = TimeSpan.FromSeconds(2);
 
-    private const int ClaimBatchSize = 200;
+    /// <summary>When no work arrived, how often the dispatcher still looks for endpoints to take (retries come due).</summary>
+    private static readonly TimeSpan AcquireInterval = TimeSpan.FromMilliseconds(250);
+
+    private const int AcquireBatch = 32;
     private const int MaxInFlight = 2000;
     private const int CompletionBatchSize = 500;
 
@@ -56,6 +61,18 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private readonly string _nodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly Channel<RecordedDelivery> _completions =
         Channel.CreateUnbounded<RecordedDelivery>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Ownership: the endpoints this node owns, and until when it may start sends to them (the lease
+    // from the last heartbeat, less a margin so that a send started in time ends before the lease does).
+    private readonly Lock _ownedLock = new();
+    private readonly Dictionary<string, OwnedEndpointState> _owned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _relayBackoff = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
+    private long _sendUntilTicks;
+    private int _liveNodes = 1;
+    private int _ownedByLiveNodes;
+    private long _arrivalsSeen = -1;
+    private DateTimeOffset _lastAcquire = DateTimeOffset.MinValue;
 
     public DeliveryDispatcher(
         IDeliveryStore store,
@@ -78,35 +95,34 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         _logger = logger;
     }
 
+    private TimeSpan OwnershipLease => _options.EffectiveLeaseDuration;
+
+    private TimeSpan HeartbeatInterval => OwnershipLease / 4;
+
+    /// <summary>Sends start no later than this before the ownership lease ends, so they end before it does.</summary>
+    private TimeSpan SendMargin => _options.Timeout < OwnershipLease / 3 ? _options.Timeout : OwnershipLease / 3;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         foreach (var observer in _observers)
         {
             await observer.StartAsync(stoppingToken);
         }
-        var loop = new WorkLoop<ClaimedDelivery>(_time)
+        var loop = new WorkLoop<HeldDelivery>(_time)
         {
-            ClaimAsync = (now, max, cancellationToken) => _store.ClaimDueAsync(new ClaimRequest
-            {
-                NodeId = _nodeId,
-                Now = now,
-                MaxDeliveries = max,
-                LeaseDuration = _options.EffectiveLeaseDuration,
-                DefaultMaxConcurrency = _options.MaxConcurrencyPerEndpoint,
-            }, cancellationToken),
+            ClaimAsync = ClaimRoundAsync,
             ProcessAsync = SendAsync,
             GetNextDueAsync = _store.GetNextDueAsync,
-            // Woken by committed work and by the recorder once recorded completions free endpoint
-            // slots in the store; a finished send alone frees nothing there.
+            // Woken by committed work, by a slot freeing and by the recorder once outcomes are recorded
+            // (an ordered endpoint's next delivery becomes its head then).
             WaitForSignalAsync = (timeout, cancellationToken) => _signal.WaitAsync(timeout, _time, cancellationToken),
             MaxInFlight = MaxInFlight,
-            MaxClaimBatch = ClaimBatchSize,
-            // A short claim does not mean nothing is due: the store caps each endpoint's share.
-            ClaimUntilEmpty = true,
             PollInterval = PollInterval,
             ErrorPause = PollInterval,
             Failed = ex => Log.ClaimFailed(_logger, ex),
         };
+        using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var heartbeat = Task.Run(() => HeartbeatLoopAsync(heartbeatStop.Token), CancellationToken.None);
         var recorder = Task.Run(() => RecordCompletionsAsync(), CancellationToken.None);
         try
         {
@@ -118,23 +134,249 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         {
             _completions.Writer.TryComplete();
             await recorder;
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+            await HandOverAsync();
         }
     }
 
-    private async Task SendAsync(ClaimedDelivery delivery, CancellationToken stoppingToken)
+    /// <summary>
+    /// A graceful stop: deliveries leased here but never sent go back to pending without an attempt,
+    /// and the endpoints are given up, so another node takes them at once instead of after the lease.
+    /// </summary>
+    private async Task HandOverAsync()
     {
         try
         {
-            var wait = delivery.NotBefore - _time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            var now = _time.GetUtcNow();
+            while (_unsent.TryDequeue(out var delivery))
             {
-                await Task.Delay(wait, _time, stoppingToken);
+                await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, now, CancellationToken.None);
             }
-            if (delivery.Throttled && _time.GetUtcNow() - delivery.NotBefore > SlotTolerance)
+            await _store.ReleaseEndpointsAsync(_nodeId, null, CancellationToken.None);
+            _signal.Notify();
+        }
+        catch (Exception ex)
+        {
+            // The leases run out instead; nothing is lost.
+            Log.HandOverFailed(_logger, ex);
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
             {
-                Log.SlotMissed(_logger, delivery.DeliveryId, delivery.Endpoint.Id);
-                await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow(), CancellationToken.None);
-                _signal.NotifyLocal();
+                await HeartbeatAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Sends stop by themselves when the lease can no longer be trusted (SendUntil).
+                Log.HeartbeatFailed(_logger, ex);
+            }
+            try
+            {
+                await Task.Delay(HeartbeatInterval, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Renews every endpoint this node owns and records it as live; forgets endpoints whose lease ran
+    /// out (another node may own them now); marks endpoints above this node's even share for hand-over.
+    /// </summary>
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        var start = _time.GetUtcNow();
+        var renewal = await _store.RenewOwnershipAsync(new OwnershipRequest { NodeId = _nodeId, Now = start, Lease = OwnershipLease }, cancellationToken);
+        var still = new HashSet<string>(renewal.Owned, StringComparer.Ordinal);
+        lock (_ownedLock)
+        {
+            foreach (var id in _owned.Keys.Where(id => !still.Contains(id)).ToList())
+            {
+                _owned.Remove(id);
+            }
+            Interlocked.Exchange(ref _sendUntilTicks, (start + OwnershipLease - SendMargin).UtcTicks);
+            _liveNodes = Math.Max(1, renewal.LiveNodes);
+            _ownedByLiveNodes = renewal.OwnedByLiveNodes;
+            var excess = _owned.Values.Count(x => !x.Draining) - ShareLocked();
+            foreach (var state in _owned.Values.Where(x => !x.Draining).OrderBy(x => x.Held).Take(Math.Max(0, excess)))
+            {
+                state.Draining = true;
+            }
+        }
+        // The first heartbeat (or one after an outage) lets claims run again.
+        _signal.Wake();
+    }
+
+    /// <summary>How many endpoints this node should own: all when alone, else an even share (rounded up) of those owned.</summary>
+    private int ShareLocked() =>
+        _liveNodes <= 1 ? int.MaxValue : Math.Max(1, (_ownedByLiveNodes + _liveNodes - 1) / _liveNodes);
+
+    private bool MaySend(OwnedEndpointState state)
+    {
+        if (_time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _sendUntilTicks))
+        {
+            return false;
+        }
+        lock (_ownedLock)
+        {
+            return _owned.TryGetValue(state.Id, out var current) && ReferenceEquals(current, state);
+        }
+    }
+
+    /// <summary>
+    /// One round of the work loop: gives up endpoints that are idle or handed over, takes endpoints
+    /// with due work when work arrived (or now and then), then claims for every owned endpoint that
+    /// has room, in one store call.
+    /// </summary>
+    private async Task<IReadOnlyList<HeldDelivery>> ClaimRoundAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        await ReleaseIdleAsync(now, cancellationToken);
+        await AcquireAsync(now, cancellationToken);
+
+        var wants = new List<EndpointWant>();
+        var states = new Dictionary<string, OwnedEndpointState>(StringComparer.Ordinal);
+        lock (_ownedLock)
+        {
+            if (now.UtcTicks >= Interlocked.Read(ref _sendUntilTicks))
+            {
+                // No heartbeat got through for too long: this node cannot know what it still owns.
+                return [];
+            }
+            var room = max;
+            foreach (var state in _owned.Values)
+            {
+                var want = Math.Min(state.Want, room);
+                if (want > 0)
+                {
+                    wants.Add(new EndpointWant(state.Id, want));
+                    states[state.Id] = state;
+                    room -= want;
+                }
+            }
+        }
+        if (wants.Count == 0)
+        {
+            return [];
+        }
+        var claimed = await _store.ClaimOwnedAsync(new OwnedClaimRequest
+        {
+            NodeId = _nodeId,
+            Now = now,
+            LeaseDuration = _options.EffectiveLeaseDuration,
+            Wants = wants,
+        }, cancellationToken);
+        var held = new List<HeldDelivery>(claimed.Count);
+        foreach (var delivery in claimed)
+        {
+            var state = states[delivery.Endpoint.Id];
+            state.Update(delivery.Endpoint.Ordered, delivery.Endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, delivery.ThrottleRate);
+            state.AddHeld(1);
+            state.LastActive = now;
+            held.Add(new HeldDelivery(delivery, state));
+        }
+        return held;
+    }
+
+    private async Task AcquireAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var arrivals = _signal.Arrivals;
+        if (arrivals == _arrivalsSeen && now - _lastAcquire < AcquireInterval)
+        {
+            return;
+        }
+        int limit;
+        string[] exclude;
+        lock (_ownedLock)
+        {
+            if (now.UtcTicks >= Interlocked.Read(ref _sendUntilTicks))
+            {
+                return;
+            }
+            // At most the share; but at least one even at it, since the share counts only endpoints
+            // already owned: endpoints nobody owns (a dead node's, new ones) must still find a node.
+            var share = ShareLocked();
+            limit = _owned.Count > share ? 0 : Math.Min(AcquireBatch, Math.Max(1, share - _owned.Count));
+            foreach (var (id, until) in _relayBackoff.Where(x => x.Value <= now).ToList())
+            {
+                _relayBackoff.Remove(id);
+            }
+            exclude = [.. _relayBackoff.Keys, .. _owned.Keys];
+        }
+        _arrivalsSeen = arrivals;
+        _lastAcquire = now;
+        if (limit <= 0)
+        {
+            return;
+        }
+        var taken = await _store.AcquireEndpointsAsync(new OwnershipRequest
+        {
+            NodeId = _nodeId,
+            Now = now,
+            Lease = OwnershipLease,
+            MaxEndpoints = limit,
+            Exclude = exclude,
+        }, cancellationToken);
+        lock (_ownedLock)
+        {
+            foreach (var endpoint in taken)
+            {
+                _owned[endpoint.Id] = new OwnedEndpointState(endpoint.Id, endpoint.Ordered,
+                    endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, endpoint.ThrottleRate, now);
+            }
+        }
+    }
+
+    /// <summary>Gives up endpoints handed over (once nothing of theirs is held) or idle for a heartbeat.</summary>
+    private async Task ReleaseIdleAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        List<string> release;
+        lock (_ownedLock)
+        {
+            release = [.. _owned.Values
+                .Where(x => x.Held == 0 && (x.Draining || now - x.LastActive > HeartbeatInterval))
+                .Select(x => x.Id)];
+            foreach (var id in release)
+            {
+                _owned.Remove(id);
+            }
+        }
+        if (release.Count > 0)
+        {
+            await _store.ReleaseEndpointsAsync(_nodeId, release, cancellationToken);
+            // Another node may be waiting for one of them (a relay endpoint whose connection it holds).
+            _signal.Notify();
+        }
+    }
+
+    private async Task SendAsync(HeldDelivery held, CancellationToken stoppingToken)
+    {
+        var (delivery, state) = held;
+        var entered = false;
+        try
+        {
+            await state.EnterAsync(stoppingToken);
+            entered = true;
+            if (state.Rate is not null)
+            {
+                await WaitForSlotAsync(state, stoppingToken);
+            }
+            if (!MaySend(state))
+            {
+                // This node's lease on the endpoint ran out (or was never renewed in time): another node
+                // may own it and will send this delivery; sending here could send it twice at once.
+                Log.OwnershipLost(_logger, delivery.DeliveryId, delivery.Endpoint.Id);
                 return;
             }
             // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
@@ -143,9 +385,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             if (result.Release)
             {
                 // A relay endpoint whose connection another node holds: give the delivery back unsent
-                // (no attempt, the count unchanged) and wake every node, so the holder claims it.
+                // (no attempt, the count unchanged), give the endpoint up and leave it to the holder a while.
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow() + RelayReleaseDelay, CancellationToken.None);
-                _signal.Notify();
+                lock (_ownedLock)
+                {
+                    state.Draining = true;
+                    _relayBackoff[state.Id] = _time.GetUtcNow() + RelayBackoff;
+                }
                 return;
             }
             var outcome = Outcome(result);
@@ -166,14 +412,51 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down before the throttle slot came: the lease runs out and another node (or
-            // this one after restart) sends it.
+            // Shutting down before a slot came: given back unsent when the dispatcher stops.
+            _unsent.Enqueue(delivery);
         }
         catch (Exception ex)
         {
             Log.SendFailed(_logger, delivery.DeliveryId, ex);
         }
+        finally
+        {
+            if (entered)
+            {
+                state.Exit();
+            }
+            if (state.RemoveHeld())
+            {
+                // Room for a batch again: claim more for this endpoint.
+                _signal.Wake();
+            }
+        }
     }
+
+    /// <summary>
+    /// Waits for the endpoint's next throttle slot. A slot missed by more than the tolerance (this
+    /// node stalled) is let go and another booked, so missed slots are never sent together.
+    /// </summary>
+    private async Task WaitForSlotAsync(OwnedEndpointState state, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            var slot = state.BookSlot(_time.GetUtcNow());
+            var wait = slot - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _time, stoppingToken);
+            }
+            if (_time.GetUtcNow() - slot <= SlotTolerance)
+            {
+                return;
+            }
+            Log.SlotMissed(_logger, state.Id);
+        }
+    }
+
+    /// <summary>A delivery leased here, with the state of its endpoint's ownership it was leased under.</summary>
+    private readonly record struct HeldDelivery(ClaimedDelivery Delivery, OwnedEndpointState State);
 
     /// <summary>The <c>outcome</c> label: a few fixed values, never the status code or the error text.</summary>
     private static string Outcome(AttemptResult result) =>
@@ -267,8 +550,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                     delay = delay < TimeSpan.FromSeconds(5) ? delay * 2 : delay;
                 }
             }
-            // Slots are free again: claim more right away.
-            _signal.NotifyLocal();
+            // Ordered endpoints' next deliveries are heads now, and retries are booked: claim again.
+            _signal.Wake();
             await NotifyObserversAsync(new RecordedBatch(batch, disabled));
         }
     }
@@ -304,7 +587,16 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         [LoggerMessage(4, LogLevel.Warning, "Delivery observer {Observer} failed on a recorded batch")]
         public static partial void ObserverFailed(ILogger logger, string observer, Exception exception);
 
-        [LoggerMessage(5, LogLevel.Debug, "Delivery {DeliveryId} to throttled endpoint {EndpointId} missed its slot; booking it again")]
-        public static partial void SlotMissed(ILogger logger, long deliveryId, string endpointId);
+        [LoggerMessage(5, LogLevel.Debug, "A delivery to throttled endpoint {EndpointId} missed its slot; booking another")]
+        public static partial void SlotMissed(ILogger logger, string endpointId);
+
+        [LoggerMessage(6, LogLevel.Warning, "Delivery {DeliveryId} not sent: this node's lease on endpoint {EndpointId} ran out; the endpoint's next owner sends it")]
+        public static partial void OwnershipLost(ILogger logger, long deliveryId, string endpointId);
+
+        [LoggerMessage(7, LogLevel.Warning, "Renewing this node's endpoints failed; retrying")]
+        public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(8, LogLevel.Warning, "Handing endpoints over on shutdown failed; other nodes take them when the lease runs out")]
+        public static partial void HandOverFailed(ILogger logger, Exception exception);
     }
 }

@@ -5,21 +5,39 @@ namespace Hookline.Core.Delivery;
 /// Notifications coalesce: many notifies before one wait wake it once. A multi-node store adds its
 /// own cross-node wake-up (PostgreSQL LISTEN/NOTIFY) by calling <see cref="Notify"/> too.
 /// </summary>
+/// <remarks>
+/// Two kinds of wake-up: work arrived (<see cref="Notify"/>, <see cref="NotifyLocal"/>: new messages,
+/// a resend, another node's notification), after which the dispatcher also looks for endpoints it
+/// does not own yet; and <see cref="Wake"/>, the dispatcher's own (a slot freed, outcomes recorded),
+/// after which it only claims for the endpoints it owns. <see cref="Arrivals"/> tells them apart.
+/// </remarks>
 public sealed class DeliverySignal
 {
     private TaskCompletionSource _pending = NewSource();
+    private long _arrivals;
 
     /// <summary>Raised after <see cref="Notify"/>; a store that spans nodes forwards it to the others.</summary>
     public event Action? Notified;
 
+    /// <summary>How many times work arrived (here or on another node); grows with every <see cref="NotifyLocal"/>.</summary>
+    public long Arrivals => Interlocked.Read(ref _arrivals);
+
+    /// <summary>Work arrived on this node: wakes it and every other node.</summary>
     public void Notify()
     {
         NotifyLocal();
         Notified?.Invoke();
     }
 
-    /// <summary>Wakes this node's waiters only (used when the notification came from another node).</summary>
-    public void NotifyLocal() => Volatile.Read(ref _pending).TrySetResult();
+    /// <summary>Work arrived, for this node's waiters only (used when the notification came from another node).</summary>
+    public void NotifyLocal()
+    {
+        Interlocked.Increment(ref _arrivals);
+        Wake();
+    }
+
+    /// <summary>Wakes this node's dispatcher without saying that work arrived (a slot freed, outcomes recorded).</summary>
+    public void Wake() => Volatile.Read(ref _pending).TrySetResult();
 
     /// <summary>Waits for a notification or the timeout; true when notified.</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)

@@ -39,14 +39,8 @@ public sealed record ClaimedDelivery
     public required int AttemptCount { get; init; }
     public required AttemptTrigger Trigger { get; init; }
 
-    /// <summary>Throttle: do not send before this time.</summary>
-    public DateTimeOffset NotBefore { get; init; }
-
-    /// <summary>
-    /// <see cref="NotBefore"/> is a booked throttle slot: the send must happen in its slot, not
-    /// whenever the node gets to it, or a node that stalled would send its overdue slots together.
-    /// </summary>
-    public bool Throttled { get; init; }
+    /// <summary>The endpoint's throttle rate (its own, else its application's), per second; null when unthrottled.</summary>
+    public int? ThrottleRate { get; init; }
     public required Message Message { get; init; }
     public required Endpoint Endpoint { get; init; }
 }

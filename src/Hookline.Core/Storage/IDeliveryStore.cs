@@ -2,44 +2,89 @@ using Hookline.Core.Model;
 
 namespace Hookline.Core.Storage;
 
-/// <summary>What a dispatcher asks for when it claims work.</summary>
-public sealed record ClaimRequest
+/// <summary>What a node asks for when it takes, renews or reports its endpoints.</summary>
+public sealed record OwnershipRequest
 {
-    /// <summary>Identifies the claiming node (for diagnostics; leases are identified by token).</summary>
+    /// <summary>Identifies the node; ownership rows carry it.</summary>
     public required string NodeId { get; init; }
     public required DateTimeOffset Now { get; init; }
 
-    /// <summary>Most deliveries returned by one claim.</summary>
-    public int MaxDeliveries { get; init; } = 100;
+    /// <summary>How long ownership lasts without renewal: a node that dies loses its endpoints after this.</summary>
+    public required TimeSpan Lease { get; init; }
+
+    /// <summary>Most endpoints one acquisition takes.</summary>
+    public int MaxEndpoints { get; init; } = 32;
+
+    /// <summary>Endpoints not to take now (a relay endpoint whose connection another node holds).</summary>
+    public IReadOnlyCollection<string> Exclude { get; init; } = [];
+}
+
+/// <summary>An endpoint a node owns, with the settings its in-memory limits need.</summary>
+public sealed record OwnedEndpoint(string Id, bool Ordered, int? MaxConcurrency, int? ThrottleRate);
+
+/// <summary>What a renewal found: the endpoints still owned, and how the work is spread across live nodes.</summary>
+/// <param name="Owned">The endpoints this node still owns (ownership extended).</param>
+/// <param name="LiveNodes">Nodes that renewed within their lease, this one included.</param>
+/// <param name="OwnedByLiveNodes">Endpoints owned by any live node.</param>
+public sealed record OwnershipRenewal(IReadOnlyList<string> Owned, int LiveNodes, int OwnedByLiveNodes);
+
+/// <summary>How many due deliveries of one owned endpoint a claim should lease.</summary>
+public readonly record struct EndpointWant(string EndpointId, int Max);
+
+/// <summary>A claim of due deliveries of endpoints the node owns.</summary>
+public sealed record OwnedClaimRequest
+{
+    public required string NodeId { get; init; }
+    public required DateTimeOffset Now { get; init; }
+
+    /// <summary>How long each leased delivery row counts as being sent (for the backlog and for a later owner).</summary>
     public required TimeSpan LeaseDuration { get; init; }
-
-    /// <summary>Requests in flight per endpoint when the endpoint sets no limit of its own.</summary>
-    public int DefaultMaxConcurrency { get; init; } = 10;
-
-    /// <summary>
-    /// How far ahead of now a throttled endpoint's slots may be booked, by all claims together: with
-    /// rate R, at most R × horizon deliveries (at least one) wait for their slot at any time, claimed
-    /// with staggered <see cref="ClaimedDelivery.NotBefore"/> times.
-    /// </summary>
-    public TimeSpan ThrottleHorizon { get; init; } = TimeSpan.FromMilliseconds(500);
+    public required IReadOnlyList<EndpointWant> Wants { get; init; }
 }
 
 /// <summary>
-/// The rules a claim obeys (the compliance suite checks each):
+/// Deliveries: the engine's queue, and what the API reads and requeues.
+/// <para>
+/// The engine works by endpoint ownership. A node owns whole endpoints for a lease it renews by
+/// heartbeat; only the owner sends to an endpoint, so its concurrency limit, FIFO order and throttle
+/// are kept in the owner's memory and hold across nodes without bookkeeping in the database. The
+/// rules the store keeps (the compliance suite checks each):
+/// </para>
 /// <list type="bullet">
-/// <item>a delivery is due when pending with <c>next_attempt_at ≤ now</c>, or sending with an expired lease
-/// (the lost try then counts as an attempt, so a message that crashes its node cannot loop forever);</item>
-/// <item>no two claims ever hold the same delivery with live leases;</item>
-/// <item>per endpoint, live leases never exceed its concurrency limit (ordered endpoints: 1, and only
-/// the oldest unfinished delivery of the endpoint, so FIFO holds across retries);</item>
-/// <item>per endpoint with a throttle rate (the endpoint's, else its application's), claimed deliveries
-/// get <c>NotBefore</c> times spaced 1/rate apart, booked in the store so the rate holds across nodes;</item>
-/// <item>disabled endpoints are not claimed; their deliveries wait.</item>
+/// <item>an endpoint has at most one owner whose lease has not run out; an expired one may be taken by any node;</item>
+/// <item>taking an endpoint over puts the deliveries the previous owner had leased back to pending, due at once
+/// (the lost try counts as an attempt, so a message that crashes its node cannot loop forever);</item>
+/// <item>a claim leases only due, pending deliveries of endpoints the claiming node owns with a live lease,
+/// and of an ordered endpoint only the oldest unfinished delivery, and only when it is due;</item>
+/// <item>disabled endpoints are neither taken nor claimed; their deliveries wait.</item>
 /// </list>
 /// </summary>
 public interface IDeliveryStore
 {
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Takes up to <see cref="OwnershipRequest.MaxEndpoints"/> enabled endpoints that have due work
+    /// (pending deliveries due, or leased ones whose lease ran out) and no owner with a live lease, and
+    /// puts the deliveries their previous owner had leased back to pending.
+    /// </summary>
+    Task<IReadOnlyList<OwnedEndpoint>> AcquireEndpointsAsync(OwnershipRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The heartbeat: records the node as live, extends the lease of every endpoint it still owns,
+    /// and reports which those are and how many nodes and owned endpoints there are.
+    /// </summary>
+    Task<OwnershipRenewal> RenewOwnershipAsync(OwnershipRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives endpoints up (all of the node's, and its liveness record, when <paramref name="endpointIds"/> is null),
+    /// so another node can take them at once.
+    /// </summary>
+    Task ReleaseEndpointsAsync(string nodeId, IReadOnlyCollection<string>? endpointIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Leases, for each wanted endpoint the node owns, up to its number of due pending deliveries
+    /// (oldest due first; an ordered endpoint's head only), and returns them with what is needed to send.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(OwnedClaimRequest request, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records attempts and moves their deliveries on, all in one transaction. A completion whose lease
@@ -52,8 +97,9 @@ public interface IDeliveryStore
 
     /// <summary>
     /// Gives a leased delivery back unsent: pending again, due at <paramref name="now"/>, its attempt
-    /// count unchanged and no attempt recorded. Used when a throttled delivery missed its booked slot;
-    /// the next claim books it a new one. Does nothing when the lease token no longer matches.
+    /// count unchanged and no attempt recorded. Used for deliveries a node leased but will not send
+    /// (it is stopping, or another node holds a relay connection). Does nothing when the lease token
+    /// no longer matches.
     /// </summary>
     Task ReleaseAsync(long deliveryId, string leaseToken, DateTimeOffset now, CancellationToken cancellationToken);
 

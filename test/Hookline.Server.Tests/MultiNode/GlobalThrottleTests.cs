@@ -6,7 +6,8 @@ namespace Hookline.Server.Tests.MultiNode;
 
 /// <summary>
 /// An endpoint's <c>throttleRate</c> is a promise to its receiver, so it holds for all nodes
-/// together: two nodes both sending to one throttled endpoint never exceed its rate between them.
+/// together: two nodes both sending to one throttled endpoint never exceed its rate between them,
+/// including while one takes the endpoint over from the other.
 /// </summary>
 [Collection(MultiNodeTests.Name)]
 public sealed class GlobalThrottleTests(ITestOutputHelper output)
@@ -18,7 +19,14 @@ public sealed class GlobalThrottleTests(ITestOutputHelper output)
     [PostgresFact]
     public async Task ThrottledEndpoint_TwoNodesEachStallingInTurn_NeverMoreThanTheRate()
     {
-        await using var cluster = await PostgresCluster.StartAsync(2);
+        // Only an endpoint's owner sends to it; a stalled owner's endpoint is taken over once its lease
+        // runs out. A lease shorter than the stall, so that each stall hands the endpoint to the other
+        // node (and the test sees both nodes send, and the rate hold across the takeover).
+        await using var cluster = await PostgresCluster.StartAsync(2, new Dictionary<string, string>
+        {
+            ["Hookline:Delivery:LeaseDuration"] = "1500ms",
+            ["Hookline:Delivery:Timeout"] = "1s",
+        });
         await using var receiver = await NodeReceiver.StartAsync(cluster);
         var appId = await cluster.CreateAppWithEndpointAsync(receiver.Url, throttleRate: Rate);
         // Cold nodes first send in bursts (JIT, new connections: sends due 100 ms apart were seen

@@ -167,6 +167,15 @@ internal sealed class PostgresCluster : IAsyncDisposable
     public async Task WarmUpAsync(NodeReceiver receiver)
     {
         var appId = await CreateAppWithEndpointAsync(receiver.WarmUpUrl);
+        // Several endpoints: a node sends only to the endpoints it owns, and each node takes its share.
+        using (var admin = CreateClient(0))
+        {
+            for (var i = 1; i < 2 * Count; i++)
+            {
+                using var endpoint = await admin.PostAsJsonAsync($"/api/v1/app/{appId}/endpoint", new { url = receiver.WarmUpUrl });
+                Assert.Equal(HttpStatusCode.Created, endpoint.StatusCode);
+            }
+        }
         var clients = Enumerable.Range(0, Count).Select(CreateClient).ToList();
         try
         {

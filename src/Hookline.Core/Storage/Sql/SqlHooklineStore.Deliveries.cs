@@ -6,21 +6,17 @@ using Hookline.Core.Model;
 namespace Hookline.Core.Storage.Sql;
 
 /// <summary>
-/// Deliveries: claiming and completing them, then what the API reads and requeues (a message's
-/// destinations, an endpoint's messages, resend, recover, stats). A delivery row is the queue entry:
-/// status 1 (pending) with <c>next_attempt_at</c> = when it is due, or status 3 (sending) with
-/// <c>next_attempt_at</c> = when its lease expires. A claim goes endpoint by endpoint (not by
-/// scanning the whole backlog) so that a dead endpoint with a million queued deliveries costs one
-/// index probe, and it honours each endpoint's concurrency limit, FIFO order and throttle — all
-/// bookkept in the database so that they hold across nodes.
+/// Deliveries: endpoint ownership and claiming, completing, then what the API reads and requeues (a
+/// message's destinations, an endpoint's messages, resend, recover, stats). A delivery row is the
+/// queue entry: status 1 (pending) with <c>next_attempt_at</c> = when it is due, or status 3 (sending)
+/// with <c>next_attempt_at</c> = when its lease expires. Endpoints are owned by one node at a time
+/// (<c>endpoint_owners</c>, renewed by heartbeat); the owner keeps the endpoint's concurrency, FIFO
+/// order and throttle in memory and claims its due deliveries in batches. The delivery rows stay the
+/// truth: when an owner dies, its endpoints are taken over once their lease runs out, and what it
+/// had leased is pending again.
 /// </summary>
 public abstract partial class SqlHooklineStore
 {
-    /// <summary>An endpoint with due work: its limits, its throttle booking, and how many of its deliveries are leased now.</summary>
-    protected sealed record EndpointCapacity(string Id, bool Ordered, int? MaxConcurrency, int? ThrottleRate, long ThrottleNextAt, long InFlight);
-
-    private sealed record Candidate(long DeliveryId, string EndpointId);
-
     /// <summary>
     /// <c>trigger_type</c> of a delivery in flight (status 3) for which a manual resend was asked:
     /// when its attempt is recorded (or its lease runs out) it is queued again as a manual try (1).
@@ -28,167 +24,191 @@ public abstract partial class SqlHooklineStore
     /// </summary>
     protected const int ManualResendWaiting = 2;
 
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, t) =>
+    /// <summary>Leased rows put back to pending: the lost try counts, a waiting manual resend becomes the next try.</summary>
+    protected const string ReturnLeasedToPending =
+        "status = 1, lease_token = NULL, " +
+        "attempt_count = CASE WHEN trigger_type = 2 THEN 0 ELSE attempt_count + 1 END, " +
+        "trigger_type = CASE WHEN trigger_type = 2 THEN 1 ELSE trigger_type END";
+
+    public Task<IReadOnlyList<OwnedEndpoint>> AcquireEndpointsAsync(OwnershipRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return WriteAsync<IReadOnlyList<OwnedEndpoint>>(async (c, t) =>
         {
             var now = request.Now.ToUnixTimeMilliseconds();
-            var leaseMs = (long)request.LeaseDuration.TotalMilliseconds;
+            var parameters = new List<(string, object?)>
+            {
+                ("@node", request.NodeId), ("@now", now), ("@until", now + (long)request.Lease.TotalMilliseconds), ("@max", (long)request.MaxEndpoints),
+            };
+            var exclude = new StringBuilder();
+            var n = 0;
+            foreach (var id in request.Exclude)
+            {
+                exclude.Append(n == 0 ? " AND e.id NOT IN (" : ", ").Append("@x").Append(n);
+                parameters.Add(($"@x{n++}", id));
+            }
+            if (n > 0)
+            {
+                exclude.Append(')');
+            }
+            // One statement: the candidates (a database-specific query of enabled endpoints with due
+            // work), taken where no live owner holds them. A row whose owner's lease ran out is taken
+            // over by the conflict clause; a live one is left alone, so two nodes never both get it.
+            var taken = await c.QueryAsync(t,
+                "INSERT INTO endpoint_owners (endpoint_id, node_id, expires_at) " +
+                $"SELECT e.id, @node, @until FROM endpoints e WHERE e.disabled = 0 AND e.id IN ({AcquireCandidatesSql}){exclude} " +
+                "AND NOT EXISTS (SELECT 1 FROM endpoint_owners o WHERE o.endpoint_id = e.id AND o.expires_at > @now) LIMIT @max " +
+                "ON CONFLICT (endpoint_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at " +
+                "WHERE endpoint_owners.expires_at <= @now RETURNING endpoint_id",
+                r => r.Text("endpoint_id")!, cancellationToken, [.. parameters]);
+            if (taken.Count == 0)
+            {
+                return [];
+            }
+            // What the previous owner had leased is pending again: it is gone, and its lease on the
+            // endpoint ran out before this node could take it, so nothing of it is still being sent.
+            var ids = InList(taken, "@t", out var idParameters);
+            await c.ExecuteAsync(t, $"UPDATE deliveries SET {ReturnLeasedToPending} WHERE status = 3 AND endpoint_id IN ({ids})",
+                cancellationToken, idParameters);
+            return await c.QueryAsync(t,
+                $"SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate FROM endpoints e JOIN applications a ON a.id = e.app_id WHERE e.id IN ({ids})",
+                r => new OwnedEndpoint(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate")),
+                cancellationToken, idParameters);
+        }, WriteDurability.Relaxed, cancellationToken);
+    }
 
-            // 1. Leases that ran out (a node died or hung) become pending again, due at once. Rows another
-            //    claimer or a late completion holds are skipped (where the database has row locks) rather
-            //    than waited for: the next claim gets them, and a claim that never waits cannot deadlock.
-            //    The lost try counts as an attempt, so a message that kills its node every time runs out
-            //    of retries instead of looping forever.
+    /// <summary>
+    /// The ids of endpoints with due work, as a subquery over <c>@now</c>: pending deliveries due, or
+    /// leased ones whose lease ran out (their owner died and nothing of theirs is pending). The
+    /// caller keeps only enabled endpoints without a live owner.
+    /// </summary>
+    protected virtual string AcquireCandidatesSql =>
+        "SELECT c.id FROM endpoints c WHERE " +
+        "EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = c.id AND p.status = 1 AND p.next_attempt_at <= @now) OR " +
+        "EXISTS (SELECT 1 FROM deliveries s WHERE s.endpoint_id = c.id AND s.status = 3 AND s.next_attempt_at <= @now)";
+
+    public Task<OwnershipRenewal> RenewOwnershipAsync(OwnershipRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return WriteAsync(async (c, t) =>
+        {
+            var now = request.Now.ToUnixTimeMilliseconds();
+            var until = now + (long)request.Lease.TotalMilliseconds;
             await c.ExecuteAsync(t,
-                "UPDATE deliveries SET status = 1, lease_token = NULL, " +
-                $"attempt_count = CASE WHEN trigger_type = {ManualResendWaiting} THEN 0 ELSE attempt_count + 1 END, " +
-                $"trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE trigger_type END " +
-                "WHERE id IN (SELECT id FROM deliveries WHERE status = 3 AND next_attempt_at <= @now" + SkipLockedClause + ")",
-                cancellationToken, ("@now", now));
+                "INSERT INTO engine_nodes (node_id, expires_at) VALUES (@node, @until) ON CONFLICT (node_id) DO UPDATE SET expires_at = excluded.expires_at",
+                cancellationToken, ("@node", request.NodeId), ("@until", until));
+            // Only rows whose lease has not run out: an endpoint another node may already have taken is not taken back.
+            var owned = await c.QueryAsync(t,
+                "UPDATE endpoint_owners SET expires_at = @until WHERE node_id = @node AND expires_at > @now RETURNING endpoint_id",
+                r => r.Text("endpoint_id")!, cancellationToken, ("@node", request.NodeId), ("@now", now), ("@until", until));
+            var live = await c.ScalarAsync(t, "SELECT COUNT(*) FROM engine_nodes WHERE expires_at > @now", cancellationToken, ("@now", now));
+            var ownedByLive = await c.ScalarAsync(t, "SELECT COUNT(*) FROM endpoint_owners WHERE expires_at > @now", cancellationToken, ("@now", now));
+            // Forget nodes long gone, so the table stays the size of the cluster.
+            await c.ExecuteAsync(t, "DELETE FROM engine_nodes WHERE expires_at < @old", cancellationToken, ("@old", now - (long)TimeSpan.FromHours(1).TotalMilliseconds));
+            return new OwnershipRenewal(owned,
+                (int)Convert.ToInt64(live, System.Globalization.CultureInfo.InvariantCulture),
+                (int)Convert.ToInt64(ownedByLive, System.Globalization.CultureInfo.InvariantCulture));
+        }, WriteDurability.Relaxed, cancellationToken);
+    }
 
-            // 2. Endpoints with due work, with what is in flight for each.
-            var endpoints = await SelectClaimableEndpointsAsync(c, t, request, now, cancellationToken);
-            if (endpoints.Count == 0)
+    public Task ReleaseEndpointsAsync(string nodeId, IReadOnlyCollection<string>? endpointIds, CancellationToken cancellationToken) =>
+        WriteAsync(async (c, t) =>
+        {
+            if (endpointIds is null)
             {
-                return [];
+                await c.ExecuteAsync(t, "DELETE FROM endpoint_owners WHERE node_id = @node", cancellationToken, ("@node", nodeId));
+                await c.ExecuteAsync(t, "DELETE FROM engine_nodes WHERE node_id = @node", cancellationToken, ("@node", nodeId));
             }
-
-            // Start at a random endpoint so that when the batch limit bites, no endpoint is always last.
-            var start = RandomNumberGenerator.GetInt32(endpoints.Count);
-            var remaining = request.MaxDeliveries;
-            var claims = new List<(long DeliveryId, long NotBefore, bool Throttled)>();
-            for (var n = 0; n < endpoints.Count && remaining > 0; n++)
+            else if (endpointIds.Count > 0)
             {
-                if (await LockClaimableEndpointAsync(c, t, endpoints[(start + n) % endpoints.Count], cancellationToken) is not { } e)
-                {
-                    continue;
-                }
-                var limit = e.Ordered ? 1 : Math.Max(1, e.MaxConcurrency ?? request.DefaultMaxConcurrency);
-                var free = (int)Math.Min(remaining, limit - e.InFlight);
-                if (e.ThrottleRate is { } rate and > 0)
-                {
-                    // Slots are booked at most the horizon ahead, for all nodes together: a node that
-                    // stalls then holds only a few booked slots, and the endpoint's other deliveries
-                    // stay free for the nodes that are running.
-                    var horizonEnd = now + (long)request.ThrottleHorizon.TotalMilliseconds;
-                    var booked = Math.Max(e.ThrottleNextAt, now);
-                    if (booked >= horizonEnd)
-                    {
-                        continue;
-                    }
-                    // Slots 1/rate apart from the booked end, as many as start before the horizon's end.
-                    free = Math.Min(free, (int)Math.Ceiling((horizonEnd - booked) * rate / 1000.0));
-                }
-                if (free <= 0)
-                {
-                    continue;
-                }
-                var ids = e.Ordered
-                    ? await OrderedHeadAsync(c, t, e.Id, now, cancellationToken)
-                    : await c.QueryAsync(t,
-                        "SELECT id FROM deliveries WHERE endpoint_id = @endpoint AND status = 1 AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @n" + SkipLockedClause,
-                        r => r.Long("id"), cancellationToken, ("@endpoint", e.Id), ("@now", now), ("@n", (long)free));
-                if (ids.Count == 0)
-                {
-                    continue;
-                }
-                var notBefore = now;
-                var spacing = e.ThrottleRate is { } r2 and > 0 ? 1000.0 / r2 : 0;
-                var cursor = Math.Max(e.ThrottleNextAt, now);
-                for (var i = 0; i < ids.Count; i++)
-                {
-                    if (spacing > 0)
-                    {
-                        notBefore = cursor + (long)(i * spacing);
-                    }
-                    claims.Add((ids[i], notBefore, spacing > 0));
-                }
-                if (spacing > 0)
-                {
-                    await c.ExecuteAsync(t, "UPDATE endpoints SET throttle_next_at = @next WHERE id = @id", cancellationToken,
-                        ("@next", cursor + (long)(ids.Count * spacing)), ("@id", e.Id));
-                }
-                remaining -= ids.Count;
+                var ids = InList([.. endpointIds], "@r", out var parameters);
+                await c.ExecuteAsync(t, $"DELETE FROM endpoint_owners WHERE node_id = @node AND endpoint_id IN ({ids})",
+                    cancellationToken, [("@node", nodeId), .. parameters]);
             }
-            if (claims.Count == 0)
-            {
-                return [];
-            }
-
-            // 3. Lease them. The lease runs from the booked send time, so a throttled delivery waiting
-            //    for its slot is not taken back while it waits. One statement per distinct lease end
-            //    (unthrottled deliveries all share one), all sent together.
-            var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
-            var leases = new List<(string, (string, object?)[])>();
-            foreach (var group in claims.GroupBy(x => x.NotBefore + leaseMs))
-            {
-                var ids = group.Select(x => x.DeliveryId).ToList();
-                var parameters = new List<(string, object?)> { ("@until", group.Key), ("@token", token) };
-                var sqlIds = new StringBuilder();
-                for (var i = 0; i < ids.Count; i++)
-                {
-                    sqlIds.Append(i == 0 ? "" : ", ").Append("@l").Append(i);
-                    parameters.Add(($"@l{i}", ids[i]));
-                }
-                leases.Add(($"UPDATE deliveries SET status = 3, next_attempt_at = @until, lease_token = @token WHERE id IN ({sqlIds})", parameters.ToArray()));
-            }
-            await c.ExecuteAllAsync(t, leases, cancellationToken);
-
-            // 4. Everything needed to send, in one read.
-            var slotById = claims.ToDictionary(x => x.DeliveryId, x => (x.NotBefore, x.Throttled));
-            var sql = new StringBuilder(
-                $"SELECT d.id AS d_id, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, {MessageColumnsAliased}, {EndpointColumnsAliased} " +
-                "FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id IN (");
-            await using var select = c.Command(t, "");
-            for (var i = 0; i < claims.Count; i++)
-            {
-                sql.Append(i == 0 ? "" : ", ").Append("@d").Append(i);
-                select.AddParameter($"@d{i}", claims[i].DeliveryId);
-            }
-            select.CommandText = sql.Append(") ORDER BY d.id").ToString();
-            var claimed = new List<ClaimedDelivery>(claims.Count);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.Long("d_id");
-                claimed.Add(new ClaimedDelivery
-                {
-                    DeliveryId = id,
-                    LeaseToken = token,
-                    AttemptCount = (int)reader.Long("d_attempt_count"),
-                    Trigger = (AttemptTrigger)reader.Long("d_trigger_type"),
-                    NotBefore = DateTimeOffset.FromUnixTimeMilliseconds(slotById[id].NotBefore),
-                    Throttled = slotById[id].Throttled,
-                    Message = ReadMessage(reader, "m_", withContent: true),
-                    Endpoint = ReadEndpoint(reader, "e_"),
-                });
-            }
-            return claimed;
+            return true;
         }, WriteDurability.Relaxed, cancellationToken);
 
-    /// <summary>
-    /// Step 2 of a claim: the enabled endpoints with due deliveries and their capacity. The default
-    /// reads everything in one statement, which suits a database with one writer at a time. A database whose claims run in parallel returns candidates
-    /// here and confirms each in <see cref="LockClaimableEndpointAsync"/>.
-    /// </summary>
-    protected virtual async Task<IReadOnlyList<EndpointCapacity>> SelectClaimableEndpointsAsync(DbConnection connection, DbTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken) =>
-        await connection.QueryAsync(transaction,
-            "SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate, e.throttle_next_at, " +
-            "(SELECT COUNT(*) FROM deliveries s WHERE s.endpoint_id = e.id AND s.status = 3) AS in_flight " +
-            "FROM endpoints e JOIN applications a ON a.id = e.app_id " +
-            "WHERE e.disabled = 0 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id AND p.status = 1 AND p.next_attempt_at <= @now)",
-            r => new EndpointCapacity(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"), r.Long("throttle_next_at"), r.Long("in_flight")),
-            cancellationToken, ("@now", now));
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(OwnedClaimRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Wants.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]);
+        }
+        return WriteAsync((c, t) => ClaimOwnedAsync(c, t, request,
+            Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), cancellationToken), WriteDurability.Relaxed, cancellationToken);
+    }
 
     /// <summary>
-    /// Called for each endpoint from <see cref="SelectClaimableEndpointsAsync"/> just before the claim
-    /// books slots on it; null skips it. The default takes the candidate as it is. A database whose
-    /// claims run in parallel locks the endpoint row here (skipping it when another claim holds it) and
-    /// returns its capacity read after the lock is held, so the count includes every claim committed
-    /// while it waited. Locking one endpoint at a time means a claim holds only the endpoints it books.
+    /// The claim, inside its write transaction. The default picks each endpoint's deliveries with one
+    /// query per endpoint, which suits an embedded database; a server database overrides it with one statement.
     /// </summary>
-    protected virtual Task<EndpointCapacity?> LockClaimableEndpointAsync(DbConnection connection, DbTransaction transaction, EndpointCapacity candidate, CancellationToken cancellationToken) =>
-        Task.FromResult<EndpointCapacity?>(candidate);
+    protected virtual async Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(DbConnection c, DbTransaction t, OwnedClaimRequest request, string token, CancellationToken cancellationToken)
+    {
+        var now = request.Now.ToUnixTimeMilliseconds();
+        var ids = new List<long>();
+        foreach (var want in request.Wants)
+        {
+            if (want.Max <= 0)
+            {
+                continue;
+            }
+            // Owned by this node with a live lease, and enabled: a node whose lease ran out claims nothing.
+            var ordered = await c.QueryAsync(t,
+                "SELECT e.ordered FROM endpoints e JOIN endpoint_owners o ON o.endpoint_id = e.id " +
+                "WHERE e.id = @endpoint AND e.disabled = 0 AND o.node_id = @node AND o.expires_at > @now",
+                r => r.Bool("ordered"), cancellationToken, ("@endpoint", want.EndpointId), ("@node", request.NodeId), ("@now", now));
+            if (ordered.Count == 0)
+            {
+                continue;
+            }
+            ids.AddRange(ordered[0]
+                ? await OrderedHeadAsync(c, t, want.EndpointId, now, cancellationToken)
+                : await c.QueryAsync(t,
+                    "SELECT id FROM deliveries WHERE endpoint_id = @endpoint AND status = 1 AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @n",
+                    r => r.Long("id"), cancellationToken, ("@endpoint", want.EndpointId), ("@now", now), ("@n", (long)want.Max)));
+        }
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var inList = InList(ids, "@d", out var parameters);
+        await c.ExecuteAsync(t, $"UPDATE deliveries SET status = 3, next_attempt_at = @until, lease_token = @token WHERE id IN ({inList})",
+            cancellationToken, [("@until", now + (long)request.LeaseDuration.TotalMilliseconds), ("@token", token), .. parameters]);
+        return await c.QueryAsync(t,
+            $"SELECT {ClaimedColumns} FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
+            $"JOIN applications a ON a.id = e.app_id WHERE d.id IN ({inList}) ORDER BY d.id",
+            ReadClaimed, cancellationToken, parameters);
+    }
+
+    /// <summary>What a claim returns for each leased delivery (<c>d</c>, <c>m</c>, <c>e</c>, <c>a</c> joined).</summary>
+    protected const string ClaimedColumns =
+        "d.id AS d_id, d.lease_token AS d_lease_token, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, " +
+        "COALESCE(e.throttle_rate, a.throttle_rate) AS d_rate, " + MessageColumnsAliased + ", " + EndpointColumnsAliased;
+
+    protected ClaimedDelivery ReadClaimed(DbDataReader reader) => new()
+    {
+        DeliveryId = reader.Long("d_id"),
+        LeaseToken = reader.Text("d_lease_token")!,
+        AttemptCount = (int)reader.Long("d_attempt_count"),
+        Trigger = (AttemptTrigger)reader.Long("d_trigger_type"),
+        ThrottleRate = reader.NullableInt("d_rate"),
+        Message = ReadMessage(reader, "m_", withContent: true),
+        Endpoint = ReadEndpoint(reader, "e_"),
+    };
+
+    /// <summary>A parameter list <c>@p0, @p1, …</c> for an <c>IN (…)</c>.</summary>
+    private static string InList<T>(IReadOnlyList<T> values, string prefix, out (string, object?)[] parameters)
+    {
+        var sql = new StringBuilder();
+        parameters = new (string, object?)[values.Count];
+        for (var i = 0; i < values.Count; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(prefix).Append(i);
+            parameters[i] = ($"{prefix}{i}", values[i]);
+        }
+        return sql.ToString();
+    }
 
     /// <summary>
     /// For an ordered endpoint only the oldest unfinished delivery may go, and only when it is due:

@@ -1,0 +1,155 @@
+namespace Hookline.Core.Delivery;
+
+/// <summary>
+/// What the dispatcher keeps in memory for one endpoint this node owns: its limits, how many of its
+/// deliveries are leased here, the concurrency gate they pass to be sent, and its throttle clock.
+/// Only the owner sends to an endpoint, so these hold across nodes. A new object is made each time
+/// the endpoint is taken, so a delivery leased under an earlier ownership is recognised and dropped.
+/// </summary>
+internal sealed class OwnedEndpointState
+{
+    private readonly Lock _lock = new();
+    private readonly Queue<TaskCompletionSource> _waiters = new();
+    private int _running;
+    private int _held;
+    private long _nextSlotTicks;
+
+    public OwnedEndpointState(string id, bool ordered, int limit, int? rate, DateTimeOffset now)
+    {
+        Id = id;
+        Update(ordered, limit, rate);
+        LastActive = now;
+    }
+
+    public string Id { get; }
+
+    public bool Ordered { get; private set; }
+
+    /// <summary>Most deliveries sent at once (1 when ordered).</summary>
+    public int Limit { get; private set; }
+
+    /// <summary>Deliveries per second, or null when unthrottled.</summary>
+    public int? Rate { get; private set; }
+
+    /// <summary>Being handed to another node: claims nothing more, and is given up once nothing of it is held.</summary>
+    public bool Draining { get; set; }
+
+    /// <summary>When a delivery of it was last held here; an endpoint idle for a heartbeat is given up.</summary>
+    public DateTimeOffset LastActive { get; set; }
+
+    /// <summary>Deliveries leased here and not finished (waiting for a slot or being sent).</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>
+    /// How many of its deliveries to keep leased here: twice the concurrency, so the next one is ready
+    /// the moment a slot frees; an ordered endpoint, only its head; a throttled one, about half a second's worth.
+    /// </summary>
+    public int Capacity
+    {
+        get
+        {
+            if (Ordered)
+            {
+                return 1;
+            }
+            var capacity = 2 * Limit;
+            return Rate is { } rate ? Math.Clamp((rate + 1) / 2, 1, capacity) : capacity;
+        }
+    }
+
+    /// <summary>How many to claim now, or 0: claims wait until half the capacity is free, so each brings a batch.</summary>
+    public int Want
+    {
+        get
+        {
+            if (Draining)
+            {
+                return 0;
+            }
+            var capacity = Capacity;
+            var held = Held;
+            return held <= capacity / 2 ? capacity - held : 0;
+        }
+    }
+
+    public void Update(bool ordered, int limit, int? rate)
+    {
+        lock (_lock)
+        {
+            Ordered = ordered;
+            Limit = ordered ? 1 : Math.Max(1, limit);
+            Rate = rate is > 0 ? rate : null;
+            ReleaseWaitersLocked();
+        }
+    }
+
+    public void AddHeld(int count) => Interlocked.Add(ref _held, count);
+
+    /// <summary>One held delivery finished; true when claims should run again (the want crossed its mark).</summary>
+    public bool RemoveHeld()
+    {
+        var held = Interlocked.Decrement(ref _held);
+        var capacity = Capacity;
+        return held == capacity / 2 || held == 0;
+    }
+
+    /// <summary>Waits for a free concurrency slot.</summary>
+    public async Task EnterAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource waiter;
+        lock (_lock)
+        {
+            if (_running < Limit)
+            {
+                _running++;
+                return;
+            }
+            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Enqueue(waiter);
+        }
+        await using (cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken)))
+        {
+            await waiter.Task;
+        }
+    }
+
+    /// <summary>Frees the slot taken by <see cref="EnterAsync"/>.</summary>
+    public void Exit()
+    {
+        lock (_lock)
+        {
+            _running--;
+            ReleaseWaitersLocked();
+        }
+    }
+
+    /// <summary>
+    /// Books the next throttle slot, 1/rate after the previous one and never before <paramref name="now"/>
+    /// (an idle endpoint starts at once; a stalled one does not send its missed slots together).
+    /// </summary>
+    public DateTimeOffset BookSlot(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (Rate is not { } rate)
+            {
+                return now;
+            }
+            var slot = Math.Max(now.UtcTicks, _nextSlotTicks);
+            _nextSlotTicks = slot + (TimeSpan.TicksPerSecond / rate);
+            return new DateTimeOffset(slot, TimeSpan.Zero);
+        }
+    }
+
+    private void ReleaseWaitersLocked()
+    {
+        while (_running < Limit && _waiters.TryDequeue(out var next))
+        {
+            // A waiter cancelled meanwhile is skipped; its slot goes to the next.
+            if (next.TrySetResult())
+            {
+                _running++;
+            }
+        }
+    }
+}
