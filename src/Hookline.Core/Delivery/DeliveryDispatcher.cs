@@ -377,6 +377,11 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                 // This node's lease on the endpoint ran out (or was never renewed in time): another node
                 // may own it and will send this delivery; sending here could send it twice at once.
                 Log.OwnershipLost(_logger, delivery.DeliveryId, delivery.Endpoint.Id);
+                // Give it back unsent. If another node took the endpoint, it has already put the row
+                // back and leased it again under a new token, and this does nothing; if nobody has
+                // (the heartbeat was only late), the row would otherwise stay leased to this node,
+                // which claims only pending rows, and an ordered endpoint would wait behind it.
+                await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow(), CancellationToken.None);
                 return;
             }
             // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
