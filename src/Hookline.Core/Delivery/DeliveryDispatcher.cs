@@ -35,12 +35,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     /// </summary>
     private static readonly TimeSpan SlotTolerance = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>
-    /// How long a relay delivery given back by a node that does not hold its connection waits before
-    /// it is due again, and how long that node leaves the endpoint for the holder to take.
-    /// </summary>
+    /// <summary>How long a relay delivery given back by a node that does not hold its connection waits before it is due again.</summary>
     private static readonly TimeSpan RelayReleaseDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan RelayBackoff = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a node leaves an endpoint it handed over (above its share, or a relay endpoint whose
+    /// connection another node holds) for the other node to take, before it may take it back.
+    /// </summary>
+    private static readonly TimeSpan HandOverBackoff = TimeSpan.FromSeconds(2);
 
     /// <summary>When no work arrived, how often the dispatcher still looks for endpoints to take (retries come due).</summary>
     private static readonly TimeSpan AcquireInterval = TimeSpan.FromMilliseconds(250);
@@ -59,14 +61,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private readonly ILogger<DeliveryDispatcher> _logger;
     private readonly HooklineMetrics _metrics;
     private readonly string _nodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-    private readonly Channel<RecordedDelivery> _completions =
-        Channel.CreateUnbounded<RecordedDelivery>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(RecordedDelivery Recorded, OwnedEndpointState State)> _completions =
+        Channel.CreateUnbounded<(RecordedDelivery, OwnedEndpointState)>(new UnboundedChannelOptions { SingleReader = true });
 
     // Ownership: the endpoints this node owns, and until when it may start sends to them (the lease
     // from the last heartbeat, less a margin so that a send started in time ends before the lease does).
     private readonly Lock _ownedLock = new();
     private readonly Dictionary<string, OwnedEndpointState> _owned = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _relayBackoff = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _handedOver = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
     private long _sendUntilTicks;
     private int _liveNodes = 1;
@@ -97,7 +99,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
 
     private TimeSpan OwnershipLease => _options.EffectiveLeaseDuration;
 
-    private TimeSpan HeartbeatInterval => OwnershipLease / 4;
+    /// <summary>
+    /// A quarter of the lease, and at most a second: the heartbeat is also how a node learns that
+    /// another one joined and hands it a share, which should not wait on a long lease.
+    /// </summary>
+    private TimeSpan HeartbeatInterval => OwnershipLease / 4 < MaxHeartbeatInterval ? OwnershipLease / 4 : MaxHeartbeatInterval;
+
+    private static readonly TimeSpan MaxHeartbeatInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Sends start no later than this before the ownership lease ends, so they end before it does.</summary>
     private TimeSpan SendMargin => _options.Timeout < OwnershipLease / 3 ? _options.Timeout : OwnershipLease / 3;
@@ -308,11 +316,11 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             // already owned: endpoints nobody owns (a dead node's, new ones) must still find a node.
             var share = ShareLocked();
             limit = _owned.Count > share ? 0 : Math.Min(AcquireBatch, Math.Max(1, share - _owned.Count));
-            foreach (var (id, until) in _relayBackoff.Where(x => x.Value <= now).ToList())
+            foreach (var (id, until) in _handedOver.Where(x => x.Value <= now).ToList())
             {
-                _relayBackoff.Remove(id);
+                _handedOver.Remove(id);
             }
-            exclude = [.. _relayBackoff.Keys, .. _owned.Keys];
+            exclude = [.. _handedOver.Keys, .. _owned.Keys];
         }
         _arrivalsSeen = arrivals;
         _lastAcquire = now;
@@ -345,10 +353,17 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         lock (_ownedLock)
         {
             release = [.. _owned.Values
-                .Where(x => x.Held == 0 && (x.Draining || now - x.LastActive > HeartbeatInterval))
+                .Where(x => x.Held == 0 && x.Unrecorded == 0 && (x.Draining || now - x.LastActive > HeartbeatInterval))
                 .Select(x => x.Id)];
             foreach (var id in release)
             {
+                // One handed over is left to the others a while: this node, at its share, would
+                // otherwise take it straight back (it may always take one), and the node that
+                // joined would never get it.
+                if (_owned[id].Draining && !_handedOver.ContainsKey(id))
+                {
+                    _handedOver[id] = now + HandOverBackoff;
+                }
                 _owned.Remove(id);
             }
         }
@@ -395,7 +410,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                 lock (_ownedLock)
                 {
                     state.Draining = true;
-                    _relayBackoff[state.Id] = _time.GetUtcNow() + RelayBackoff;
+                    _handedOver[state.Id] = _time.GetUtcNow() + HandOverBackoff;
                 }
                 return;
             }
@@ -413,7 +428,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                     activity.SetStatus(ActivityStatusCode.Error, result.Error ?? $"HTTP {result.StatusCode}");
                 }
             }
-            _completions.Writer.TryWrite(new RecordedDelivery(delivery, Decide(delivery, result)));
+            state.AddUnrecorded();
+            _completions.Writer.TryWrite((new RecordedDelivery(delivery, Decide(delivery, result)), state));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -533,9 +549,11 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             var batch = new List<RecordedDelivery>(CompletionBatchSize);
+            var states = new List<OwnedEndpointState>(CompletionBatchSize);
             while (batch.Count < CompletionBatchSize && reader.TryRead(out var item))
             {
-                batch.Add(item);
+                batch.Add(item.Recorded);
+                states.Add(item.State);
             }
             IReadOnlyList<EndpointDisabled> disabled;
             var delay = TimeSpan.FromMilliseconds(100);
@@ -554,6 +572,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                     await Task.Delay(delay, _time, CancellationToken.None);
                     delay = delay < TimeSpan.FromSeconds(5) ? delay * 2 : delay;
                 }
+            }
+            foreach (var state in states)
+            {
+                state.RemoveUnrecorded();
             }
             // Ordered endpoints' next deliveries are heads now, and retries are booked: claim again.
             _signal.Wake();

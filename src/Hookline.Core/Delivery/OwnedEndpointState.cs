@@ -12,6 +12,7 @@ internal sealed class OwnedEndpointState
     private readonly Queue<TaskCompletionSource> _waiters = new();
     private int _running;
     private int _held;
+    private int _unrecorded;
     private long _nextSlotTicks;
 
     public OwnedEndpointState(string id, bool ordered, int limit, int? rate, DateTimeOffset now)
@@ -84,6 +85,16 @@ internal sealed class OwnedEndpointState
     }
 
     public void AddHeld(int count) => Interlocked.Add(ref _held, count);
+
+    /// <summary>
+    /// Deliveries sent here whose outcome is not written yet. The endpoint is not given up while any
+    /// is: the next owner puts this node's leased rows back to pending, and would send them again.
+    /// </summary>
+    public int Unrecorded => Volatile.Read(ref _unrecorded);
+
+    public void AddUnrecorded() => Interlocked.Increment(ref _unrecorded);
+
+    public void RemoveUnrecorded() => Interlocked.Decrement(ref _unrecorded);
 
     /// <summary>One held delivery finished; true when claims should run again (the want crossed its mark).</summary>
     public bool RemoveHeld()
