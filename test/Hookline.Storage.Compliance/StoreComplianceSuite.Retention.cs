@@ -244,6 +244,10 @@ public abstract partial class StoreComplianceSuite
             (from.AddMinutes(20), from.AddMinutes(200)),
             (from.AddMinutes(61), from.AddMinutes(75)),
             (wholeHour + hour, from.AddMinutes(230)),
+            // The far edges of what a client may send: nothing after the last hour an id encodes.
+            (DateTimeOffset.MaxValue.AddSeconds(-1), null),
+            (null, DateTimeOffset.MaxValue),
+            (DateTimeOffset.MinValue, DateTimeOffset.MaxValue),
         ];
         foreach (var endpoint in endpoints)
         {

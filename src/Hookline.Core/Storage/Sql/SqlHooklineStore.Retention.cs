@@ -112,6 +112,10 @@ public abstract partial class SqlHooklineStore
     public Task<EndpointStats> GetEndpointStatsAsync(string appId, string endpointId, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken) =>
         ReadAsync(async c =>
         {
+            // Bounds past the last representable whole hour (a client may ask since 9999-12-31) are
+            // clamped to the latest time an id encodes; nothing exists after it anyway.
+            since = Clamp(since);
+            until = Clamp(until);
             var counts = new Dictionary<MessageStatus, long>();
             void Add(MessageStatus status, long n) => counts[status] = counts.GetValueOrDefault(status) + n;
             async Task CountRowsAsync(string statuses, DateTimeOffset? from, DateTimeOffset? to)
@@ -125,7 +129,7 @@ public abstract partial class SqlHooklineStore
                     r => (Status: (MessageStatus)r.Long("status"), Count: r.Long("n")), cancellationToken,
                     ("@app", appId), ("@endpoint", endpointId),
                     ("@since", HooklineIds.Lowest(HooklineIds.Message, from ?? DateTimeOffset.UnixEpoch)),
-                    ("@until", HooklineIds.Lowest(HooklineIds.Message, to ?? DateTimeOffset.MaxValue.AddYears(-1))));
+                    ("@until", HooklineIds.Lowest(HooklineIds.Message, to ?? LatestStatsTime)));
                 foreach (var (status, n) in rows)
                 {
                     Add(status, n);
@@ -163,6 +167,10 @@ public abstract partial class SqlHooklineStore
             long Count(MessageStatus s) => counts.GetValueOrDefault(s);
             return new EndpointStats(Count(MessageStatus.Success), Count(MessageStatus.Pending), Count(MessageStatus.Fail), Count(MessageStatus.Sending), 0);
         }, cancellationToken);
+
+    private static readonly DateTimeOffset LatestStatsTime = DateTimeOffset.MaxValue.AddYears(-1);
+
+    private static DateTimeOffset? Clamp(DateTimeOffset? at) => at > LatestStatsTime ? LatestStatsTime : at;
 
     private static long FloorHour(long ms) => ms - (((ms % HourMs) + HourMs) % HourMs);
 
