@@ -42,9 +42,11 @@ public sealed class DashboardFlowTests(ConsoleFixture fixture) : IClassFixture<C
         // 3. A message, sent from the Messages page; the receiver fails it.
         await page.GetByRole(AriaRole.Link, new() { Name = "Messages" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Send message" }).ClickAsync();
-        await page.GetByLabel("Event type").First.FillAsync("user.signed_up");
-        await page.GetByLabel("Payload").FillAsync("{\"user\": \"ada\"}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+        // The form, not the filter below it (which has an "Event type" too and is there before the form renders).
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "New message" });
+        await form.GetByLabel("Event type").FillAsync("user.signed_up");
+        await form.GetByLabel("Payload").FillAsync("{\"user\": \"ada\"}");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
         var messageLink = page.GetByRole(AriaRole.Table, new() { Name = "Messages" }).GetByRole(AriaRole.Link).First;
         await Assertions.Expect(messageLink).ToBeVisibleAsync();
         var messageId = await messageLink.TextContentAsync();
