@@ -75,6 +75,10 @@ synchronous_commit = off
 full_page_writes = off
 shared_buffers = 256MB
 CONF
+    # The multinode benchmark counts statements per delivery with it, when the server ships it.
+    if [ -f "$(dirname "$bindir")/lib/pg_stat_statements.so" ]; then
+      echo "shared_preload_libraries = 'pg_stat_statements'" >>"$dir/data/postgresql.conf"
+    fi
   fi
   if ! "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     log "starting PostgreSQL on 127.0.0.1:$port"

@@ -55,6 +55,12 @@ internal sealed record DeliveryFigures
     /// <summary>CPU time of the PostgreSQL cluster during the burst and sustained phases (NaN for SQLite).</summary>
     public required double DatabaseCpuSeconds { get; init; }
 
+    /// <summary>Statements PostgreSQL executed during the burst and sustained phases (pg_stat_statements), or null.</summary>
+    public long? DatabaseStatements { get; init; }
+
+    /// <summary>Deliveries that arrived in the burst and sustained phases.</summary>
+    public int DeliveriesMeasured => BurstDelivered + Latencies.Count;
+
     /// <summary>Wall time of the burst and sustained phases.</summary>
     public required double MeasuredSeconds { get; init; }
 
@@ -94,6 +100,7 @@ internal static class DeliveryRun
             var (appId, _) = await BenchServer.CreateAppAsync(apis[0], "bench", receiverPort, settings.Endpoints);
             var cpuBefore = nodes.Sum(n => ProcessMemory.CpuSeconds(n.ProcessId));
             var databaseBefore = database?.ClusterCpuSeconds() ?? double.NaN;
+            var statementsBefore = database is null ? null : await database.StatementsExecutedAsync();
             var measured = Stopwatch.StartNew();
 
             // 1. Burst: as fast as the API takes them; then until everything arrived.
@@ -120,6 +127,7 @@ internal static class DeliveryRun
             latencies.Sort();
             var measuredSeconds = measured.Elapsed.TotalSeconds;
             var databaseCpu = (database?.ClusterCpuSeconds() ?? double.NaN) - databaseBefore;
+            var statementsAfter = database is null ? null : await database.StatementsExecutedAsync();
             var serverCpu = nodes.Sum(n => ProcessMemory.CpuSeconds(n.ProcessId));
 
             var figures = new DeliveryFigures
@@ -137,6 +145,7 @@ internal static class DeliveryRun
                 ServerCpuSeconds = serverCpu,
                 ServerCpuSecondsMeasured = serverCpu - cpuBefore,
                 DatabaseCpuSeconds = databaseCpu,
+                DatabaseStatements = statementsAfter - statementsBefore,
                 MeasuredSeconds = measuredSeconds,
             };
             await Task.WhenAll(nodes.Select(n => n.StopAsync()));

@@ -59,8 +59,8 @@ internal static class MultiNodeScenario
                 }
             }
 
-            Line("| run | store | API accepted (burst) | delivered/s (burst) | sustained msg/s | p50 | p99 | max | all arrived | nodes' CPU | PostgreSQL CPU | PostgreSQL share | peak RSS/node | load avg before → after |");
-            Line("|---|---|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---|");
+            Line("| run | store | API accepted (burst) | delivered/s (burst) | sustained msg/s | p50 | p99 | max | all arrived | nodes' CPU | PostgreSQL CPU | PostgreSQL share | PG statements / delivery | PG CPU per 1k deliveries | peak RSS/node | load avg before → after |");
+            Line("|---|---|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---|");
             var run = 0;
             foreach (var (f, before, after) in results)
             {
@@ -68,8 +68,11 @@ internal static class MultiNodeScenario
                 var database = f.Settings.Store == "postgres"
                     ? $"{f.DatabaseCpuSeconds:F1} s ({f.DatabaseCpuSeconds / f.MeasuredSeconds:F2} cores) | {100 * f.DatabaseCpuShare:F0} %"
                     : "– | –";
+                var perDelivery = f.Settings.Store != "postgres" ? "– | –"
+                    : $"{(f.DatabaseStatements is { } statements ? (statements / (double)f.DeliveriesMeasured).ToString("F1", CultureInfo.InvariantCulture) : "n/a")} | " +
+                      $"{1000 * 1000 * f.DatabaseCpuSeconds / f.DeliveriesMeasured:F0} ms";
                 Line($"| {++run} | {f.Settings.Label} | {f.AcceptedPerSecond:F0} msg/s | {f.DeliveredPerSecond:F0} | {f.AchievedRate:F0} | {f.P50:F1} ms | {f.P99:F1} ms | {f.Max:F0} ms | " +
-                    $"{(all ? "yes" : $"**no**: {f.BurstDelivered}/{f.BurstExpected}, {f.Latencies.Count}/{f.SustainedExpected}")} | {f.ServerCpuSecondsMeasured:F1} s ({f.ServerCpuSecondsMeasured / f.MeasuredSeconds:F2} cores) | {database} | {f.PeakMemoryMiB:F0} MiB | {before} → {after} |");
+                    $"{(all ? "yes" : $"**no**: {f.BurstDelivered}/{f.BurstExpected}, {f.Latencies.Count}/{f.SustainedExpected}")} | {f.ServerCpuSecondsMeasured:F1} s ({f.ServerCpuSecondsMeasured / f.MeasuredSeconds:F2} cores) | {database} | {perDelivery} | {f.PeakMemoryMiB:F0} MiB | {before} → {after} |");
             }
             Line("");
             if (rounds > 1)
@@ -87,6 +90,7 @@ internal static class MultiNodeScenario
                 Line("");
             }
             Line("CPU columns cover the burst and sustained phases (node start-up excluded). PostgreSQL share = PostgreSQL CPU / (PostgreSQL + nodes' CPU).");
+            Line("PG statements / delivery: every statement the server ran in those phases (pg_stat_statements, the API's writes included), per delivery that arrived; n/a when the extension is not loaded.");
         }
         finally
         {

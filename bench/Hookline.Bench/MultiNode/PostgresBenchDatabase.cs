@@ -60,6 +60,30 @@ internal sealed class PostgresBenchDatabase : IAsyncDisposable
         return ticks / 100.0;
     }
 
+    /// <summary>
+    /// Statements the server has executed so far, from <c>pg_stat_statements</c> (every database and
+    /// user: run on a server of its own), or null when the extension is not loaded
+    /// (<c>shared_preload_libraries = 'pg_stat_statements'</c>; the extension is created here).
+    /// </summary>
+    public async Task<long?> StatementsExecutedAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(_server);
+            await connection.OpenAsync();
+            await using (var create = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", connection))
+            {
+                await create.ExecuteNonQueryAsync();
+            }
+            await using var sum = new NpgsqlCommand("SELECT COALESCE(SUM(calls), 0)::bigint FROM pg_stat_statements", connection);
+            return Convert.ToInt64(await sum.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
