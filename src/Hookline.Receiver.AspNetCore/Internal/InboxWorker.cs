@@ -205,11 +205,12 @@ internal sealed class InboxWorker : BackgroundService
     private async Task RenewLeaseAsync(IInboxStore store, InboxItem item, WebhookDefinition webhook, CancellationToken timedOut, CancellationToken finished)
     {
         var overranLogged = false;
+        var wait = _options.LeaseDuration / 3;
         while (!finished.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(_options.LeaseDuration / 3, _time, finished);
+                await Task.Delay(wait, _time, finished);
             }
             catch (OperationCanceledException)
             {
@@ -227,10 +228,14 @@ internal sealed class InboxWorker : BackgroundService
                     Log.LeaseLost(_logger, item.Id);
                     return;
                 }
+                wait = _options.LeaseDuration / 3;
             }
             catch (Exception ex)
             {
+                // A busy or briefly unreachable store: try again soon, not a third of the lease later,
+                // so one failed renewal does not let the lease run out under a running handler.
                 Log.RenewFailed(_logger, item.Id, ex);
+                wait = _options.LeaseDuration / 10;
             }
         }
     }
