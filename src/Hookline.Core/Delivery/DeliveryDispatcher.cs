@@ -71,6 +71,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private readonly Dictionary<string, DateTimeOffset> _handedOver = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
     private long _sendUntilTicks;
+    private int _acquiring;
     private int _liveNodes = 1;
     private int _ownedByLiveNodes;
     private long _arrivalsSeen = -1;
@@ -208,6 +209,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         var start = _time.GetUtcNow();
         var renewal = await _store.RenewOwnershipAsync(new OwnershipRequest { NodeId = _nodeId, Now = start, Lease = OwnershipLease }, cancellationToken);
         var still = new HashSet<string>(renewal.Owned, StringComparer.Ordinal);
+        List<string> orphans;
         lock (_ownedLock)
         {
             foreach (var id in _owned.Keys.Where(id => !still.Contains(id)).ToList())
@@ -222,6 +224,17 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             {
                 state.Draining = true;
             }
+            // Owned in the database but not here: an acquire whose answer was lost, or a release that
+            // failed after the endpoint was forgotten. The renewal above would otherwise keep it owned
+            // by a node that never claims for it, and nobody would send to it again. Unless an acquire
+            // is under way (its rows may be committed and not yet recorded here), give those up.
+            orphans = Volatile.Read(ref _acquiring) == 0 ? [.. renewal.Owned.Where(id => !_owned.ContainsKey(id))] : [];
+        }
+        if (orphans.Count > 0)
+        {
+            Log.OrphansReleased(_logger, orphans.Count);
+            await _store.ReleaseEndpointsAsync(_nodeId, orphans, cancellationToken);
+            _signal.Notify();
         }
         // The first heartbeat (or one after an outage) lets claims run again.
         _signal.Wake();
@@ -328,21 +341,29 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         {
             return;
         }
-        var taken = await _store.AcquireEndpointsAsync(new OwnershipRequest
+        Interlocked.Increment(ref _acquiring);
+        try
         {
-            NodeId = _nodeId,
-            Now = now,
-            Lease = OwnershipLease,
-            MaxEndpoints = limit,
-            Exclude = exclude,
-        }, cancellationToken);
-        lock (_ownedLock)
-        {
-            foreach (var endpoint in taken)
+            var taken = await _store.AcquireEndpointsAsync(new OwnershipRequest
             {
-                _owned[endpoint.Id] = new OwnedEndpointState(endpoint.Id, endpoint.Ordered,
-                    endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, endpoint.ThrottleRate, now);
+                NodeId = _nodeId,
+                Now = now,
+                Lease = OwnershipLease,
+                MaxEndpoints = limit,
+                Exclude = exclude,
+            }, cancellationToken);
+            lock (_ownedLock)
+            {
+                foreach (var endpoint in taken)
+                {
+                    _owned[endpoint.Id] = new OwnedEndpointState(endpoint.Id, endpoint.Ordered,
+                        endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, endpoint.ThrottleRate, now);
+                }
             }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _acquiring);
         }
     }
 
@@ -625,5 +646,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
 
         [LoggerMessage(8, LogLevel.Warning, "Handing endpoints over on shutdown failed; other nodes take them when the lease runs out")]
         public static partial void HandOverFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(9, LogLevel.Warning, "{Count} endpoint(s) were owned by this node in the database but not in memory; given up so that another owner sends to them")]
+        public static partial void OrphansReleased(ILogger logger, int count);
     }
 }
