@@ -1,3 +1,5 @@
+using Hookline.Core.Work;
+
 namespace Hookline.Core.Delivery;
 
 /// <summary>
@@ -11,9 +13,8 @@ namespace Hookline.Core.Delivery;
 /// does not own yet; and <see cref="Wake"/>, the dispatcher's own (a slot freed, outcomes recorded),
 /// after which it only claims for the endpoints it owns. <see cref="Arrivals"/> tells them apart.
 /// </remarks>
-public sealed class DeliverySignal
+public sealed class DeliverySignal : WakeSignal
 {
-    private TaskCompletionSource _pending = NewSource();
     private long _arrivals;
 
     /// <summary>Raised after <see cref="Notify"/>; a store that spans nodes forwards it to the others.</summary>
@@ -35,30 +36,4 @@ public sealed class DeliverySignal
         Interlocked.Increment(ref _arrivals);
         Wake();
     }
-
-    /// <summary>Wakes this node's dispatcher without saying that work arrived (a slot freed, outcomes recorded).</summary>
-    public void Wake() => Volatile.Read(ref _pending).TrySetResult();
-
-    /// <summary>Waits for a notification or the timeout; true when notified.</summary>
-    public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var pending = Volatile.Read(ref _pending);
-        if (pending.Task.IsCompleted)
-        {
-            Interlocked.CompareExchange(ref _pending, NewSource(), pending);
-            return true;
-        }
-        try
-        {
-            await pending.Task.WaitAsync(timeout, time, cancellationToken);
-            Interlocked.CompareExchange(ref _pending, NewSource(), pending);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
-
-    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

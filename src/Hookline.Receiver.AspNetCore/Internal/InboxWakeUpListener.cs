@@ -42,7 +42,7 @@ internal sealed class InboxWakeUpListener : BackgroundService
             try
             {
                 var store = await _stores.GetAsync(stoppingToken);
-                await store.ListenForWorkAsync(_signal.Notify, stoppingToken);
+                await store.ListenForWorkAsync(_signal.Wake, stoppingToken);
                 return; // Cancelled, or a store without other processes to listen to.
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

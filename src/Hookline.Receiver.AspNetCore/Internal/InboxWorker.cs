@@ -107,7 +107,7 @@ internal sealed class InboxWorker : BackgroundService
             ProcessAsync = (item, cancellationToken) => RunAsync(store, item, cancellationToken),
             GetNextDueAsync = (after, cancellationToken) => store.GetNextInboxDueAsync(after, webhooks, cancellationToken),
             WaitForSignalAsync = (timeout, cancellationToken) => _signal.WaitAsync(timeout, _time, cancellationToken),
-            ItemFinished = _signal.Notify, // A slot is free.
+            ItemFinished = _signal.Wake, // A slot is free.
             MaxInFlight = _options.MaxConcurrency,
             PollInterval = _options.PollInterval,
             ErrorPause = ErrorPause,

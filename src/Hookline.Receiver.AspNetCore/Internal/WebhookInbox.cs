@@ -46,7 +46,7 @@ internal sealed class WebhookInbox : IWebhookInbox
         var requeued = await store.RequeueInboxItemAsync(id, _time.GetUtcNow(), cancellationToken);
         if (requeued)
         {
-            _signal.Notify();
+            _signal.Wake();
             _store.AnnounceWork(_logger);
         }
         return requeued;
@@ -58,7 +58,7 @@ internal sealed class WebhookInbox : IWebhookInbox
         var count = await store.RequeueDeadInboxItemsAsync(webhook, _time.GetUtcNow(), cancellationToken);
         if (count > 0)
         {
-            _signal.Notify();
+            _signal.Wake();
             _store.AnnounceWork(_logger);
         }
         return count;

@@ -107,7 +107,7 @@ internal sealed class WebhookReceiver
         }
         else
         {
-            _signal.Notify();
+            _signal.Wake();
             _store.AnnounceWork(_logger);
         }
         response.StatusCode = StatusCodes.Status200OK;

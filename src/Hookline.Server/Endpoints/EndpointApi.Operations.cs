@@ -112,7 +112,7 @@ internal static partial class EndpointApi
             UpdatedAt = now,
         };
         await store.CreateTaskAsync(task, context.RequestAborted);
-        signal.Notify();
+        signal.Wake();
         return task;
     }
 }

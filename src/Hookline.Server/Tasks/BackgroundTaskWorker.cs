@@ -36,7 +36,7 @@ internal sealed partial class BackgroundTaskWorker : BackgroundService
                 var task = await _store.ClaimTaskAsync(_time.GetUtcNow(), Lease, stoppingToken);
                 if (task is null)
                 {
-                    await _signal.WaitAsync(PollInterval, stoppingToken);
+                    await _signal.WaitAsync(PollInterval, _time, stoppingToken);
                     continue;
                 }
                 await RunAsync(task, stoppingToken);

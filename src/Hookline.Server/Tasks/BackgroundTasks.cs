@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hookline.Core.Work;
 using Hookline.Server.Api;
 
 namespace Hookline.Server.Tasks;
@@ -33,23 +34,4 @@ internal sealed record ReplayTaskData(
     int MessagesSent = 0, string? Cursor = null, string? Error = null);
 
 /// <summary>Wakes the task worker when this node queues a task (other nodes find it on their next poll).</summary>
-internal sealed class BackgroundTaskSignal : IDisposable
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled; one wake-up is enough.
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-
-    public void Dispose() => _signal.Dispose();
-}
+internal sealed class BackgroundTaskSignal : WakeSignal;
