@@ -72,6 +72,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
     private long _sendUntilTicks;
     private int _acquiring;
+    private int _unrecorded;
+    private int _claimCursor;
     private int _liveNodes = 1;
     private int _ownedByLiveNodes;
     private long _arrivalsSeen = -1;
@@ -126,6 +128,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             // (an ordered endpoint's next delivery becomes its head then).
             WaitForSignalAsync = (timeout, cancellationToken) => _signal.WaitAsync(timeout, _time, cancellationToken),
             MaxInFlight = MaxInFlight,
+            // Sent, outcome not yet written: counted against the bound, so sends that outrun the
+            // database wait for the recorder instead of queueing outcomes (each with its message)
+            // without limit, which grows memory and what a crash would send again.
+            Settling = () => Volatile.Read(ref _unrecorded),
             PollInterval = PollInterval,
             ErrorPause = PollInterval,
             Failed = ex => Log.ClaimFailed(_logger, ex),
@@ -276,8 +282,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                 return [];
             }
             var room = max;
-            foreach (var state in _owned.Values)
+            // Each round starts after the last endpoint the previous one looked at, so when the room
+            // is short the same endpoints do not take it every time while the others wait.
+            var owned = _owned.Values.ToArray();
+            var first = owned.Length == 0 ? 0 : (int)((uint)_claimCursor % (uint)owned.Length);
+            var looked = 0;
+            for (; looked < owned.Length && room > 0; looked++)
             {
+                var state = owned[(first + looked) % owned.Length];
                 var want = Math.Min(state.Want, room);
                 if (want > 0)
                 {
@@ -286,6 +298,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                     room -= want;
                 }
             }
+            _claimCursor = first + looked;
         }
         if (wants.Count == 0)
         {
@@ -450,6 +463,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
                 }
             }
             state.AddUnrecorded();
+            Interlocked.Increment(ref _unrecorded);
             _completions.Writer.TryWrite((new RecordedDelivery(delivery, Decide(delivery, result)), state));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -598,6 +612,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             {
                 state.RemoveUnrecorded();
             }
+            Interlocked.Add(ref _unrecorded, -states.Count);
             // Ordered endpoints' next deliveries are heads now, and retries are booked: claim again.
             _signal.Wake();
             await NotifyObserversAsync(new RecordedBatch(batch, disabled));

@@ -61,6 +61,14 @@ public sealed class WorkLoop<TItem>
     /// <summary>Longest sleep when nothing is due, in case a wake-up was missed.</summary>
     public required TimeSpan PollInterval { get; init; }
 
+    /// <summary>
+    /// Items that finished running but whose results are not settled yet (written later, in a batch),
+    /// counted against <see cref="MaxInFlight"/> with the running ones. Whatever settles them signals
+    /// the loop.
+    /// </summary>
+    /// <value>The default value is null: nothing is counted besides the running items.</value>
+    public Func<int>? Settling { get; init; }
+
     /// <summary>Most items one claim asks for.</summary>
     /// <value>The default value is <see cref="int.MaxValue"/>: as many as there is room for.</value>
     public int MaxClaimBatch { get; init; } = int.MaxValue;
@@ -133,7 +141,7 @@ public sealed class WorkLoop<TItem>
         {
             await beforeRound(stoppingToken);
         }
-        var room = MaxInFlight - InFlight;
+        var room = MaxInFlight - InFlight - (Settling?.Invoke() ?? 0);
         if (room <= 0)
         {
             // Full: a finishing item (or the signal) wakes the loop.

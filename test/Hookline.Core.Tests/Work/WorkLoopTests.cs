@@ -123,6 +123,27 @@ public sealed class WorkLoopTests
     }
 
     [Fact]
+    public async Task RunAsync_SettlingItemsFillTheRoom_ClaimsOnlyWhatTheirSettlingLeavesFree()
+    {
+        var work = new FakeWork(Enumerable.Range(1, 10));
+        var settling = 3;
+        var loop = work.Loop((_, _) => Task.CompletedTask, maxInFlight: 3, settling: () => Volatile.Read(ref settling));
+        using var stop = new CancellationTokenSource();
+
+        var run = loop.RunAsync(stop.Token);
+        // Full of unsettled results: the loop waits for a signal (the poll is minutes away) and claims nothing.
+        await Task.Delay(200);
+        Assert.Equal(0, work.Claims);
+        Volatile.Write(ref settling, 1);
+        work.Signal.Wake();
+        await Eventually.HoldsAsync(() => work.Claims >= 1, what: "a claim once some results settled");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(2, work.AskedFor.First());
+    }
+
+    [Fact]
     public async Task RunAsync_Stopped_WaitsForRunningItemsWhichSeeTheStoppingToken()
     {
         var work = new FakeWork([1]);
@@ -169,6 +190,9 @@ public sealed class WorkLoopTests
 
         public ConcurrentBag<int> Claimed { get; } = [];
 
+        /// <summary>How many items each claim asked for, in order.</summary>
+        public ConcurrentQueue<int> AskedFor { get; } = new();
+
         public int Claims => Volatile.Read(ref _claims);
 
         public int NextDueQueries => Volatile.Read(ref _nextDueQueries);
@@ -187,10 +211,12 @@ public sealed class WorkLoopTests
             bool claimUntilEmpty = false,
             bool wakeWhenFinished = false,
             Action<Exception>? failed = null,
-            TimeSpan? errorPause = null) => new(TimeProvider.System)
+            TimeSpan? errorPause = null,
+            Func<int>? settling = null) => new(TimeProvider.System)
             {
                 ClaimAsync = (_, max, _) =>
                 {
+                    AskedFor.Enqueue(max);
                     Interlocked.Increment(ref _claims);
                     if (Interlocked.Decrement(ref _failClaims) >= 0)
                     {
@@ -217,6 +243,7 @@ public sealed class WorkLoopTests
                 ClaimUntilEmpty = claimUntilEmpty,
                 Failed = failed,
                 ErrorPause = errorPause ?? TimeSpan.FromSeconds(1),
+                Settling = settling,
             };
     }
 }
