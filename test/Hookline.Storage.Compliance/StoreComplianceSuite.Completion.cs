@@ -114,6 +114,37 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task CompleteAsync_MixedOutcomesInOneBatch_FailingSinceAsIfRecordedOneAfterAnother()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        var cleared = await AddEndpointAsync(app);
+        await AddMessagesAsync(app, endpoint, 5);
+        await AddMessagesAsync(app, cleared, 2);
+        var claimed = (await ClaimAsync(Start)).OrderBy(c => c.DeliveryId).ToList();
+        var mine = claimed.Where(c => c.Endpoint.Id == endpoint.Id).ToList();
+        var theirs = claimed.Where(c => c.Endpoint.Id == cleared.Id).ToList();
+        // One insert batch gives delivery ids in the order of its messages (what an ordered endpoint sends by).
+        Assert.Equal(mine.Select(c => c.Message.Id).Order(StringComparer.Ordinal), mine.Select(c => c.Message.Id));
+        Assert.Equal(5, mine.Count);
+
+        // In delivery order: fail, succeed, fail, fail; the other endpoint: fail, succeed.
+        await Store.CompleteAsync(
+        [
+            Retry(mine[0], Start.AddSeconds(1), Start.AddHours(1)), Succeeded(mine[1], Start.AddSeconds(2)),
+            Retry(mine[2], Start.AddSeconds(3), Start.AddHours(1)), Failed(mine[3], Start.AddSeconds(4)),
+            Retry(theirs[0], Start.AddSeconds(1), Start.AddHours(1)), Succeeded(theirs[1], Start.AddSeconds(2)),
+        ], None);
+
+        Assert.Equal(Start.AddSeconds(3), (await ReloadAsync(endpoint)).FailingSince);
+        Assert.Null((await ReloadAsync(cleared)).FailingSince);
+
+        // A later batch of failures only keeps the time it already has.
+        await Store.CompleteAsync([Failed(mine[4], Start.AddSeconds(9))], None);
+        Assert.Equal(Start.AddSeconds(3), (await ReloadAsync(endpoint)).FailingSince);
+    }
+
+    [Fact]
     public async Task CompleteAsync_FailingLongerThanDisableAfter_DisablesEndpointAndReportsIt()
     {
         var app = await AddApplicationAsync();

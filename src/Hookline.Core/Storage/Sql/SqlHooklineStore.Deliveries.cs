@@ -237,39 +237,33 @@ public abstract partial class SqlHooklineStore
             {
                 statements.Add(rollup);
             }
-            foreach (var done in completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId))
+            var ordered = completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId).ToList();
+            AddCompletionWrites(statements, ordered);
+            // Endpoint health, one statement per endpoint (in id order): the effect the batch's outcomes
+            // would have one after another. A success clears failing_since; the first failure after the
+            // last success sets it (keeping an earlier time when the batch had no success).
+            foreach (var endpoint in ordered.GroupBy(x => x.Attempt.EndpointId, StringComparer.Ordinal))
             {
-                var a = done.Attempt;
-                statements.Add((
-                    "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
-                    "VALUES (@id, @msg, @endpoint, @app, @url, @status, @code, @response, @duration, @timestamp, @trigger, @error)",
-                    [("@id", a.Id), ("@msg", a.MessageId), ("@endpoint", a.EndpointId), ("@app", a.AppId), ("@url", a.Url), ("@status", a.Status),
-                     ("@code", a.ResponseStatusCode), ("@response", a.Response), ("@duration", a.ResponseDurationMs), ("@timestamp", a.Timestamp),
-                     ("@trigger", a.TriggerType), ("@error", a.Error)]));
-                var status = done.Outcome switch
+                var outcomes = endpoint.ToList();
+                var lastSuccess = outcomes.FindLastIndex(x => x.Outcome == DeliveryOutcome.Succeeded);
+                if (lastSuccess == outcomes.Count - 1)
                 {
-                    DeliveryOutcome.Succeeded => MessageStatus.Success,
-                    DeliveryOutcome.Retry => MessageStatus.Pending,
-                    _ => MessageStatus.Fail,
-                };
-                // A retry without a time would never come due (and would wedge an ordered endpoint): retry now.
-                var next = done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt ?? a.Timestamp : (object?)null;
-                statements.Add((
-                    // A manual resend asked for while this attempt was in flight queues the delivery again,
-                    // due now with a fresh schedule, whatever this attempt's outcome.
-                    $"UPDATE deliveries SET status = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE @status END, " +
-                    $"attempt_count = CASE WHEN trigger_type = {ManualResendWaiting} THEN 0 ELSE attempt_count + 1 END, " +
-                    $"next_attempt_at = CASE WHEN trigger_type = {ManualResendWaiting} THEN @last ELSE @next END, last_attempt_at = @last, " +
-                    $"lease_token = NULL, trigger_type = CASE WHEN trigger_type = {ManualResendWaiting} THEN 1 ELSE 0 END WHERE id = @id AND lease_token = @token",
-                    [("@status", status), ("@next", next), ("@last", a.Timestamp), ("@id", done.DeliveryId), ("@token", done.LeaseToken)]));
-                if (done.Outcome == DeliveryOutcome.Succeeded)
-                {
-                    statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", a.EndpointId)]));
-                    continue;
+                    statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", endpoint.Key)]));
                 }
-                statements.Add(("UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id", [("@id", a.EndpointId), ("@now", a.Timestamp)]));
-                var seen = failing.GetValueOrDefault(a.EndpointId);
-                failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
+                else
+                {
+                    var since = outcomes[lastSuccess + 1].Attempt.Timestamp;
+                    statements.Add((lastSuccess < 0
+                        ? "UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id"
+                        : "UPDATE endpoints SET failing_since = @now WHERE id = @id",
+                        [("@id", endpoint.Key), ("@now", since)]));
+                }
+                foreach (var done in outcomes.Where(x => x.Outcome != DeliveryOutcome.Succeeded))
+                {
+                    var a = done.Attempt;
+                    var seen = failing.GetValueOrDefault(a.EndpointId);
+                    failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
+                }
             }
             await c.ExecuteAllAsync(t, statements, cancellationToken);
 
@@ -293,6 +287,56 @@ public abstract partial class SqlHooklineStore
             _endpointCache.Invalidate(off.AppId);
         }
         return disabled;
+    }
+
+    /// <summary>The delivery's state after its attempt: its status, and when a retry is due.</summary>
+    protected static (MessageStatus Status, DateTimeOffset? Next) NextState(DeliveryCompletion done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var status = done.Outcome switch
+        {
+            DeliveryOutcome.Succeeded => MessageStatus.Success,
+            DeliveryOutcome.Retry => MessageStatus.Pending,
+            _ => MessageStatus.Fail,
+        };
+        // A retry without a time would never come due (and would wedge an ordered endpoint): retry now.
+        return (status, done.Outcome == DeliveryOutcome.Retry ? done.NextAttemptAt ?? done.Attempt.Timestamp : null);
+    }
+
+    /// <summary>
+    /// A manual resend asked for while the attempt was in flight queues the delivery again, due now
+    /// (<c>@last</c>) with a fresh schedule, whatever this attempt's outcome; otherwise the delivery
+    /// takes <c>@status</c> and <c>@next</c>. <paramref name="row"/> names the row's columns (an alias).
+    /// </summary>
+    protected static string CompletedDeliverySet(string row, string status, string next, string last) =>
+        $"status = CASE WHEN {row}trigger_type = {ManualResendWaiting} THEN 1 ELSE {status} END, " +
+        $"attempt_count = CASE WHEN {row}trigger_type = {ManualResendWaiting} THEN 0 ELSE {row}attempt_count + 1 END, " +
+        $"next_attempt_at = CASE WHEN {row}trigger_type = {ManualResendWaiting} THEN {last} ELSE {next} END, last_attempt_at = {last}, " +
+        $"lease_token = NULL, trigger_type = CASE WHEN {row}trigger_type = {ManualResendWaiting} THEN 1 ELSE 0 END";
+
+    /// <summary>
+    /// Adds the statements that record a batch's attempts and put its deliveries (still leased under
+    /// the completion's token) in their next state: two statements a completion here; a store whose
+    /// database takes arrays writes each kind in one statement.
+    /// </summary>
+    protected virtual void AddCompletionWrites(List<(string Sql, (string Name, object? Value)[] Parameters)> statements, IReadOnlyList<DeliveryCompletion> completions)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        ArgumentNullException.ThrowIfNull(completions);
+        foreach (var done in completions)
+        {
+            var a = done.Attempt;
+            statements.Add((
+                "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
+                "VALUES (@id, @msg, @endpoint, @app, @url, @status, @code, @response, @duration, @timestamp, @trigger, @error)",
+                [("@id", a.Id), ("@msg", a.MessageId), ("@endpoint", a.EndpointId), ("@app", a.AppId), ("@url", a.Url), ("@status", a.Status),
+                 ("@code", a.ResponseStatusCode), ("@response", a.Response), ("@duration", a.ResponseDurationMs), ("@timestamp", a.Timestamp),
+                 ("@trigger", a.TriggerType), ("@error", a.Error)]));
+            var (status, next) = NextState(done);
+            statements.Add((
+                $"UPDATE deliveries SET {CompletedDeliverySet("", "@status", "@next", "@last")} WHERE id = @id AND lease_token = @token",
+                [("@status", status), ("@next", next), ("@last", a.Timestamp), ("@id", done.DeliveryId), ("@token", done.LeaseToken)]));
+        }
     }
 
     public Task ReleaseAsync(long deliveryId, string leaseToken, DateTimeOffset now, CancellationToken cancellationToken) =>

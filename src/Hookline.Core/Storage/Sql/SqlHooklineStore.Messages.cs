@@ -48,13 +48,11 @@ public abstract partial class SqlHooklineStore
             // Rows whose insert cannot conflict (a message without eventId, its deliveries) are sent
             // together at the end, in order (messages before their deliveries): one round trip to a
             // database server for the whole group commit instead of one per row.
-            const string InsertDeliverySql =
-                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
-                "VALUES (@msg, @endpoint, @app, 1, 0, @due, 0, @created)";
             const string InsertChannelSql = "INSERT INTO message_channels (app_id, channel, msg_id) VALUES (@app, @channel, @msg)";
             const string InsertTagSql = "INSERT INTO message_tags (app_id, tag, msg_id) VALUES (@app, @tag, @msg)";
             var deferredMessages = new List<(string, (string, object?)[])>();
             var deliveries = new List<(string, (string, object?)[])>();
+            var deliveryRows = new List<NewDeliveryRow>();
             for (var i = 0; i < messages.Count; i++)
             {
                 var (message, endpointIds, ingest, deliverAt) = messages[i];
@@ -104,14 +102,36 @@ public abstract partial class SqlHooklineStore
                 }
                 foreach (var endpointId in endpointIds)
                 {
-                    deliveries.Add((InsertDeliverySql, [("@msg", message.Id), ("@endpoint", endpointId), ("@app", message.AppId), ("@due", due), ("@created", message.CreatedAt)]));
+                    deliveryRows.Add(new NewDeliveryRow(message.Id, endpointId, message.AppId, due, message.CreatedAt));
                 }
                 results[i] = new MessageInsertResult(MessageInsertOutcome.Created);
             }
             deferredMessages.AddRange(deliveries);
+            AddDeliveryInserts(deferredMessages, deliveryRows);
             await c.ExecuteAllAsync(t, deferredMessages, cancellationToken);
             return results;
         }, cancellationToken);
+
+    /// <summary>A message's new delivery to one endpoint, pending from <see cref="Due"/>.</summary>
+    protected readonly record struct NewDeliveryRow(string MessageId, string EndpointId, string AppId, DateTimeOffset Due, DateTimeOffset CreatedAt);
+
+    /// <summary>
+    /// Adds the statements that insert new deliveries, in the order given (delivery ids follow it,
+    /// which is what an ordered endpoint sends by): one statement a row here; a store whose database
+    /// takes arrays inserts them all in one.
+    /// </summary>
+    protected virtual void AddDeliveryInserts(List<(string Sql, (string Name, object? Value)[] Parameters)> statements, IReadOnlyList<NewDeliveryRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        ArgumentNullException.ThrowIfNull(rows);
+        foreach (var row in rows)
+        {
+            statements.Add((
+                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+                "VALUES (@msg, @endpoint, @app, 1, 0, @due, 0, @created)",
+                [("@msg", row.MessageId), ("@endpoint", row.EndpointId), ("@app", row.AppId), ("@due", row.Due), ("@created", row.CreatedAt)]));
+        }
+    }
 
     public Task<Message?> GetMessageAsync(string appId, string idOrEventId, CancellationToken cancellationToken) =>
         ReadAsync(c => c.QuerySingleAsync(null,
