@@ -20,7 +20,7 @@ public sealed partial class PostgresHooklineStore
         // WITH ORDINALITY … ORDER BY: identities are given in the order rows reach the insert, and an
         // ordered endpoint sends by delivery id.
         statements.Add((
-            "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+            InsertDeliveryInto +
             "SELECT r.msg, r.endpoint, r.app, 1, 0, r.due, 0, r.created " +
             "FROM unnest(@msg::text[], @endpoint::text[], @app::text[], @due::bigint[], @created::bigint[]) WITH ORDINALITY AS r(msg, endpoint, app, due, created, n) " +
             "ORDER BY r.n",
@@ -43,7 +43,7 @@ public sealed partial class PostgresHooklineStore
         }
         var attempts = completions.Select(x => x.Attempt).ToList();
         statements.Add((
-            "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
+            InsertAttemptInto +
             "SELECT * FROM unnest(@id::text[], @msg::text[], @endpoint::text[], @app::text[], @url::text[], @status::int[], @code::int[], " +
             "@response::text[], @duration::int[], @timestamp::bigint[], @trigger::int[], @error::text[])",
             [

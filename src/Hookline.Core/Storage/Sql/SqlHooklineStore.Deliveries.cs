@@ -24,6 +24,14 @@ public abstract partial class SqlHooklineStore
     /// </summary>
     protected const int ManualResendWaiting = 2;
 
+    /// <summary>The start of every insert of a delivery row: the columns a new delivery sets.</summary>
+    protected const string InsertDeliveryInto =
+        "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) ";
+
+    /// <summary>The start of every insert of an attempt row: all its columns.</summary>
+    protected const string InsertAttemptInto =
+        "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) ";
+
     /// <summary>Leased rows put back to pending: the lost try counts, a waiting manual resend becomes the next try.</summary>
     protected const string ReturnLeasedToPending =
         "status = 1, lease_token = NULL, " +
@@ -327,7 +335,7 @@ public abstract partial class SqlHooklineStore
         {
             var a = done.Attempt;
             statements.Add((
-                "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) " +
+                InsertAttemptInto +
                 "VALUES (@id, @msg, @endpoint, @app, @url, @status, @code, @response, @duration, @timestamp, @trigger, @error)",
                 [("@id", a.Id), ("@msg", a.MessageId), ("@endpoint", a.EndpointId), ("@app", a.AppId), ("@url", a.Url), ("@status", a.Status),
                  ("@code", a.ResponseStatusCode), ("@response", a.Response), ("@duration", a.ResponseDurationMs), ("@timestamp", a.Timestamp),
@@ -466,7 +474,7 @@ public abstract partial class SqlHooklineStore
             if (updated == 0)
             {
                 await c.ExecuteAsync(t,
-                    "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+                    InsertDeliveryInto +
                     "VALUES (@msg, @endpoint, @app, 1, 0, @now, 1, @now) ON CONFLICT (msg_id, endpoint_id) DO NOTHING",
                     cancellationToken, ("@msg", messageId), ("@endpoint", endpointId), ("@app", appId), ("@now", now));
             }
@@ -519,7 +527,7 @@ public abstract partial class SqlHooklineStore
             // A resend or a new fan-out may have written the row since the batch was read: the unique
             // (msg_id, endpoint_id) index keeps one delivery per pair, and that one counts as sent.
             await using var insert = c.Command(t,
-                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+                InsertDeliveryInto +
                 "VALUES (@msg, @endpoint, @app, 1, 0, @now, 1, @now) ON CONFLICT (msg_id, endpoint_id) DO NOTHING");
             var queued = 0;
             foreach (var messageId in messageIds)

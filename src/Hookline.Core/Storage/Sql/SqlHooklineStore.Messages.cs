@@ -127,7 +127,7 @@ public abstract partial class SqlHooklineStore
         foreach (var row in rows)
         {
             statements.Add((
-                "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) " +
+                InsertDeliveryInto +
                 "VALUES (@msg, @endpoint, @app, 1, 0, @due, 0, @created)",
                 [("@msg", row.MessageId), ("@endpoint", row.EndpointId), ("@app", row.AppId), ("@due", row.Due), ("@created", row.CreatedAt)]));
         }
