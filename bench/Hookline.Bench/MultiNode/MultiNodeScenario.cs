@@ -42,7 +42,7 @@ internal static class MultiNodeScenario
         try
         {
             Line($"Each run: burst of {first.Messages} messages × {first.Endpoints} endpoints ({first.Concurrency} concurrent API clients, calls spread over the nodes in turn), " +
-                $"then {first.Rate} msg/s for {first.Duration} s; endpoint concurrency {first.EndpointConcurrency} (a limit all nodes share). {rounds} round(s).");
+                $"then {first.Rate} msg/s for {first.Duration} s; endpoint concurrency {first.EndpointConcurrency} (a limit all nodes share); {(first.WarmupSeconds > 0 ? $"each measured after a {first.WarmupSeconds} s warm-up burst" : "cold servers (--warmup 0)")}. {rounds} round(s).");
             Line("");
             var baseline = await DeliveryRun.RawBaselineAsync(http, receiverPort, first.Messages * first.Endpoints, first.EndpointConcurrency * first.Endpoints);
             Line($"Raw baseline (HttpClient → the same receiver, {first.EndpointConcurrency * first.Endpoints} concurrent): {baseline:F0} req/s.");

@@ -8,15 +8,31 @@ namespace Hookline.Core.Delivery;
 /// </summary>
 internal sealed class OwnedEndpointState
 {
+    /// <summary>How long a rate window of finished sends is: the capacity follows the rate measured over the last one.</summary>
+    internal const long RateWindowMilliseconds = 100;
+
+    /// <summary>
+    /// Most deliveries kept leased ahead, as a multiple of the concurrency: the bound on what one
+    /// endpoint takes of its node's in-flight room, however fast it is.
+    /// </summary>
+    internal const int MaxPrefetchFactor = 10;
+
     private readonly Lock _lock = new();
+    private readonly Func<long> _clock;
     private readonly Queue<TaskCompletionSource> _waiters = new();
     private int _running;
     private int _held;
     private int _unrecorded;
     private long _nextSlotTicks;
+    private long _windowStart;
+    private int _windowFinished;
+    private int _demand;
 
-    public OwnedEndpointState(string id, bool ordered, int limit, int? rate, DateTimeOffset now)
+    /// <param name="clock">Milliseconds of a monotonic clock, for the send rate (the default is <see cref="Environment.TickCount64"/>).</param>
+    public OwnedEndpointState(string id, bool ordered, int limit, int? rate, DateTimeOffset now, Func<long>? clock = null)
     {
+        _clock = clock ?? (static () => Environment.TickCount64);
+        _windowStart = _clock();
         Id = id;
         Update(ordered, limit, rate);
         LastActive = now;
@@ -43,7 +59,11 @@ internal sealed class OwnedEndpointState
 
     /// <summary>
     /// How many of its deliveries to keep leased here: twice the concurrency, so the next one is ready
-    /// the moment a slot frees; an ordered endpoint, only its head; a throttled one, about half a second's worth.
+    /// the moment a slot frees, or, when its sends finish faster than that covers, what it sent in the
+    /// last <see cref="RateWindowMilliseconds"/> (up to <see cref="MaxPrefetchFactor"/> × the
+    /// concurrency), so the slots do not wait on the next claim; an ordered endpoint, only its head; a
+    /// throttled one, about half a second's worth. A slow or hanging endpoint finishes few sends and
+    /// so keeps the small capacity: it never holds more of its node's room than twice its concurrency.
     /// </summary>
     public int Capacity
     {
@@ -54,7 +74,9 @@ internal sealed class OwnedEndpointState
                 return 1;
             }
             var capacity = 2 * Limit;
-            return Rate is { } rate ? Math.Clamp((rate + 1) / 2, 1, capacity) : capacity;
+            return Rate is { } rate
+                ? Math.Clamp((rate + 1) / 2, 1, capacity)
+                : Math.Clamp(Volatile.Read(ref _demand), capacity, MaxPrefetchFactor * Limit);
         }
     }
 
@@ -100,8 +122,30 @@ internal sealed class OwnedEndpointState
     public bool RemoveHeld()
     {
         var held = Interlocked.Decrement(ref _held);
+        var grew = NoteFinished();
         var capacity = Capacity;
-        return held == capacity / 2 || held == 0;
+        return held == capacity / 2 || held == 0 || (grew && held <= capacity / 2);
+    }
+
+    /// <summary>Counts a finished delivery into the send rate; true when a window closed and the capacity grew.</summary>
+    private bool NoteFinished()
+    {
+        lock (_lock)
+        {
+            _windowFinished++;
+            var now = _clock();
+            if (now - _windowStart < RateWindowMilliseconds)
+            {
+                return false;
+            }
+            // What finished in the window, scaled to one window's length (a window that closes late, after
+            // a quiet spell, counts its sends over the whole spell).
+            var before = _demand;
+            _demand = (int)Math.Min(int.MaxValue, _windowFinished * RateWindowMilliseconds / (now - _windowStart));
+            _windowFinished = 0;
+            _windowStart = now;
+            return _demand > before;
+        }
     }
 
     /// <summary>Waits for a free concurrency slot.</summary>
