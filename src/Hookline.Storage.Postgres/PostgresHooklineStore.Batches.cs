@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Hookline.Core.Storage;
+using Npgsql;
 
 namespace Hookline.Storage.Postgres;
 
@@ -33,6 +35,45 @@ public sealed partial class PostgresHooklineStore
             ]));
     }
 
+    protected override async Task<IReadOnlyList<(long Id, bool Leased)>> InsertLeasedDeliveriesAsync(
+        DbConnection c, DbTransaction t, IReadOnlyList<LeasedDeliveryRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+        // One statement for the batch; each row is leased where its lease's node owns the endpoint
+        // (a live owner row), else pending. Rows come back keyed by (message, endpoint), which is unique.
+        await using var insert = new NpgsqlCommand(
+            InsertLeasedDeliveryInto +
+            "SELECT r.msg, r.endpoint, r.app, CASE WHEN o.endpoint_id IS NULL THEN 1 ELSE 3 END, 0, " +
+            "CASE WHEN o.endpoint_id IS NULL THEN r.due ELSE r.until END, 0, r.created, CASE WHEN o.endpoint_id IS NULL THEN NULL ELSE r.token END " +
+            "FROM unnest(@msg::text[], @endpoint::text[], @app::text[], @due::bigint[], @created::bigint[], @until::bigint[], @token::text[], @node::text[], @now::bigint[]) " +
+            "WITH ORDINALITY AS r(msg, endpoint, app, due, created, until, token, node, now, n) " +
+            "LEFT JOIN endpoint_owners o ON o.endpoint_id = r.endpoint AND o.node_id = r.node AND o.expires_at > r.now " +
+            "ORDER BY r.n RETURNING id, msg_id, endpoint_id, status",
+            (NpgsqlConnection)c, (NpgsqlTransaction)t);
+        insert.Parameters.AddWithValue("msg", rows.Select(x => x.Row.MessageId).ToArray());
+        insert.Parameters.AddWithValue("endpoint", rows.Select(x => x.Row.EndpointId).ToArray());
+        insert.Parameters.AddWithValue("app", rows.Select(x => x.Row.AppId).ToArray());
+        insert.Parameters.AddWithValue("due", rows.Select(x => x.Row.Due.ToUnixTimeMilliseconds()).ToArray());
+        insert.Parameters.AddWithValue("created", rows.Select(x => x.Row.CreatedAt.ToUnixTimeMilliseconds()).ToArray());
+        insert.Parameters.AddWithValue("until", rows.Select(x => x.Lease.Until.ToUnixTimeMilliseconds()).ToArray());
+        insert.Parameters.AddWithValue("token", rows.Select(x => x.Lease.Token).ToArray());
+        insert.Parameters.AddWithValue("node", rows.Select(x => x.Lease.NodeId).ToArray());
+        insert.Parameters.AddWithValue("now", rows.Select(x => x.Lease.Now.ToUnixTimeMilliseconds()).ToArray());
+        var returned = new Dictionary<(string, string), (long, bool)>();
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                returned[(reader.GetString(1), reader.GetString(2))] = (reader.GetInt64(0), reader.GetInt32(3) == 3);
+            }
+        }
+        return rows.Select(x => returned[(x.Row.MessageId, x.Row.EndpointId)]).ToList();
+    }
     protected override void AddCompletionWrites(List<(string Sql, (string Name, object? Value)[] Parameters)> statements, IReadOnlyList<DeliveryCompletion> completions)
     {
         ArgumentNullException.ThrowIfNull(statements);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using Hookline.Core.Diagnostics;
 using Hookline.Core.Ids;
@@ -23,7 +24,7 @@ namespace Hookline.Core.Delivery;
 /// endpoint runs out another node takes it and puts what was leased here back to pending. What it
 /// records is reported to every <see cref="IDeliveryObserver"/> (operational webhooks subscribe that way).
 /// </summary>
-internal sealed partial class DeliveryDispatcher : BackgroundService
+internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryHandOff
 {
     /// <summary>Longest sleep when nothing is due, in case a wake-up from another node was missed.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
@@ -73,6 +74,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
     private long _sendUntilTicks;
     private int _acquiring;
     private int _unrecorded;
+    private int _reserved;
+    private WorkLoop<HeldDelivery>? _loop;
     private int _claimCursor;
     private int _liveNodes = 1;
     private int _ownedByLiveNodes;
@@ -119,7 +122,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
         {
             await observer.StartAsync(stoppingToken);
         }
-        var loop = new WorkLoop<HeldDelivery>(_time)
+        var loop = _loop = new WorkLoop<HeldDelivery>(_time)
         {
             ClaimAsync = ClaimRoundAsync,
             ProcessAsync = SendAsync,
@@ -131,7 +134,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             // Sent, outcome not yet written: counted against the bound, so sends that outrun the
             // database wait for the recorder instead of queueing outcomes (each with its message)
             // without limit, which grows memory and what a crash would send again.
-            Settling = () => Volatile.Read(ref _unrecorded),
+            // Hand-offs reserved and not yet committed count too: they arrive leased.
+            Settling = () => Volatile.Read(ref _unrecorded) + Volatile.Read(ref _reserved),
             PollInterval = PollInterval,
             ErrorPause = PollInterval,
             Failed = ex => Log.ClaimFailed(_logger, ex),
@@ -153,6 +157,72 @@ internal sealed partial class DeliveryDispatcher : BackgroundService
             await heartbeat;
             await HandOverAsync();
         }
+    }
+
+    public DeliveryLease? Lease()
+    {
+        var now = _time.GetUtcNow();
+        if (_loop is null || now.UtcTicks >= Interlocked.Read(ref _sendUntilTicks))
+        {
+            return null;
+        }
+        return new DeliveryLease(_nodeId, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), now, now + _options.EffectiveLeaseDuration);
+    }
+
+    public OwnedEndpointState? TryReserve(Endpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var loop = _loop;
+        if (loop is null || endpoint.Ordered || endpoint.ThrottleRate is not null)
+        {
+            return null;
+        }
+        lock (_ownedLock)
+        {
+            if (!_owned.TryGetValue(endpoint.Id, out var state) || state.Draining || state.Ordered || state.Rate is not null)
+            {
+                return null;
+            }
+            // The endpoint as matched for the message is as fresh as the claim's would be: keep its limit.
+            state.Update(ordered: false, endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, rate: null);
+            if (state.Held >= state.Capacity || loop.InFlight + Volatile.Read(ref _unrecorded) + Volatile.Read(ref _reserved) >= MaxInFlight)
+            {
+                return null;
+            }
+            state.AddHeld(1);
+            state.LastActive = _time.GetUtcNow();
+            Interlocked.Increment(ref _reserved);
+            return state;
+        }
+    }
+
+    public async Task DeliverAsync(OwnedEndpointState reservation, ClaimedDelivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (_loop is { } loop && loop.TryRun(new HeldDelivery(delivery, reservation)))
+        {
+            Interlocked.Decrement(ref _reserved);
+            return;
+        }
+        // The dispatcher is stopping: give the row back unsent, as a graceful stop does with what it holds.
+        Cancel(reservation);
+        try
+        {
+            await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow(), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Its lease runs out instead, and the endpoint's next owner puts it back; nothing is lost.
+            Log.HandOverFailed(_logger, ex);
+        }
+    }
+
+    public void Cancel(OwnedEndpointState reservation)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        reservation.CancelHeld();
+        Interlocked.Decrement(ref _reserved);
     }
 
     /// <summary>

@@ -118,6 +118,9 @@ internal sealed class OwnedEndpointState
 
     public void RemoveUnrecorded() => Interlocked.Decrement(ref _unrecorded);
 
+    /// <summary>A delivery counted by <see cref="AddHeld"/> that never came (a hand-off given back): not a finished send.</summary>
+    public void CancelHeld() => Interlocked.Decrement(ref _held);
+
     /// <summary>One held delivery finished; true when claims should run again (the want crossed its mark).</summary>
     public bool RemoveHeld()
     {

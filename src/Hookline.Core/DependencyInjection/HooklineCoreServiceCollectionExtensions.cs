@@ -61,7 +61,8 @@ public static class HooklineCoreServiceCollectionExtensions
         services.TryAddSingleton<DeliverySignal>();
         services.TryAddSingleton<HooklineMetrics>();
         services.TryAddSingleton(sp => new MessageWriter(
-            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliverySignal>(), sp.GetRequiredService<HooklineMetrics>()));
+            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliverySignal>(), sp.GetRequiredService<HooklineMetrics>(),
+            () => sp.GetService<DeliveryDispatcher>()));
         services.TryAddSingleton<MessageService>();
         services.TryAddSingleton<OperationalWebhooks>();
         // Operational webhooks subscribe to the dispatcher's recorded outcomes (the engine does not call them).

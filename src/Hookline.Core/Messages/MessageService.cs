@@ -72,7 +72,7 @@ public sealed class MessageService
     public Task<MessageCreated> CreateAsync(Application application, MessageDraft draft, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(application);
-        return CreateAsync(application.Id, draft, cancellationToken);
+        return CreateAsync(application.Id, application, draft, onlyEndpoints: null, cancellationToken);
     }
 
     /// <summary>
@@ -84,7 +84,7 @@ public sealed class MessageService
     {
         ArgumentNullException.ThrowIfNull(application);
         ArgumentNullException.ThrowIfNull(endpoint);
-        return CreateAsync(application.Id, draft, [endpoint.Id], cancellationToken);
+        return CreateAsync(application.Id, application, draft, [endpoint.Id], cancellationToken);
     }
 
     /// <summary>
@@ -92,10 +92,11 @@ public sealed class MessageService
     /// by application id: ingest knows its source's hidden application only by id.
     /// </summary>
     internal Task<MessageCreated> CreateAsync(string appId, MessageDraft draft, CancellationToken cancellationToken) =>
-        CreateAsync(appId, draft, onlyEndpoints: null, cancellationToken);
+        CreateAsync(appId, application: null, draft, onlyEndpoints: null, cancellationToken);
 
+    /// <param name="application">The application when the caller has it (its throttle rate decides which deliveries may be handed to this node's dispatcher); null otherwise.</param>
     /// <param name="onlyEndpoints">The endpoints the message goes to, when chosen by the caller rather than matched.</param>
-    private async Task<MessageCreated> CreateAsync(string appId, MessageDraft draft, IReadOnlyList<string>? onlyEndpoints, CancellationToken cancellationToken)
+    private async Task<MessageCreated> CreateAsync(string appId, Application? application, MessageDraft draft, IReadOnlyList<string>? onlyEndpoints, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         // The trace context stored with the message is this span's: every attempt, whenever and
@@ -117,8 +118,23 @@ public sealed class MessageService
             TraceParent = activity?.Id ?? draft.TraceParent,
             ExtraHeaders = draft.ExtraHeaders,
         };
-        var targets = onlyEndpoints ?? await MatchingTargetsAsync(appId, message, cancellationToken);
-        var result = await _writer.WriteAsync(new NewMessage(message, targets, draft.IngestRequest, draft.DeliverAt), cancellationToken);
+        IReadOnlyList<string> targets;
+        List<Endpoint>? handOff = null;
+        if (onlyEndpoints is not null)
+        {
+            targets = onlyEndpoints;
+        }
+        else
+        {
+            var matched = await MatchingEndpointsAsync(appId, message.EventType, message.Channels, cancellationToken);
+            targets = [.. matched.Select(e => e.Id)];
+            // Deliveries due now to unordered, unthrottled endpoints may skip the claim (see MessageWriter).
+            if (application is not null && (draft.DeliverAt is null || draft.DeliverAt <= now))
+            {
+                handOff = [.. matched.Where(e => !e.Ordered && (e.ThrottleRate ?? application.ThrottleRate) is null)];
+            }
+        }
+        var result = await _writer.WriteAsync(new NewMessage(message, targets, draft.IngestRequest, draft.DeliverAt), handOff, cancellationToken);
         // DuplicateEventId for an eventId seen before, DuplicateDelivery for an ingest request's delivery id.
         var duplicate = result.Outcome != MessageInsertOutcome.Created;
         if (activity is { IsAllDataRequested: true })
@@ -131,17 +147,6 @@ public sealed class MessageService
         return duplicate
             ? new MessageCreated(result.Existing!, Duplicate: true, 0)
             : new MessageCreated(message, Duplicate: false, targets.Count);
-    }
-
-    private async Task<IReadOnlyList<string>> MatchingTargetsAsync(string appId, Message message, CancellationToken cancellationToken)
-    {
-        var endpoints = await MatchingEndpointsAsync(appId, message.EventType, message.Channels, cancellationToken);
-        var targets = new List<string>(endpoints.Count);
-        foreach (var endpoint in endpoints)
-        {
-            targets.Add(endpoint.Id);
-        }
-        return targets;
     }
 
     /// <summary>

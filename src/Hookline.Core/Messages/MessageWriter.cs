@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Hookline.Core.Delivery;
 using Hookline.Core.Diagnostics;
+using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Microsoft.Extensions.Hosting;
 
@@ -10,7 +11,9 @@ namespace Hookline.Core.Messages;
 /// Group commit for new messages: concurrent API requests are written together in one store
 /// transaction, and each request returns only after that transaction committed. One durable commit
 /// per batch instead of one per message is what lets a single SQLite file accept thousands of
-/// messages a second while keeping "accepted means durable".
+/// messages a second while keeping "accepted means durable". A delivery to an endpoint this node's
+/// dispatcher owns is inserted already leased to it and handed to it after the commit
+/// (<see cref="IDeliveryHandOff"/>): it is sent without being claimed or read back.
 /// </summary>
 public sealed class MessageWriter : BackgroundService
 {
@@ -19,19 +22,31 @@ public sealed class MessageWriter : BackgroundService
     private readonly IMessageStore _store;
     private readonly DeliverySignal _signal;
     private readonly HooklineMetrics _metrics;
+    private readonly Lazy<IDeliveryHandOff?> _handOff;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    internal MessageWriter(IMessageStore store, DeliverySignal signal, HooklineMetrics metrics)
+    /// <param name="handOff">The node's dispatcher, asked on first use (it depends on the writer through operational webhooks); null for none.</param>
+    internal MessageWriter(IMessageStore store, DeliverySignal signal, HooklineMetrics metrics, Func<IDeliveryHandOff?>? handOff = null)
     {
         _store = store;
         _signal = signal;
         _metrics = metrics;
+        _handOff = new Lazy<IDeliveryHandOff?>(handOff ?? (static () => null));
     }
 
     /// <summary>Writes one message and its deliveries; completes once durable.</summary>
-    public Task<MessageInsertResult> WriteAsync(NewMessage message, CancellationToken cancellationToken)
+    public Task<MessageInsertResult> WriteAsync(NewMessage message, CancellationToken cancellationToken) =>
+        WriteAsync(message, handOff: null, cancellationToken);
+
+    /// <summary>Writes one message and its deliveries; completes once durable.</summary>
+    /// <param name="handOff">
+    /// The matched endpoints (among the message's) whose delivery may be handed to this node's
+    /// dispatcher if it owns them: due now, unordered and unthrottled (the application's rate
+    /// included). Null for none.
+    /// </param>
+    internal Task<MessageInsertResult> WriteAsync(NewMessage message, IReadOnlyList<Endpoint>? handOff, CancellationToken cancellationToken)
     {
-        var pending = new Pending(message, new TaskCompletionSource<MessageInsertResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(message, handOff, new TaskCompletionSource<MessageInsertResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("Hookline is shutting down and no longer accepts messages.");
@@ -69,26 +84,90 @@ public sealed class MessageWriter : BackgroundService
 
     private async Task FlushAsync(List<Pending> batch)
     {
+        var messages = batch.ConvertAll(p => p.Message);
+        var reserved = Reserve(batch, messages);
+        IReadOnlyList<MessageInsertResult> results;
         try
         {
-            var results = await _store.InsertMessagesAsync(batch.ConvertAll(p => p.Message), CancellationToken.None);
-            var created = 0;
-            for (var i = 0; i < batch.Count; i++)
-            {
-                created += results[i].Outcome == MessageInsertOutcome.Created ? 1 : 0;
-                batch[i].Completion.TrySetResult(results[i]);
-            }
-            _metrics.MessageAccepted(created);
-            _signal.Notify();
+            results = await _store.InsertMessagesAsync(messages, CancellationToken.None);
         }
         catch (Exception ex)
         {
+            reserved.ForEach(r => _handOff.Value!.Cancel(r.State));
             foreach (var p in batch)
             {
                 p.Completion.TrySetException(ex);
             }
+            return;
+        }
+        var created = 0;
+        var pending = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i].Outcome == MessageInsertOutcome.Created)
+            {
+                created++;
+                pending += messages[i].EndpointIds.Count - results[i].Leased.Count;
+            }
+            batch[i].Completion.TrySetResult(results[i]);
+        }
+        _metrics.MessageAccepted(created);
+        foreach (var (index, endpoint, state) in reserved)
+        {
+            var leased = results[index].Leased.FirstOrDefault(x => x.EndpointId == endpoint.Id);
+            if (leased.EndpointId is null)
+            {
+                // A duplicate, or the endpoint's ownership ended before the insert: the row (if any) is pending.
+                _handOff.Value!.Cancel(state);
+                continue;
+            }
+            await _handOff.Value!.DeliverAsync(state, new ClaimedDelivery
+            {
+                DeliveryId = leased.DeliveryId,
+                LeaseToken = messages[index].Lease!.Token,
+                AttemptCount = 0,
+                Trigger = AttemptTrigger.Scheduled,
+                ThrottleRate = null,
+                Message = messages[index].Message,
+                Endpoint = endpoint,
+            });
+        }
+        if (pending > 0)
+        {
+            // Only what went in pending needs a claim, here or on another node.
+            _signal.Notify();
         }
     }
 
-    private sealed record Pending(NewMessage Message, TaskCompletionSource<MessageInsertResult> Completion);
+    /// <summary>
+    /// Reserves the dispatcher's room for the batch's deliveries it can take, and marks them to be
+    /// inserted leased (replacing the batch's messages in <paramref name="messages"/>).
+    /// </summary>
+    private List<(int Index, Endpoint Endpoint, OwnedEndpointState State)> Reserve(List<Pending> batch, List<NewMessage> messages)
+    {
+        var reserved = new List<(int, Endpoint, OwnedEndpointState)>();
+        if (!batch.Exists(p => p.HandOff is { Count: > 0 }) || _handOff.Value is not { } handOff || handOff.Lease() is not { } lease)
+        {
+            return reserved;
+        }
+        for (var i = 0; i < batch.Count; i++)
+        {
+            List<string>? leased = null;
+            foreach (var endpoint in batch[i].HandOff ?? [])
+            {
+                if (handOff.TryReserve(endpoint) is { } state)
+                {
+                    reserved.Add((i, endpoint, state));
+                    (leased ??= []).Add(endpoint.Id);
+                }
+            }
+            if (leased is not null)
+            {
+                messages[i] = messages[i] with { Lease = lease, LeasedEndpointIds = leased };
+            }
+        }
+        return reserved;
+    }
+
+    private sealed record Pending(NewMessage Message, IReadOnlyList<Endpoint>? HandOff, TaskCompletionSource<MessageInsertResult> Completion);
 }

@@ -10,7 +10,24 @@ namespace Hookline.Core.Storage;
 /// <see cref="MessageInsertOutcome.DuplicateDelivery"/>.
 /// </param>
 /// <param name="DeliverAt">When its deliveries first fall due (Svix <c>deliverAt</c>); null for at once.</param>
-public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointIds, IngestRequestRecord? Ingest = null, DateTimeOffset? DeliverAt = null);
+public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointIds, IngestRequestRecord? Ingest = null, DateTimeOffset? DeliverAt = null)
+{
+    /// <summary>
+    /// Endpoints among <see cref="EndpointIds"/> whose delivery is inserted already leased under
+    /// <see cref="Lease"/> (sending, as a claim would leave it) instead of pending, so that the node's
+    /// dispatcher sends it without claiming it. Each is leased only if the lease's node owns the
+    /// endpoint at the insert (a live row in <c>endpoint_owners</c>); otherwise it is inserted pending.
+    /// Null or empty for none; ignored without <see cref="Lease"/>.
+    /// </summary>
+    public IReadOnlyList<string>? LeasedEndpointIds { get; init; }
+
+    /// <summary>The lease for <see cref="LeasedEndpointIds"/>.</summary>
+    public DeliveryLease? Lease { get; init; }
+}
+
+/// <summary>A lease a delivery is inserted under: the node that must own its endpoint, the token, and until when it holds.</summary>
+/// <param name="Now">The time ownership is judged at (an owner row expiring after it is live).</param>
+public sealed record DeliveryLease(string NodeId, string Token, DateTimeOffset Now, DateTimeOffset Until);
 
 public enum MessageInsertOutcome
 {
@@ -28,7 +45,14 @@ public enum MessageInsertOutcome
 /// <param name="IngestRequests">Ingest log entries removed.</param>
 public sealed record HistoryPurge(int Messages, int IngestRequests);
 
-public sealed record MessageInsertResult(MessageInsertOutcome Outcome, Message? Existing = null);
+public sealed record MessageInsertResult(MessageInsertOutcome Outcome, Message? Existing = null)
+{
+    /// <summary>
+    /// For a created message with <see cref="NewMessage.LeasedEndpointIds"/>: the deliveries inserted
+    /// leased (endpoint id and delivery id), in the order asked; an endpoint its node did not own is missing.
+    /// </summary>
+    public IReadOnlyList<(string EndpointId, long DeliveryId)> Leased { get; init; } = [];
+}
 
 public interface IMessageStore
 {

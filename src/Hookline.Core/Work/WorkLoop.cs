@@ -23,6 +23,9 @@ public sealed class WorkLoop<TItem>
 
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly Lock _runLock = new();
+    private CancellationToken _stoppingToken;
+    private bool _accepting;
     private int _inFlight;
 
     /// <summary>Creates a loop; set the required delegates and limits before <see cref="RunAsync"/>.</summary>
@@ -106,6 +109,11 @@ public sealed class WorkLoop<TItem>
     /// </summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
+        lock (_runLock)
+        {
+            _stoppingToken = stoppingToken;
+            _accepting = true;
+        }
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -131,7 +139,32 @@ public sealed class WorkLoop<TItem>
         }
         finally
         {
+            lock (_runLock)
+            {
+                // From here no item starts (TryRun refuses), so the items awaited are all there are.
+                _accepting = false;
+            }
             await Task.WhenAll(_running.Keys);
+        }
+    }
+
+    /// <summary>
+    /// Runs an item that reached the worker without <see cref="ClaimAsync"/> (leased elsewhere and
+    /// handed over in memory) exactly as a claimed one: counted in <see cref="InFlight"/>, given the
+    /// stopping token, waited for on shutdown. The caller keeps it within <see cref="MaxInFlight"/>
+    /// (it is not checked here: the item is already leased).
+    /// </summary>
+    /// <returns>False when the loop is not running (not started, or stopping): the caller must give the item back.</returns>
+    public bool TryRun(TItem item)
+    {
+        lock (_runLock)
+        {
+            if (!_accepting || _stoppingToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            Start(item, _stoppingToken);
+            return true;
         }
     }
 

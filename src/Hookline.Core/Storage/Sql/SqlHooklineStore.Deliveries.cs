@@ -28,6 +28,10 @@ public abstract partial class SqlHooklineStore
     protected const string InsertDeliveryInto =
         "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at) ";
 
+    /// <summary>The start of an insert of a delivery row that may be leased at once: <see cref="InsertDeliveryInto"/> and its lease token.</summary>
+    protected const string InsertLeasedDeliveryInto =
+        "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at, lease_token) ";
+
     /// <summary>The start of every insert of an attempt row: all its columns.</summary>
     protected const string InsertAttemptInto =
         "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) ";

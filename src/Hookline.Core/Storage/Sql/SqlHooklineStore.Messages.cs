@@ -53,6 +53,7 @@ public abstract partial class SqlHooklineStore
             var deferredMessages = new List<(string, (string, object?)[])>();
             var deliveries = new List<(string, (string, object?)[])>();
             var deliveryRows = new List<NewDeliveryRow>();
+            var leasedRows = new List<(int Message, LeasedDeliveryRow Row)>();
             for (var i = 0; i < messages.Count; i++)
             {
                 var (message, endpointIds, ingest, deliverAt) = messages[i];
@@ -100,20 +101,77 @@ public abstract partial class SqlHooklineStore
                 {
                     deliveries.Add((InsertTagSql, [("@app", message.AppId), ("@tag", tag), ("@msg", message.Id)]));
                 }
+                var leased = messages[i].Lease is { } lease ? messages[i].LeasedEndpointIds : null;
                 foreach (var endpointId in endpointIds)
                 {
-                    deliveryRows.Add(new NewDeliveryRow(message.Id, endpointId, message.AppId, due, message.CreatedAt));
+                    var delivery = new NewDeliveryRow(message.Id, endpointId, message.AppId, due, message.CreatedAt);
+                    if (leased is not null && leased.Contains(endpointId, StringComparer.Ordinal))
+                    {
+                        leasedRows.Add((i, new LeasedDeliveryRow(delivery, messages[i].Lease!)));
+                    }
+                    else
+                    {
+                        deliveryRows.Add(delivery);
+                    }
                 }
                 results[i] = new MessageInsertResult(MessageInsertOutcome.Created);
             }
             deferredMessages.AddRange(deliveries);
             AddDeliveryInserts(deferredMessages, deliveryRows);
             await c.ExecuteAllAsync(t, deferredMessages, cancellationToken);
+            if (leasedRows.Count > 0)
+            {
+                var inserted = await InsertLeasedDeliveriesAsync(c, t, leasedRows.ConvertAll(x => x.Row), cancellationToken);
+                foreach (var group in leasedRows.Select((x, n) => (x.Message, x.Row.Row.EndpointId, Inserted: inserted[n])).GroupBy(x => x.Message))
+                {
+                    results[group.Key] = results[group.Key] with
+                    {
+                        Leased = [.. group.Where(x => x.Inserted.Leased).Select(x => (x.EndpointId, x.Inserted.Id))],
+                    };
+                }
+            }
             return results;
         }, cancellationToken);
 
     /// <summary>A message's new delivery to one endpoint, pending from <see cref="Due"/>.</summary>
     protected readonly record struct NewDeliveryRow(string MessageId, string EndpointId, string AppId, DateTimeOffset Due, DateTimeOffset CreatedAt);
+
+    /// <summary>A new delivery to insert leased under <see cref="Lease"/> if its node owns the endpoint, else pending.</summary>
+    protected readonly record struct LeasedDeliveryRow(NewDeliveryRow Row, DeliveryLease Lease);
+
+    /// <summary>
+    /// Inserts deliveries leased (status 3 until the lease's end, under its token) where the lease's
+    /// node owns the endpoint with a live lease, and pending otherwise; returns each row's id and
+    /// whether it was leased, in the order given. One statement a row here; a store whose database
+    /// takes arrays inserts them all in one.
+    /// </summary>
+    protected virtual async Task<IReadOnlyList<(long Id, bool Leased)>> InsertLeasedDeliveriesAsync(
+        DbConnection c, DbTransaction t, IReadOnlyList<LeasedDeliveryRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(rows);
+        await using var insert = c.Command(t,
+            InsertLeasedDeliveryInto +
+            "SELECT @msg, @endpoint, @app, CASE WHEN o.endpoint_id IS NULL THEN 1 ELSE 3 END, 0, " +
+            "CASE WHEN o.endpoint_id IS NULL THEN @due ELSE @until END, 0, @created, CASE WHEN o.endpoint_id IS NULL THEN NULL ELSE @token END " +
+            "FROM (SELECT 1) AS one LEFT JOIN endpoint_owners o ON o.endpoint_id = @endpoint AND o.node_id = @node AND o.expires_at > @now " +
+            "RETURNING id, status");
+        var inserted = new List<(long, bool)>(rows.Count);
+        foreach (var (row, lease) in rows)
+        {
+            insert.Bind([
+                ("@msg", row.MessageId), ("@endpoint", row.EndpointId), ("@app", row.AppId), ("@due", row.Due), ("@created", row.CreatedAt),
+                ("@until", lease.Until), ("@token", lease.Token), ("@node", lease.NodeId), ("@now", lease.Now),
+            ]);
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"The delivery of {row.MessageId} to {row.EndpointId} was not inserted.");
+            }
+            inserted.Add((reader.Long("id"), reader.Long("status") == 3));
+        }
+        return inserted;
+    }
 
     /// <summary>
     /// Adds the statements that insert new deliveries, in the order given (delivery ids follow it,

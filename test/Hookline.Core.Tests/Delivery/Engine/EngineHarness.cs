@@ -35,6 +35,9 @@ public sealed class EngineHarness : IAsyncDisposable
 
     public OperationalWebhooks Operational => _services.GetRequiredService<OperationalWebhooks>();
 
+    /// <summary>The SQLite database file under the engine, for a test that changes it behind the engine's back.</summary>
+    public string DatabaseFile => Path.Combine(Path.GetFullPath(_directory), "hookline.db");
+
     /// <param name="configure">Delivery options on top of the harness's fast retry schedule.</param>
     /// <param name="services">Registrations made before the engine's own (so an extra delivery observer is told first).</param>
     public static async Task<EngineHarness> StartAsync(Action<DeliveryOptions>? configure = null, Action<IServiceCollection>? services = null)

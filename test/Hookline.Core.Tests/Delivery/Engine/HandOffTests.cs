@@ -1,0 +1,44 @@
+using Microsoft.Data.Sqlite;
+
+namespace Hookline.Core.Tests.Delivery.Engine;
+
+/// <summary>
+/// A new message's delivery to an endpoint the node owns is inserted leased to the node and handed to
+/// its dispatcher in memory: it is sent without being claimed.
+/// </summary>
+public sealed class HandOffTests
+{
+    [Fact]
+    public async Task Send_ToAnEndpointThisNodeOwns_DeliveredWithoutAnyClaim()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var engine = await EngineHarness.StartAsync();
+        var app = await engine.CreateApplicationAsync();
+        await engine.CreateEndpointAsync(app, receiver.Url("/hook"));
+
+        // The first message is claimed (nobody owns the endpoint yet); once it arrives, this node owns it.
+        await engine.SendAsync(app, "user.created", "{\"n\":0}");
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 1);
+
+        // From here no claim can succeed: leasing a pending row fails in the database.
+        await using (var connection = new SqliteConnection($"Data Source={engine.DatabaseFile};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                "CREATE TRIGGER no_claims BEFORE UPDATE OF status ON deliveries WHEN OLD.status = 1 AND NEW.status = 3 " +
+                "BEGIN SELECT RAISE(ABORT, 'claims are off in this test'); END";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var sent = new List<string>();
+        for (var i = 1; i <= 20; i++)
+        {
+            sent.Add((await engine.SendAsync(app, "user.created", $"{{\"n\":{i}}}")).Message.Id);
+        }
+
+        // All arrive: each was inserted leased and handed over, never claimed.
+        await Eventually.HoldsAsync(() => receiver.Requests.Count == 21, what: "the 20 messages sent after claims were switched off");
+        Assert.Equal(sent.Order(StringComparer.Ordinal), receiver.Requests.Skip(1).Select(r => r.Headers["webhook-id"]).Order(StringComparer.Ordinal));
+    }
+}
