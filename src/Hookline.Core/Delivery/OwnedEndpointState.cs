@@ -17,6 +17,12 @@ internal sealed class OwnedEndpointState
     /// </summary>
     internal const int MaxPrefetchFactor = 10;
 
+    /// <summary>
+    /// Most deliveries queued behind the busy slots of an endpoint whose sends are not fast: so an
+    /// endpoint with a high concurrency whose receiver hangs holds its slots and only this many more.
+    /// </summary>
+    internal const int MaxQueuedAhead = 10;
+
     private readonly Lock _lock = new();
     private readonly Func<long> _clock;
     private readonly Queue<TaskCompletionSource> _waiters = new();
@@ -58,12 +64,14 @@ internal sealed class OwnedEndpointState
     public int Held => Volatile.Read(ref _held);
 
     /// <summary>
-    /// How many of its deliveries to keep leased here: twice the concurrency, so the next one is ready
-    /// the moment a slot frees, or, when its sends finish faster than that covers, what it sent in the
-    /// last <see cref="RateWindowMilliseconds"/> (up to <see cref="MaxPrefetchFactor"/> × the
-    /// concurrency), so the slots do not wait on the next claim; an ordered endpoint, only its head; a
-    /// throttled one, about half a second's worth. A slow or hanging endpoint finishes few sends and
-    /// so keeps the small capacity: it never holds more of its node's room than twice its concurrency.
+    /// How many of its deliveries to keep leased here: its concurrency and as many again queued, at
+    /// most <see cref="MaxQueuedAhead"/>, so the next one is ready the moment a slot frees; or, when
+    /// its sends finish faster than that covers, what it sent in the last
+    /// <see cref="RateWindowMilliseconds"/> (up to <see cref="MaxPrefetchFactor"/> × the concurrency),
+    /// so the slots do not wait on the next claim; an ordered endpoint, only its head; a throttled one,
+    /// about half a second's worth. A slow or hanging endpoint finishes few sends and so keeps the
+    /// small capacity: it holds its own slots and at most <see cref="MaxQueuedAhead"/> more of its
+    /// node's room, however high its concurrency.
     /// </summary>
     public int Capacity
     {
@@ -73,7 +81,7 @@ internal sealed class OwnedEndpointState
             {
                 return 1;
             }
-            var capacity = 2 * Limit;
+            var capacity = Limit + Math.Min(Limit, MaxQueuedAhead);
             return Rate is { } rate
                 ? Math.Clamp((rate + 1) / 2, 1, capacity)
                 : Math.Clamp(Volatile.Read(ref _demand), capacity, MaxPrefetchFactor * Limit);

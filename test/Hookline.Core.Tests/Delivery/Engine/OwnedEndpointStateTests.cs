@@ -45,6 +45,18 @@ public sealed class OwnedEndpointStateTests
     }
 
     [Fact]
+    public void Capacity_HighConcurrencyHangingEndpoint_HoldsItsSlotsAndFewMore()
+    {
+        var state = State(1_000);
+
+        // Its receiver hangs: nothing finishes for seconds.
+        _clock += 5_000;
+
+        // 1,000 slots and 10 queued, not twice 1,000: the node's other endpoints keep most of its room.
+        Assert.Equal(1_000 + OwnedEndpointState.MaxQueuedAhead, state.Capacity);
+    }
+
+    [Fact]
     public void Capacity_SlowOrHangingEndpoint_StaysAtTwiceTheConcurrency()
     {
         var state = State(10);
