@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Data.Common;
+using System.Text;
+using System.Text.Json;
 using Hookline.Core.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
@@ -61,6 +64,65 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     // Without it SQLite prefers the covering ix_deliveries_endpoint_status and reads every delivery the
     // endpoint ever had to count the few that are pending or sending.
     protected override string UnfinishedDeliveriesHint => " INDEXED BY ix_deliveries_open";
+
+    // SQLite finds a named parameter by a linear scan of the statement's names, when parsing and again
+    // when binding, so a statement with thousands of them (a claim of 2,000 ids, a rollup of 500
+    // outcomes) spent most of its time in strncmp. These pass such lists as one JSON parameter.
+    protected override string InList<T>(IReadOnlyList<T> values, string prefix, out (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        parameters = [(prefix, JsonArray(values.Count, (writer, i) => WriteJsonValue(writer, values[i])))];
+        return $"SELECT value FROM json_each({prefix})";
+    }
+
+    protected override string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Add(("@rollup", JsonArray(rows.Count, (writer, i) =>
+        {
+            writer.WriteStartArray();
+            writer.WriteNumberValue(rows[i].Id);
+            writer.WriteStringValue(rows[i].Token);
+            writer.WriteNumberValue(rows[i].Hour);
+            writer.WriteNumberValue(rows[i].Ok);
+            writer.WriteEndArray();
+        })));
+        return "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(@rollup)";
+    }
+
+    private static string JsonArray(int count, Action<Utf8JsonWriter, int> writeItem)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = 0; i < count; i++)
+            {
+                writeItem(writer, i);
+            }
+            writer.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteJsonValue<T>(Utf8JsonWriter writer, T value)
+    {
+        switch (value)
+        {
+            case long l:
+                writer.WriteNumberValue(l);
+                break;
+            case int i:
+                writer.WriteNumberValue(i);
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            default:
+                throw new ArgumentException($"A list of {typeof(T).Name} cannot be passed as JSON here.", nameof(value));
+        }
+    }
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {

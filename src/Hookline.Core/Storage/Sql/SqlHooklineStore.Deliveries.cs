@@ -52,16 +52,11 @@ public abstract partial class SqlHooklineStore
             {
                 ("@node", request.NodeId), ("@now", now), ("@until", now + (long)request.Lease.TotalMilliseconds), ("@max", (long)request.MaxEndpoints),
             };
-            var exclude = new StringBuilder();
-            var n = 0;
-            foreach (var id in request.Exclude)
+            var exclude = "";
+            if (request.Exclude.Count > 0)
             {
-                exclude.Append(n == 0 ? " AND e.id NOT IN (" : ", ").Append("@x").Append(n);
-                parameters.Add(($"@x{n++}", id));
-            }
-            if (n > 0)
-            {
-                exclude.Append(')');
+                exclude = $" AND e.id NOT IN ({InList([.. request.Exclude], "@x", out var excludeParameters)})";
+                parameters.AddRange(excludeParameters);
             }
             // One statement: the candidates (a database-specific query of enabled endpoints with due
             // work), taken where no live owner holds them. A row whose owner's lease ran out is taken
@@ -208,19 +203,6 @@ public abstract partial class SqlHooklineStore
         Message = ReadMessage(reader, "m_", withContent: true),
         Endpoint = ReadEndpoint(reader, "e_"),
     };
-
-    /// <summary>A parameter list <c>@p0, @p1, …</c> for an <c>IN (…)</c>.</summary>
-    private static string InList<T>(IReadOnlyList<T> values, string prefix, out (string, object?)[] parameters)
-    {
-        var sql = new StringBuilder();
-        parameters = new (string, object?)[values.Count];
-        for (var i = 0; i < values.Count; i++)
-        {
-            sql.Append(i == 0 ? "" : ", ").Append(prefix).Append(i);
-            parameters[i] = ($"{prefix}{i}", values[i]);
-        }
-        return sql.ToString();
-    }
 
     /// <summary>
     /// For an ordered endpoint only the oldest unfinished delivery may go, and only when it is due:

@@ -49,34 +49,47 @@ public abstract partial class SqlHooklineStore
     /// </summary>
     private (string, (string, object?)[])? RollupCompletions(IReadOnlyList<DeliveryCompletion> completions)
     {
-        var values = new StringBuilder();
-        var parameters = new List<(string, object?)>();
-        var n = 0;
-        foreach (var done in completions)
-        {
-            if (done.Outcome == DeliveryOutcome.Retry)
-            {
-                continue;
-            }
-            values.Append(n == 0 ? "" : ", ").Append($"(@rd{n}, @rk{n}, @rh{n}, @rs{n})");
-            parameters.Add(($"@rd{n}", done.DeliveryId));
-            parameters.Add(($"@rk{n}", done.LeaseToken));
-            parameters.Add(($"@rh{n}", HourOf(done.Attempt.MessageId)));
-            parameters.Add(($"@rs{n}", done.Outcome == DeliveryOutcome.Succeeded ? 1L : 0L));
-            n++;
-        }
-        if (n == 0)
+        var rows = completions
+            .Where(done => done.Outcome != DeliveryOutcome.Retry)
+            .Select(done => new RollupRow(done.DeliveryId, done.LeaseToken, HourOf(done.Attempt.MessageId), done.Outcome == DeliveryOutcome.Succeeded ? 1L : 0L))
+            .ToList();
+        if (rows.Count == 0)
         {
             return null;
         }
+        var parameters = new List<(string, object?)>();
         return (
-            $"WITH v (id, token, hour, ok) AS (VALUES {values}), " +
+            $"WITH v (id, token, hour, ok) AS ({RollupRowsSql(rows, parameters)}), " +
             "done AS (SELECT d.endpoint_id, d.app_id, v.hour, v.ok FROM deliveries d JOIN v ON d.id = v.id AND d.lease_token = v.token " +
             $"WHERE d.status = 3 AND d.trigger_type <> {ManualResendWaiting}{LockRowsClause("d")}) " +
             "INSERT INTO delivery_rollups (endpoint_id, hour, app_id, succeeded, failed) " +
             "SELECT endpoint_id, hour, MIN(app_id), SUM(ok), SUM(1 - ok) FROM done GROUP BY endpoint_id, hour ORDER BY endpoint_id, hour " +
             RollupUpsert,
             parameters.ToArray());
+    }
+
+    /// <summary>A finished delivery for the rollup: its id and lease token, the hour of its message, 1 if it succeeded.</summary>
+    protected readonly record struct RollupRow(long Id, string Token, long Hour, long Ok);
+
+    /// <summary>
+    /// The rollup's rows as a query with the columns <c>(id, token, hour, ok)</c>, adding its parameters:
+    /// a <c>VALUES</c> list with four named parameters a row here. A store whose database looks named
+    /// parameters up in a list overrides it, as <see cref="InList{T}"/>.
+    /// </summary>
+    protected virtual string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var values = new StringBuilder("VALUES ");
+        for (var n = 0; n < rows.Count; n++)
+        {
+            values.Append(n == 0 ? "" : ", ").Append($"(@rd{n}, @rk{n}, @rh{n}, @rs{n})");
+            parameters.Add(($"@rd{n}", rows[n].Id));
+            parameters.Add(($"@rk{n}", rows[n].Token));
+            parameters.Add(($"@rh{n}", rows[n].Hour));
+            parameters.Add(($"@rs{n}", rows[n].Ok));
+        }
+        return values.ToString();
     }
 
     /// <summary>
@@ -194,7 +207,7 @@ public abstract partial class SqlHooklineStore
                 // 2. Their deliveries, locked (skipping rows someone else holds). A message keeps all its
                 //    rows when any delivery was skipped or has become unfinished since step 1 (a recover
                 //    committed in between): a later run takes it when it is finished again.
-                var ids = InList("@m", candidates.Select(x => x.Id), out var idParameters);
+                var ids = InList([.. candidates.Select(x => x.Id)], "@m", out var idParameters);
                 var locked = await c.QueryAsync(t,
                     $"SELECT d.id, d.msg_id, d.endpoint_id, d.app_id, d.status FROM deliveries d WHERE d.msg_id IN ({ids}){SkipLockedClause}",
                     r => (Id: r.Long("id"), MessageId: r.Text("msg_id")!, EndpointId: r.Text("endpoint_id")!, AppId: r.Text("app_id")!, Status: (MessageStatus)r.Long("status")),
@@ -225,7 +238,7 @@ public abstract partial class SqlHooklineStore
                     // attempts and message_channels are keyed by application first.
                     foreach (var app in purge.GroupBy(x => x.AppId, StringComparer.Ordinal))
                     {
-                        var appIds = InList("@p", app.Select(x => x.Id), out var appParameters);
+                        var appIds = InList([.. app.Select(x => x.Id)], "@p", out var appParameters);
                         statements.Add(($"DELETE FROM attempts WHERE app_id = @app AND msg_id IN ({appIds})", [("@app", app.Key), .. appParameters]));
                         foreach (var message in app)
                         {
@@ -236,7 +249,7 @@ public abstract partial class SqlHooklineStore
                             }
                         }
                     }
-                    var purgeList = InList("@q", purgeIds, out var purgeParameters);
+                    var purgeList = InList([.. purgeIds], "@q", out var purgeParameters);
                     statements.Add(($"DELETE FROM deliveries WHERE msg_id IN ({purgeList})", purgeParameters));
                     statements.Add(($"DELETE FROM messages WHERE id IN ({purgeList})", purgeParameters));
                     await c.ExecuteAllAsync(t, statements, cancellationToken);
@@ -251,17 +264,4 @@ public abstract partial class SqlHooklineStore
                 cancellationToken, ("@before", HooklineIds.Lowest(HooklineIds.IngestLog, before)), ("@batch", (long)batchSize));
             return new HistoryPurge(messages, ingest);
         }, WriteDurability.Relaxed, cancellationToken);
-
-    private static string InList(string prefix, IEnumerable<string> values, out (string, object?)[] parameters)
-    {
-        var list = values.ToList();
-        parameters = new (string, object?)[list.Count];
-        var sql = new StringBuilder();
-        for (var i = 0; i < list.Count; i++)
-        {
-            sql.Append(i == 0 ? "" : ", ").Append(prefix).Append(i);
-            parameters[i] = ($"{prefix}{i}", list[i]);
-        }
-        return sql.ToString();
-    }
 }

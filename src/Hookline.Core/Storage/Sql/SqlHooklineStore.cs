@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 
 namespace Hookline.Core.Storage.Sql;
 
@@ -74,6 +75,26 @@ public abstract partial class SqlHooklineStore : IHooklineStore
             _endpointCache.Lifetime = value;
             _sourceTokenCache.Lifetime = value;
         }
+    }
+
+    /// <summary>
+    /// The inside of an <c>IN (…)</c> over <paramref name="values"/>, and its parameters: one named
+    /// parameter a value (<c>@p0, @p1, …</c>), which every database reads. A database that looks named
+    /// parameters up in a list overrides it to pass the values as one parameter: SQLite's parse and
+    /// bind are quadratic in the number of named parameters, which with a claim of 2,000 ids was a
+    /// tenth of the server's CPU.
+    /// </summary>
+    protected virtual string InList<T>(IReadOnlyList<T> values, string prefix, out (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var sql = new StringBuilder();
+        parameters = new (string, object?)[values.Count];
+        for (var i = 0; i < values.Count; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(prefix).Append(i);
+            parameters[i] = ($"{prefix}{i}", values[i]);
+        }
+        return sql.ToString();
     }
 
     /// <summary>Appended to claim selects: <c>FOR UPDATE SKIP LOCKED</c> where the database has row locks.</summary>
