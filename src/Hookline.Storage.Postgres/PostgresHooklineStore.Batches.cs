@@ -6,7 +6,7 @@ namespace Hookline.Storage.Postgres;
 
 /// <summary>
 /// A group commit's rows of one kind as one statement: the rows travel as arrays, one per column,
-/// and <c>unnest</c> turns them back into rows. One statement is parsed, planned and executed
+/// and <c>unnest</c> turns them back into rows (so do the rollup's rows and lists of ids). One statement is parsed, planned and executed
 /// instead of one per row, and its text is the same whatever the batch size, so it stays prepared.
 /// </summary>
 public sealed partial class PostgresHooklineStore
@@ -74,6 +74,27 @@ public sealed partial class PostgresHooklineStore
         }
         return rows.Select(x => returned[(x.Row.MessageId, x.Row.EndpointId)]).ToList();
     }
+    protected override string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Add(("@rd", rows.Select(x => x.Id).ToArray()));
+        parameters.Add(("@rk", rows.Select(x => x.Token).ToArray()));
+        parameters.Add(("@rh", rows.Select(x => x.Hour).ToArray()));
+        parameters.Add(("@rs", rows.Select(x => x.Ok).ToArray()));
+        return "SELECT * FROM unnest(@rd::bigint[], @rk::text[], @rh::bigint[], @rs::bigint[])";
+    }
+
+    protected override string InList<T>(IReadOnlyList<T> values, string prefix, out (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var type = typeof(T) == typeof(string) ? "text"
+            : typeof(T) == typeof(long) ? "bigint"
+            : throw new ArgumentException($"A list of {typeof(T).Name} cannot be passed as an array here.", nameof(values));
+        parameters = [(prefix, values.ToArray())];
+        return $"SELECT unnest({prefix}::{type}[])";
+    }
+
     protected override void AddCompletionWrites(List<(string Sql, (string Name, object? Value)[] Parameters)> statements, IReadOnlyList<DeliveryCompletion> completions)
     {
         ArgumentNullException.ThrowIfNull(statements);
