@@ -54,12 +54,14 @@ public sealed class MessageService
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(90);
 
     private readonly IEndpointStore _endpoints;
+    private readonly IApplicationStore _applications;
     private readonly MessageWriter _writer;
     private readonly TimeProvider _time;
 
-    public MessageService(IEndpointStore endpoints, MessageWriter writer, TimeProvider time)
+    public MessageService(IEndpointStore endpoints, IApplicationStore applications, MessageWriter writer, TimeProvider time)
     {
         _endpoints = endpoints;
+        _applications = applications;
         _writer = writer;
         _time = time;
     }
@@ -94,7 +96,7 @@ public sealed class MessageService
     internal Task<MessageCreated> CreateAsync(string appId, MessageDraft draft, CancellationToken cancellationToken) =>
         CreateAsync(appId, application: null, draft, onlyEndpoints: null, cancellationToken);
 
-    /// <param name="application">The application when the caller has it (its throttle rate decides which deliveries may be handed to this node's dispatcher); null otherwise.</param>
+    /// <param name="application">The application when the caller has it, else null (it is then read, from the store's cache, when a delivery might be handed to this node's dispatcher: its throttle rate decides).</param>
     /// <param name="onlyEndpoints">The endpoints the message goes to, when chosen by the caller rather than matched.</param>
     private async Task<MessageCreated> CreateAsync(string appId, Application? application, MessageDraft draft, IReadOnlyList<string>? onlyEndpoints, CancellationToken cancellationToken)
     {
@@ -129,9 +131,10 @@ public sealed class MessageService
             var matched = await MatchingEndpointsAsync(appId, message.EventType, message.Channels, cancellationToken);
             targets = [.. matched.Select(e => e.Id)];
             // Deliveries due now to unordered, unthrottled endpoints may skip the claim (see MessageWriter).
-            if (application is not null && (draft.DeliverAt is null || draft.DeliverAt <= now))
+            if (matched.Count > 0 && (draft.DeliverAt is null || draft.DeliverAt <= now)
+                && (application ?? await _applications.GetApplicationAsync(appId, cancellationToken)) is { } owner)
             {
-                handOff = [.. matched.Where(e => !e.Ordered && (e.ThrottleRate ?? application.ThrottleRate) is null)];
+                handOff = [.. matched.Where(e => !e.Ordered && (e.ThrottleRate ?? owner.ThrottleRate) is null)];
             }
         }
         var result = await _writer.WriteAsync(new NewMessage(message, targets, draft.IngestRequest, draft.DeliverAt), handOff, cancellationToken);

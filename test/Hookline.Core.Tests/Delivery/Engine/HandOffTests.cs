@@ -1,3 +1,6 @@
+using System.Text;
+using Hookline.Core.Messages;
+using Hookline.Core.Model;
 using Microsoft.Data.Sqlite;
 
 namespace Hookline.Core.Tests.Delivery.Engine;
@@ -9,7 +12,16 @@ namespace Hookline.Core.Tests.Delivery.Engine;
 public sealed class HandOffTests
 {
     [Fact]
-    public async Task Send_ToAnEndpointThisNodeOwns_DeliveredWithoutAnyClaim()
+    public Task Send_ToAnEndpointThisNodeOwns_DeliveredWithoutAnyClaim() =>
+        DeliveredWithClaimsOffAsync((engine, app, json) => engine.SendAsync(app, "user.created", json));
+
+    /// <summary>Ingest and operational webhooks know only the application's id; their messages are handed off too.</summary>
+    [Fact]
+    public Task Send_ByApplicationIdAsIngestDoes_DeliveredWithoutAnyClaim() =>
+        DeliveredWithClaimsOffAsync((engine, app, json) => engine.Messages.CreateAsync(app.Id,
+            new MessageDraft { EventType = "user.created", Payload = Encoding.UTF8.GetBytes(json) }, CancellationToken.None));
+
+    private static async Task DeliveredWithClaimsOffAsync(Func<EngineHarness, Application, string, Task<MessageCreated>> send)
     {
         await using var receiver = await TestReceiver.StartAsync();
         await using var engine = await EngineHarness.StartAsync();
@@ -17,7 +29,7 @@ public sealed class HandOffTests
         await engine.CreateEndpointAsync(app, receiver.Url("/hook"));
 
         // The first message is claimed (nobody owns the endpoint yet); once it arrives, this node owns it.
-        await engine.SendAsync(app, "user.created", "{\"n\":0}");
+        await send(engine, app, "{\"n\":0}");
         await Eventually.HoldsAsync(() => receiver.Requests.Count == 1);
 
         // From here no claim can succeed: leasing a pending row fails in the database.
@@ -34,7 +46,7 @@ public sealed class HandOffTests
         var sent = new List<string>();
         for (var i = 1; i <= 20; i++)
         {
-            sent.Add((await engine.SendAsync(app, "user.created", $"{{\"n\":{i}}}")).Message.Id);
+            sent.Add((await send(engine, app, $"{{\"n\":{i}}}")).Message.Id);
         }
 
         // All arrive: each was inserted leased and handed over, never claimed.
