@@ -24,7 +24,7 @@ namespace Hookline.Core.Delivery;
 /// endpoint runs out another node takes it and puts what was leased here back to pending. What it
 /// records is reported to every <see cref="IDeliveryObserver"/> (operational webhooks subscribe that way).
 /// </summary>
-internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryHandOff
+internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryHandOff, IAsyncDisposable
 {
     /// <summary>Longest sleep when nothing is due, in case a wake-up from another node was missed.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
@@ -158,6 +158,23 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             await HandOverAsync();
         }
     }
+
+    /// <summary>
+    /// Disposed without having been stopped (the host failed to start after this service had): the
+    /// loop is cancelled and given a few seconds to end, hand-over included, before the container
+    /// goes on to dispose the store it writes to. Without the wait the hand-over raced the store's
+    /// disposal and logged an error on what should be a one-line startup failure.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        Dispose();
+        if (ExecuteTask is { } running)
+        {
+            await Task.WhenAny(running, Task.Delay(DisposeWait, CancellationToken.None));
+        }
+    }
+
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(5);
 
     public DeliveryLease? Lease()
     {

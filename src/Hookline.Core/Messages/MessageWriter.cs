@@ -100,41 +100,62 @@ public sealed class MessageWriter : BackgroundService
             }
             return;
         }
-        var created = 0;
-        var pending = 0;
-        for (var i = 0; i < batch.Count; i++)
+        var handedOver = 0;
+        try
         {
-            if (results[i].Outcome == MessageInsertOutcome.Created)
+            var created = 0;
+            var pending = 0;
+            for (var i = 0; i < batch.Count; i++)
             {
-                created++;
-                pending += messages[i].EndpointIds.Count - results[i].Leased.Count;
+                if (results[i].Outcome == MessageInsertOutcome.Created)
+                {
+                    created++;
+                    pending += messages[i].EndpointIds.Count - results[i].Leased.Count;
+                }
+                batch[i].Completion.TrySetResult(results[i]);
             }
-            batch[i].Completion.TrySetResult(results[i]);
-        }
-        _metrics.MessageAccepted(created);
-        foreach (var (index, endpoint, state) in reserved)
-        {
-            var leased = results[index].Leased.FirstOrDefault(x => x.EndpointId == endpoint.Id);
-            if (leased.EndpointId is null)
+            _metrics.MessageAccepted(created);
+            for (var r = 0; r < reserved.Count; r++)
             {
-                // A duplicate, or the endpoint's ownership ended before the insert: the row (if any) is pending.
+                var (index, endpoint, state) = reserved[r];
+                handedOver = r + 1;
+                var leased = results[index].Leased.FirstOrDefault(x => x.EndpointId == endpoint.Id);
+                if (leased.EndpointId is null)
+                {
+                    // A duplicate, or the endpoint's ownership ended before the insert: the row (if any) is pending.
+                    _handOff.Value!.Cancel(state);
+                    continue;
+                }
+                await _handOff.Value!.DeliverAsync(state, new ClaimedDelivery
+                {
+                    DeliveryId = leased.DeliveryId,
+                    LeaseToken = messages[index].Lease!.Token,
+                    AttemptCount = 0,
+                    Trigger = AttemptTrigger.Scheduled,
+                    ThrottleRate = null,
+                    Message = messages[index].Message,
+                    Endpoint = endpoint,
+                });
+            }
+            if (pending > 0)
+            {
+                // Only what went in pending needs a claim, here or on another node.
+                _signal.Notify();
+            }
+        }
+        catch (Exception ex)
+        {
+            // Committed already, so nothing is lost; keep the writer running. A delivery inserted leased
+            // and not handed over waits until its endpoint is next taken (after this node gives it up),
+            // which puts it back to pending.
+            foreach (var (_, _, state) in reserved.Skip(handedOver))
+            {
                 _handOff.Value!.Cancel(state);
-                continue;
             }
-            await _handOff.Value!.DeliverAsync(state, new ClaimedDelivery
+            foreach (var p in batch)
             {
-                DeliveryId = leased.DeliveryId,
-                LeaseToken = messages[index].Lease!.Token,
-                AttemptCount = 0,
-                Trigger = AttemptTrigger.Scheduled,
-                ThrottleRate = null,
-                Message = messages[index].Message,
-                Endpoint = endpoint,
-            });
-        }
-        if (pending > 0)
-        {
-            // Only what went in pending needs a claim, here or on another node.
+                p.Completion.TrySetException(ex);
+            }
             _signal.Notify();
         }
     }
