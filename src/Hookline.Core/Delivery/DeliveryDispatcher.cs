@@ -202,7 +202,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             }
             // The endpoint as matched for the message is as fresh as the claim's would be: keep its limit.
             state.Update(ordered: false, endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, rate: null);
-            if (state.Held >= state.Capacity || loop.InFlight + Volatile.Read(ref _unrecorded) + Volatile.Read(ref _reserved) >= MaxInFlight)
+            if (state.Held >= state.Capacity || loop.Room <= 0)
             {
                 return null;
             }

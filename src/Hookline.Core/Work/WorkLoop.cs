@@ -103,6 +103,9 @@ public sealed class WorkLoop<TItem>
     /// <summary>Items running now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>How many more items may start now: <see cref="MaxInFlight"/> less those running and those settling.</summary>
+    public int Room => MaxInFlight - InFlight - (Settling?.Invoke() ?? 0);
+
     /// <summary>
     /// Runs rounds until <paramref name="stoppingToken"/> is cancelled, then waits for the items
     /// still running (they were given the same token) before returning.
@@ -174,7 +177,7 @@ public sealed class WorkLoop<TItem>
         {
             await beforeRound(stoppingToken);
         }
-        var room = MaxInFlight - InFlight - (Settling?.Invoke() ?? 0);
+        var room = Room;
         if (room <= 0)
         {
             // Full: a finishing item (or the signal) wakes the loop.
