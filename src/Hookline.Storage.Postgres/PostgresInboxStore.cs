@@ -53,19 +53,26 @@ public sealed class PostgresInboxStore : IInboxStore, IAsyncDisposable, IDisposa
         try
         {
             await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-            connection.Notification += (_, _) => onWork();
-            await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+            try
             {
-                await listen.ExecuteNonQueryAsync(cancellationToken);
-            }
-            onWork(); // Anything announced while this process was not listening.
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                if (!await connection.WaitAsync(ProbeInterval, cancellationToken))
+                connection.Notification += (_, _) => onWork();
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                 {
-                    await using var probe = new NpgsqlCommand("SELECT 1", connection);
-                    await probe.ExecuteScalarAsync(cancellationToken);
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
                 }
+                onWork(); // Anything announced while this process was not listening.
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    if (!await connection.WaitAsync(ProbeInterval, cancellationToken))
+                    {
+                        await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                        await probe.ExecuteScalarAsync(cancellationToken);
+                    }
+                }
+            }
+            finally
+            {
+                await Internal.ListeningConnection.UnlistenAsync(connection);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -42,6 +42,16 @@ public sealed class ServiceRegistrationTests
     }
 
     [Theory]
+    [InlineData("Host=127.0.0.1;Database=hookline", true)]
+    [InlineData("Host=127.0.0.1;Database=hookline;No Reset On Close=false", false)]
+    public async Task CreateDataSource_SkipsTheSessionResetUnlessTheConnectionStringSaysOtherwise(string connectionString, bool noReset)
+    {
+        await using var dataSource = PostgresHooklineStore.CreateDataSource(connectionString);
+
+        Assert.Equal(noReset, new Npgsql.NpgsqlConnectionStringBuilder(dataSource.ConnectionString).NoResetOnClose);
+    }
+
+    [Theory]
     [InlineData("hookline-work")]
     [InlineData("Hookline")]
     [InlineData("")]

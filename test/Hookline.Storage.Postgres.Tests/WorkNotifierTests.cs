@@ -73,6 +73,46 @@ public sealed class WorkNotifierTests : PostgresTestBase
         Assert.True(await b.Signal.WaitAsync(Soon, TimeProvider.System, CancellationToken.None), "node b was not woken after reconnecting");
     }
 
+    [Fact]
+    public async Task Stopped_ItsConnectionGoesBackToThePoolNoLongerListening()
+    {
+        // The store's data source pools connections without Npgsql's session reset (No Reset On
+        // Close), so the notifier must stop listening itself. Its own data source holds no other
+        // connection, so the one opened after the stop is the listener's.
+        await using var dataSource = PostgresHooklineStore.CreateDataSource(Database.ConnectionStringFor("pooled"));
+        var options = new PostgresStoreOptions { ConnectionString = Database.ConnectionStringFor("pooled"), NotificationChannel = "hookline_" + Database.Schema };
+        var notifier = new PostgresWorkNotifier(dataSource, new DeliverySignal(), options, TimeProvider.System, NullLogger.Instance);
+        await notifier.StartAsync(CancellationToken.None);
+        await Eventually.HoldsAsync(() => notifier.IsListening, TimeSpan.FromSeconds(15), "the notifier to listen");
+        var listener = await ListenerPidAsync(new Npgsql.NpgsqlConnectionStringBuilder(Database.ConnectionStringFor("pooled")).ApplicationName!);
+        await notifier.StopAsync(CancellationToken.None);
+        notifier.Dispose();
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var channels = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_listening_channels()", connection);
+        var listening = (long)(await channels.ExecuteScalarAsync())!;
+
+        Assert.Equal(listener, connection.ProcessID); // the listener's connection, pooled and handed out again
+        Assert.Equal(0L, listening);
+    }
+
+    /// <summary>The backend of the one connection open under <paramref name="applicationName"/>, seen from a connection outside any pool.</summary>
+    private async Task<int> ListenerPidAsync(string applicationName)
+    {
+        var outside = new Npgsql.NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new Npgsql.NpgsqlConnection(outside);
+        await connection.OpenAsync();
+        await using var query = new Npgsql.NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE application_name = @name", connection);
+        query.Parameters.AddWithValue("name", applicationName);
+        var pids = new List<int>();
+        await using var reader = await query.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            pids.Add(reader.GetInt32(0));
+        }
+        return Assert.Single(pids);
+    }
+
     private async Task<(Node A, Node B)> StartTwoNodesAsync(TimeSpan? probe = null)
     {
         var a = await StartNodeAsync("a", Store, probe);

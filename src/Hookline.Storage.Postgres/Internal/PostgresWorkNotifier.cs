@@ -113,30 +113,37 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand($"LISTEN {_options.NotificationChannel}", connection))
+                try
                 {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                _listening = true;
-                Interlocked.Increment(ref _connections);
-                if (failed)
-                {
-                    Log.Listening(_logger, _options.NotificationChannel);
-                    failed = false;
-                }
-                delay = FirstReconnectDelay;
-                // Work may have committed on other nodes while this node was not listening.
-                _signal.NotifyLocal();
-                while (true)
-                {
-                    if (!await connection.WaitAsync(_options.ListenProbeInterval, stoppingToken))
+                    connection.Notification += OnNotification;
+                    await using (var listen = new NpgsqlCommand($"LISTEN {_options.NotificationChannel}", connection))
                     {
-                        // Silence: make sure the connection is still there (a dropped TCP connection
-                        // can look idle forever), and start over if it is not.
-                        await using var probe = new NpgsqlCommand("SELECT 1", connection);
-                        await probe.ExecuteNonQueryAsync(stoppingToken);
+                        await listen.ExecuteNonQueryAsync(stoppingToken);
                     }
+                    _listening = true;
+                    Interlocked.Increment(ref _connections);
+                    if (failed)
+                    {
+                        Log.Listening(_logger, _options.NotificationChannel);
+                        failed = false;
+                    }
+                    delay = FirstReconnectDelay;
+                    // Work may have committed on other nodes while this node was not listening.
+                    _signal.NotifyLocal();
+                    while (true)
+                    {
+                        if (!await connection.WaitAsync(_options.ListenProbeInterval, stoppingToken))
+                        {
+                            // Silence: make sure the connection is still there (a dropped TCP connection
+                            // can look idle forever), and start over if it is not.
+                            await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                            await probe.ExecuteNonQueryAsync(stoppingToken);
+                        }
+                    }
+                }
+                finally
+                {
+                    await ListeningConnection.UnlistenAsync(connection);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
