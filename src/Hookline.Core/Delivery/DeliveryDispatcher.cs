@@ -48,6 +48,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     /// <summary>When no work arrived, how often the dispatcher still looks for endpoints to take (retries come due).</summary>
     private static readonly TimeSpan AcquireInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How often a node that already owns its share still looks for endpoints when work keeps arriving.
+    /// Every commit on any node is an arrival, and at its share a node may take only one endpoint, which
+    /// is rarely there to take: in the two-node benchmark these searches were 1,800 statements of
+    /// 1.5 ms each, all finding nothing. A node under its share looks at every arrival.
+    /// </summary>
+    private static readonly TimeSpan AtShareAcquireInterval = TimeSpan.FromMilliseconds(50);
+
     private const int AcquireBatch = 32;
     private const int MaxInFlight = 2000;
     private const int CompletionBatchSize = 500;
@@ -73,6 +81,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
     private long _sendUntilTicks;
     private int _acquiring;
+    private int _wakeScheduled;
     private int _unrecorded;
     private int _reserved;
     private WorkLoop<HeldDelivery>? _loop;
@@ -413,7 +422,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private async Task AcquireAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var arrivals = _signal.Arrivals;
-        if (arrivals == _arrivalsSeen && now - _lastAcquire < AcquireInterval)
+        var sinceLast = now - _lastAcquire;
+        if (arrivals == _arrivalsSeen && sinceLast < AcquireInterval)
         {
             return;
         }
@@ -428,6 +438,12 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             // At most the share; but at least one even at it, since the share counts only endpoints
             // already owned: endpoints nobody owns (a dead node's, new ones) must still find a node.
             var share = ShareLocked();
+            if (_owned.Count >= share && sinceLast < AtShareAcquireInterval)
+            {
+                // Not yet: the arrivals stay unseen, and a round is woken when the interval is up.
+                WakeAfter(AtShareAcquireInterval - sinceLast);
+                return;
+            }
             limit = _owned.Count > share ? 0 : Math.Min(AcquireBatch, Math.Max(1, share - _owned.Count));
             foreach (var (id, until) in _handedOver.Where(x => x.Value <= now).ToList())
             {
@@ -465,6 +481,20 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             Interlocked.Decrement(ref _acquiring);
         }
+    }
+
+    /// <summary>Wakes the work loop once after <paramref name="delay"/>; at most one such wake-up waits at a time.</summary>
+    private void WakeAfter(TimeSpan delay)
+    {
+        if (Interlocked.Exchange(ref _wakeScheduled, 1) == 1)
+        {
+            return;
+        }
+        _ = Task.Delay(delay, _time).ContinueWith(_ =>
+        {
+            Volatile.Write(ref _wakeScheduled, 0);
+            _signal.Wake();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Gives up endpoints handed over (once nothing of theirs is held) or idle for a heartbeat.</summary>
