@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Hookline.Core.Model;
 using Hookline.Core.Storage;
 using Npgsql;
 
@@ -11,6 +12,33 @@ namespace Hookline.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresHooklineStore
 {
+    protected override void AddMessageInserts(List<(string Sql, (string Name, object? Value)[] Parameters)> statements, IReadOnlyList<Message> messages)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            return;
+        }
+        statements.Add((
+            "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, tags, created_at, payload_expires_at, trace_parent, extra_headers) " +
+            "SELECT * FROM unnest(@id::text[], @app::text[], @event::text[], @type::text[], @payload::bytea[], @channels::text[], @tags::text[], " +
+            "@created::bigint[], @expires::bigint[], @trace::text[], @headers::text[])",
+            [
+                ("@id", messages.Select(m => m.Id).ToArray()),
+                ("@app", messages.Select(m => m.AppId).ToArray()),
+                ("@event", messages.Select(m => m.EventId).ToArray()),
+                ("@type", messages.Select(m => m.EventType).ToArray()),
+                ("@payload", messages.Select(m => m.Payload).ToArray()),
+                ("@channels", messages.Select(m => ListColumn(m.Channels)).ToArray()),
+                ("@tags", messages.Select(m => ListColumn(m.Tags)).ToArray()),
+                ("@created", messages.Select(m => m.CreatedAt.ToUnixTimeMilliseconds()).ToArray()),
+                ("@expires", messages.Select(m => m.PayloadExpiresAt?.ToUnixTimeMilliseconds()).ToArray()),
+                ("@trace", messages.Select(m => m.TraceParent).ToArray()),
+                ("@headers", messages.Select(ExtraHeadersColumn).ToArray()),
+            ]));
+    }
+
     protected override void AddDeliveryInserts(List<(string Sql, (string Name, object? Value)[] Parameters)> statements, IReadOnlyList<NewDeliveryRow> rows)
     {
         ArgumentNullException.ThrowIfNull(statements);
@@ -35,7 +63,7 @@ public sealed partial class PostgresHooklineStore
             ]));
     }
 
-    protected override async Task<IReadOnlyList<(long Id, bool Leased)>> InsertLeasedDeliveriesAsync(
+    protected override async Task<IReadOnlyList<InsertedDelivery>> InsertLeasedDeliveriesAsync(
         DbConnection c, DbTransaction t, IReadOnlyList<LeasedDeliveryRow> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -44,16 +72,19 @@ public sealed partial class PostgresHooklineStore
         {
             return [];
         }
-        // One statement for the batch; each row is leased where its lease's node owns the endpoint
-        // (a live owner row), else pending. Rows come back keyed by (message, endpoint), which is unique.
+        // One statement for the batch; each row is leased where its lease's node owns the endpoint, or
+        // (an offer) where another node does, in both cases with a live owner row; else pending. Rows
+        // come back keyed by (message, endpoint), which is unique.
         await using var insert = new NpgsqlCommand(
             InsertLeasedDeliveryInto +
             "SELECT r.msg, r.endpoint, r.app, CASE WHEN o.endpoint_id IS NULL THEN 1 ELSE 3 END, 0, " +
-            "CASE WHEN o.endpoint_id IS NULL THEN r.due ELSE r.until END, 0, r.created, CASE WHEN o.endpoint_id IS NULL THEN NULL ELSE r.token END " +
-            "FROM unnest(@msg::text[], @endpoint::text[], @app::text[], @due::bigint[], @created::bigint[], @until::bigint[], @token::text[], @node::text[], @now::bigint[]) " +
-            "WITH ORDINALITY AS r(msg, endpoint, app, due, created, until, token, node, now, n) " +
-            "LEFT JOIN endpoint_owners o ON o.endpoint_id = r.endpoint AND o.node_id = r.node AND o.expires_at > r.now " +
-            "ORDER BY r.n RETURNING id, msg_id, endpoint_id, status",
+            "CASE WHEN o.endpoint_id IS NULL THEN r.due ELSE r.until END, 0, r.created, " +
+            "CASE WHEN o.endpoint_id IS NULL THEN NULL WHEN r.offer THEN 'o:' || o.node_id ELSE r.token END " +
+            "FROM unnest(@msg::text[], @endpoint::text[], @app::text[], @due::bigint[], @created::bigint[], @until::bigint[], @token::text[], @node::text[], @now::bigint[], @offer::boolean[]) " +
+            "WITH ORDINALITY AS r(msg, endpoint, app, due, created, until, token, node, now, offer, n) " +
+            "LEFT JOIN endpoint_owners o ON o.endpoint_id = r.endpoint AND o.expires_at > r.now " +
+            "AND ((NOT r.offer AND o.node_id = r.node) OR (r.offer AND o.node_id <> r.node)) " +
+            "ORDER BY r.n RETURNING id, msg_id, endpoint_id, status, lease_token",
             (NpgsqlConnection)c, (NpgsqlTransaction)t);
         insert.Parameters.AddWithValue("msg", rows.Select(x => x.Row.MessageId).ToArray());
         insert.Parameters.AddWithValue("endpoint", rows.Select(x => x.Row.EndpointId).ToArray());
@@ -64,16 +95,19 @@ public sealed partial class PostgresHooklineStore
         insert.Parameters.AddWithValue("token", rows.Select(x => x.Lease.Token).ToArray());
         insert.Parameters.AddWithValue("node", rows.Select(x => x.Lease.NodeId).ToArray());
         insert.Parameters.AddWithValue("now", rows.Select(x => x.Lease.Now.ToUnixTimeMilliseconds()).ToArray());
-        var returned = new Dictionary<(string, string), (long, bool)>();
+        insert.Parameters.AddWithValue("offer", rows.Select(x => x.Offer).ToArray());
+        var returned = new Dictionary<(string, string), InsertedDelivery>();
         await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                returned[(reader.GetString(1), reader.GetString(2))] = (reader.GetInt64(0), reader.GetInt32(3) == 3);
+                returned[(reader.GetString(1), reader.GetString(2))] = new InsertedDelivery(
+                    reader.GetInt64(0), reader.GetInt32(3) == 3, OfferedTo(reader.IsDBNull(4) ? null : reader.GetString(4)));
             }
         }
         return rows.Select(x => returned[(x.Row.MessageId, x.Row.EndpointId)]).ToList();
     }
+
     protected override string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -93,6 +93,60 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
         Assert.InRange(maxInFlight, 1, 3);
     }
 
+    [Fact]
+    public async Task MessagesAcceptedOnTheNodeThatDoesNotOwnTheEndpoint_AreOfferedToTheOwner_WhichSendsThemWithoutAClaim()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var a = await StartNodeAsync("a", dispatcher: true);
+        var b = await StartNodeAsync("b", dispatcher: true);
+        var (app, endpoint) = await CreateEndpointAsync(a, receiver.Url("/hooks"));
+        // The first message goes in pending (nobody owns the endpoint yet); the node that claims it owns
+        // the endpoint. An endpoint idle for a heartbeat (1 s) is given up, and a cold first send can
+        // take that long: messages go until one arrives within 300 ms with its endpoint owned, so the
+        // owner was active just now; the test goes on at once.
+        ServiceProvider? intake = null;
+        var sent = 0;
+        while (intake is null)
+        {
+            Assert.True(++sent <= 20, "no delivery arrived within 300 ms with its endpoint owned");
+            var started = Stopwatch.StartNew();
+            await Messages(a).CreateAsync(app, Draft(), CancellationToken.None);
+            await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() == sent, TimeSpan.FromSeconds(10), $"delivery {sent}");
+            if (started.Elapsed < TimeSpan.FromMilliseconds(300))
+            {
+                intake = await OtherNodeAsync(endpoint, a, b);
+            }
+        }
+
+        // From here claims lease nothing: a pending row is never turned into a sending one.
+        await _database.ScalarAsync(
+            """
+            CREATE FUNCTION no_claims() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+            CREATE TRIGGER no_claims BEFORE UPDATE ON deliveries FOR EACH ROW WHEN (OLD.status = 1 AND NEW.status = 3) EXECUTE FUNCTION no_claims();
+            """);
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Messages(intake).CreateAsync(app, Draft(), CancellationToken.None)));
+
+        // Accepted on the node that does not own the endpoint, each was leased to the owner at its
+        // insert and the owner was told which rows: all arrive, once each.
+        await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() >= sent + 20, TimeSpan.FromSeconds(15),
+            () => $"the 20 offered deliveries ({receiver.At("/hooks").Count() - sent} arrived; rows by status and token: " +
+                  _database.ScalarAsync("SELECT string_agg(x, ', ') FROM (SELECT status || '/' || COALESCE(left(lease_token, 2), '-') || ': ' || count(*) AS x FROM deliveries GROUP BY status, left(lease_token, 2)) s").GetAwaiter().GetResult() +
+                  $"; owner {_database.ScalarAsync($"SELECT node_id FROM endpoint_owners WHERE endpoint_id = '{endpoint.Id}'").GetAwaiter().GetResult() ?? "none"})");
+        await Task.Delay(200);
+        var ids = receiver.At("/hooks").Select(r => r.Headers["webhook-id"]).ToList();
+        Assert.Equal(sent + 20, ids.Distinct().Count());
+        Assert.Equal(sent + 20, ids.Count);
+    }
+
+    /// <summary>The node that does not own <paramref name="endpoint"/> now, or null when neither does.</summary>
+    private async Task<ServiceProvider?> OtherNodeAsync(Endpoint endpoint, ServiceProvider a, ServiceProvider b)
+    {
+        var owner = (string?)await _database.ScalarAsync($"SELECT node_id FROM endpoint_owners WHERE endpoint_id = '{endpoint.Id}'");
+        return owner == a.GetRequiredService<DeliverySignal>().NodeId ? b
+            : owner == b.GetRequiredService<DeliverySignal>().NodeId ? a
+            : null;
+    }
+
     private async Task<ServiceProvider> StartNodeAsync(string name, bool dispatcher)
     {
         var services = new ServiceCollection();

@@ -69,7 +69,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private readonly TimeProvider _time;
     private readonly ILogger<DeliveryDispatcher> _logger;
     private readonly HooklineMetrics _metrics;
-    private readonly string _nodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly string _nodeId;
     private readonly Channel<(RecordedDelivery Recorded, OwnedEndpointState State)> _completions =
         Channel.CreateUnbounded<(RecordedDelivery, OwnedEndpointState)>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -79,6 +79,12 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private readonly Dictionary<string, OwnedEndpointState> _owned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _handedOver = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
+
+    // Offers: rows other nodes inserted leased to this node, by id, from when they are heard of until
+    // their outcome is recorded or they are given back. What is not here and offered to this node
+    // past its lease was never heard of, and goes back to pending (ReturnLostOffersAsync).
+    private readonly ConcurrentDictionary<long, byte> _offersKnown = new();
+    private int _rounds;
     private long _sendUntilTicks;
     private int _acquiring;
     private int _wakeScheduled;
@@ -104,6 +110,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         _metrics = metrics;
         _store = store;
         _signal = signal;
+        _nodeId = signal.NodeId;
         _sender = sender;
         _observers = [.. observers];
         _options = options.Value;
@@ -149,6 +156,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             ErrorPause = PollInterval,
             Failed = ex => Log.ClaimFailed(_logger, ex),
         };
+        _signal.OfferReceived += OnOfferReceived;
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var heartbeat = Task.Run(() => HeartbeatLoopAsync(heartbeatStop.Token), CancellationToken.None);
         var recorder = Task.Run(() => RecordCompletionsAsync(), CancellationToken.None);
@@ -160,6 +168,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         }
         finally
         {
+            _signal.OfferReceived -= OnOfferReceived;
             _completions.Writer.TryComplete();
             await recorder;
             await heartbeatStop.CancelAsync();
@@ -252,6 +261,57 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     }
 
     /// <summary>
+    /// Another node committed deliveries leased to this node, for an endpoint this node owns: they
+    /// wait with the endpoint's state and are taken as it has room, like claims but with a read
+    /// instead of a write. An endpoint no longer owned here, or being handed over, gives them back
+    /// to pending at once, as does one that already has more offers waiting than it may keep.
+    /// </summary>
+    private void OnOfferReceived(DeliveryOffer offer)
+    {
+        List<long> giveBack;
+        lock (_ownedLock)
+        {
+            if (_owned.TryGetValue(offer.EndpointId, out var state) && !state.Draining)
+            {
+                foreach (var id in offer.DeliveryIds)
+                {
+                    _offersKnown[id] = 0;
+                }
+                giveBack = state.AddOffers(offer.DeliveryIds);
+                state.LastActive = _time.GetUtcNow();
+            }
+            else
+            {
+                giveBack = [.. offer.DeliveryIds];
+            }
+        }
+        if (giveBack.Count > 0)
+        {
+            _ = GiveBackOffersAsync(giveBack);
+        }
+    }
+
+    /// <summary>Puts offers back to pending and wakes the nodes, one of which claims them.</summary>
+    private async Task GiveBackOffersAsync(List<long> ids)
+    {
+        foreach (var id in ids)
+        {
+            _offersKnown.TryRemove(id, out _);
+        }
+        try
+        {
+            await _store.ReleaseOffersAsync(_nodeId, ids, _time.GetUtcNow(), CancellationToken.None);
+            _signal.Notify();
+        }
+        catch (Exception ex)
+        {
+            // They stay offered here until their lease runs out; then, unknown here, they go back to
+            // pending (ReturnLostOffersAsync at a heartbeat). Nothing is lost.
+            Log.OffersNotReturned(_logger, ids.Count, ex);
+        }
+    }
+
+    /// <summary>
     /// A graceful stop: deliveries leased here but never sent go back to pending without an attempt,
     /// and the endpoints are given up, so another node takes them at once instead of after the lease.
     /// </summary>
@@ -264,6 +324,12 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             {
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, now, CancellationToken.None);
             }
+            List<long> offers;
+            lock (_ownedLock)
+            {
+                offers = [.. _owned.Values.SelectMany(x => x.TakeOffers(int.MaxValue))];
+            }
+            await _store.ReleaseOffersAsync(_nodeId, offers, now, CancellationToken.None);
             await _store.ReleaseEndpointsAsync(_nodeId, null, CancellationToken.None);
             _signal.Notify();
         }
@@ -316,6 +382,11 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             foreach (var id in _owned.Keys.Where(id => !still.Contains(id)).ToList())
             {
+                // Its offers are the next owner's now: taking the endpoint puts them back to pending.
+                foreach (var offer in _owned[id].TakeOffers(int.MaxValue))
+                {
+                    _offersKnown.TryRemove(offer, out _);
+                }
                 _owned.Remove(id);
             }
             Interlocked.Exchange(ref _sendUntilTicks, (start + OwnershipLease - SendMargin).UtcTicks);
@@ -336,6 +407,12 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             Log.OrphansReleased(_logger, orphans.Count);
             await _store.ReleaseEndpointsAsync(_nodeId, orphans, cancellationToken);
+            _signal.Notify();
+        }
+        // Offers this node never heard of (their notification was lost) go back to pending once their
+        // lease runs out; one statement over the leases' expiry index.
+        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], start, cancellationToken) > 0)
+        {
             _signal.Notify();
         }
         // The first heartbeat (or one after an outage) lets claims run again.
@@ -400,6 +477,41 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             return [];
         }
+        var held = new List<HeldDelivery>();
+        // Offers first (they are already leased here), then claims for what room is left; every fourth
+        // round the other way round, so that pending work (retries, deliveries from before the endpoint
+        // was taken) is not held back for as long as offers keep coming.
+        try
+        {
+            if (++_rounds % 4 != 0)
+            {
+                var rest = await TakeOffersAsync(wants, states, held, cancellationToken);
+                await ClaimAsync(now, rest, states, held, cancellationToken);
+            }
+            else
+            {
+                await ClaimAsync(now, wants, states, held, cancellationToken);
+                var got = held.GroupBy(x => x.State.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+                await TakeOffersAsync([.. wants.Select(w => w with { Max = w.Max - got.GetValueOrDefault(w.EndpointId) })], states, held, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (held.Count > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            // The first call's deliveries are held here already: send them, and let the next round try
+            // the second again (a failed round would drop them with their leases still held).
+            Log.ClaimFailed(_logger, ex);
+        }
+        return held;
+    }
+
+    /// <summary>Claims up to each want's number of pending deliveries, in one store call, and holds them.</summary>
+    private async Task ClaimAsync(DateTimeOffset now, List<EndpointWant> wants, Dictionary<string, OwnedEndpointState> states, List<HeldDelivery> held, CancellationToken cancellationToken)
+    {
+        wants.RemoveAll(w => w.Max <= 0);
+        if (wants.Count == 0)
+        {
+            return;
+        }
         var claimed = await _store.ClaimOwnedAsync(new OwnedClaimRequest
         {
             NodeId = _nodeId,
@@ -407,16 +519,75 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             LeaseDuration = _options.EffectiveLeaseDuration,
             Wants = wants,
         }, cancellationToken);
-        var held = new List<HeldDelivery>(claimed.Count);
         foreach (var delivery in claimed)
         {
-            var state = states[delivery.Endpoint.Id];
-            state.Update(delivery.Endpoint.Ordered, delivery.Endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, delivery.ThrottleRate);
-            state.AddHeld(1);
-            state.LastActive = now;
-            held.Add(new HeldDelivery(delivery, state));
+            Hold(delivery, states[delivery.Endpoint.Id], now, held);
         }
-        return held;
+    }
+
+    /// <summary>
+    /// Takes up to each want's number of the endpoint's waiting offers, reads them in one store call
+    /// (a read: they are leased here already) and holds them; returns the wants less what the offers covered.
+    /// </summary>
+    private async Task<List<EndpointWant>> TakeOffersAsync(List<EndpointWant> wants, Dictionary<string, OwnedEndpointState> states, List<HeldDelivery> held, CancellationToken cancellationToken)
+    {
+        var rest = new List<EndpointWant>(wants.Count);
+        var ids = new List<long>();
+        var takenBy = new List<(OwnedEndpointState State, List<long> Ids)>();
+        foreach (var want in wants)
+        {
+            var taken = want.Max > 0 ? states[want.EndpointId].TakeOffers(want.Max) : [];
+            if (taken.Count > 0)
+            {
+                takenBy.Add((states[want.EndpointId], taken));
+                ids.AddRange(taken);
+            }
+            rest.Add(want with { Max = want.Max - taken.Count });
+        }
+        if (ids.Count == 0)
+        {
+            return rest;
+        }
+        IReadOnlyList<ClaimedDelivery> offered;
+        try
+        {
+            offered = await _store.TakeOffersAsync(_nodeId, ids, cancellationToken);
+        }
+        catch
+        {
+            // Not read: they wait again, still leased here, for a later round.
+            foreach (var (state, taken) in takenBy)
+            {
+                if (state.AddOffers(taken) is { Count: > 0 } over)
+                {
+                    _ = GiveBackOffersAsync(over);
+                }
+            }
+            throw;
+        }
+        var now = _time.GetUtcNow();
+        foreach (var delivery in offered)
+        {
+            Hold(delivery, states[delivery.Endpoint.Id], now, held);
+        }
+        if (offered.Count < ids.Count)
+        {
+            // Given back or taken over since they were offered: no longer this node's to send.
+            var found = offered.Select(x => x.DeliveryId).ToHashSet();
+            foreach (var id in ids.Where(id => !found.Contains(id)))
+            {
+                _offersKnown.TryRemove(id, out _);
+            }
+        }
+        return rest;
+    }
+
+    private void Hold(ClaimedDelivery delivery, OwnedEndpointState state, DateTimeOffset now, List<HeldDelivery> held)
+    {
+        state.Update(delivery.Endpoint.Ordered, delivery.Endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, delivery.ThrottleRate);
+        state.AddHeld(1);
+        state.LastActive = now;
+        held.Add(new HeldDelivery(delivery, state));
     }
 
     private async Task AcquireAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -501,10 +672,17 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private async Task ReleaseIdleAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         List<string> release;
+        List<long> giveBack = [];
         lock (_ownedLock)
         {
+            // An endpoint being handed over takes no more offers: those waiting go back to pending
+            // for the next owner to claim.
+            foreach (var draining in _owned.Values.Where(x => x.Draining && x.Offered > 0))
+            {
+                giveBack.AddRange(draining.TakeOffers(int.MaxValue));
+            }
             release = [.. _owned.Values
-                .Where(x => x.Held == 0 && x.Unrecorded == 0 && (x.Draining || now - x.LastActive > HeartbeatInterval))
+                .Where(x => x.Held == 0 && x.Unrecorded == 0 && x.Offered == 0 && (x.Draining || now - x.LastActive > HeartbeatInterval))
                 .Select(x => x.Id)];
             foreach (var id in release)
             {
@@ -517,6 +695,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 }
                 _owned.Remove(id);
             }
+        }
+        if (giveBack.Count > 0)
+        {
+            await GiveBackOffersAsync(giveBack);
         }
         if (release.Count > 0)
         {
@@ -548,6 +730,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 // (the heartbeat was only late), the row would otherwise stay leased to this node,
                 // which claims only pending rows, and an ordered endpoint would wait behind it.
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow(), CancellationToken.None);
+                _offersKnown.TryRemove(delivery.DeliveryId, out _);
                 return;
             }
             // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
@@ -558,6 +741,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 // A relay endpoint whose connection another node holds: give the delivery back unsent
                 // (no attempt, the count unchanged), give the endpoint up and leave it to the holder a while.
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow() + RelayReleaseDelay, CancellationToken.None);
+                _offersKnown.TryRemove(delivery.DeliveryId, out _);
                 lock (_ownedLock)
                 {
                     state.Draining = true;
@@ -729,6 +913,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             {
                 state.RemoveUnrecorded();
             }
+            if (!_offersKnown.IsEmpty)
+            {
+                foreach (var recorded in batch)
+                {
+                    _offersKnown.TryRemove(recorded.Completion.DeliveryId, out _);
+                }
+            }
             Interlocked.Add(ref _unrecorded, -states.Count);
             // Ordered endpoints' next deliveries are heads now, and retries are booked: claim again.
             _signal.Wake();
@@ -778,6 +969,9 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
 
         [LoggerMessage(8, LogLevel.Warning, "Handing endpoints over on shutdown failed; other nodes take them when the lease runs out")]
         public static partial void HandOverFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(10, LogLevel.Warning, "Giving {Count} offered deliveries back failed; they go back to pending when their lease runs out")]
+        public static partial void OffersNotReturned(ILogger logger, int count, Exception exception);
 
         [LoggerMessage(9, LogLevel.Warning, "{Count} endpoint(s) were owned by this node in the database but not in memory; given up so that another owner sends to them")]
         public static partial void OrphansReleased(ILogger logger, int count);

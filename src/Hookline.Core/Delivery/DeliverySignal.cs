@@ -17,6 +17,31 @@ public sealed class DeliverySignal : WakeSignal
 {
     private long _arrivals;
 
+    /// <summary>
+    /// This node's identity in the engine: the owner recorded in <c>endpoint_owners</c> and the
+    /// address of the offers other nodes make it. One per signal, so one per node.
+    /// </summary>
+    public string NodeId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
+    /// <summary>Raised by <see cref="Offer"/>; a store that spans nodes carries the offer to its node (PostgreSQL NOTIFY).</summary>
+    public event Action<DeliveryOffer>? Offered;
+
+    /// <summary>Raised by <see cref="ReceiveOffer"/>; the dispatcher takes the offered deliveries.</summary>
+    public event Action<DeliveryOffer>? OfferReceived;
+
+    /// <summary>
+    /// Deliveries this node just committed leased to another node, which owns their endpoint: tells
+    /// that node (after the commit) which rows are its own to send.
+    /// </summary>
+    public void Offer(DeliveryOffer offer) => Offered?.Invoke(offer);
+
+    /// <summary>An offer addressed to this node arrived (from another node's <see cref="Offer"/>).</summary>
+    public void ReceiveOffer(DeliveryOffer offer)
+    {
+        OfferReceived?.Invoke(offer);
+        Wake();
+    }
+
     /// <summary>Raised after <see cref="Notify"/>; a store that spans nodes forwards it to the others.</summary>
     public event Action? Notified;
 
@@ -37,3 +62,12 @@ public sealed class DeliverySignal : WakeSignal
         Wake();
     }
 }
+
+/// <summary>
+/// Deliveries of one endpoint that a node inserted leased to the endpoint's owner, another node (see
+/// <c>IDeliveryStore.TakeOffersAsync</c>).
+/// </summary>
+/// <param name="NodeId">The owner the rows are leased to.</param>
+/// <param name="EndpointId">Their endpoint.</param>
+/// <param name="DeliveryIds">The delivery rows.</param>
+public sealed record DeliveryOffer(string NodeId, string EndpointId, IReadOnlyList<long> DeliveryIds);

@@ -26,6 +26,7 @@ internal sealed class OwnedEndpointState
     private readonly Lock _lock = new();
     private readonly Func<long> _clock;
     private readonly Queue<TaskCompletionSource> _waiters = new();
+    private readonly Queue<long> _offered = new();
     private int _running;
     private int _held;
     private int _unrecorded;
@@ -157,6 +158,61 @@ internal sealed class OwnedEndpointState
             _windowStart = now;
             return _demand > before;
         }
+    }
+
+    /// <summary>
+    /// Deliveries other nodes inserted leased to this node for the endpoint (offers), not taken yet:
+    /// they are taken, like claims, as the endpoint has room.
+    /// </summary>
+    public int Offered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _offered.Count;
+            }
+        }
+    }
+
+    /// <summary>Most offers kept waiting for room: beyond it they go back to pending, so a slow endpoint's backlog stays in the database.</summary>
+    public int OfferLimit => MaxPrefetchFactor * Capacity;
+
+    /// <summary>Queues offered deliveries; returns those beyond <see cref="OfferLimit"/>, which the caller gives back.</summary>
+    public List<long> AddOffers(IReadOnlyList<long> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var limit = OfferLimit;
+        var over = new List<long>();
+        lock (_lock)
+        {
+            foreach (var id in ids)
+            {
+                if (_offered.Count < limit)
+                {
+                    _offered.Enqueue(id);
+                }
+                else
+                {
+                    over.Add(id);
+                }
+            }
+        }
+        return over;
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> queued offers, oldest first.</summary>
+    public List<long> TakeOffers(int max)
+    {
+        var taken = new List<long>();
+        lock (_lock)
+        {
+            while (taken.Count < max && _offered.TryDequeue(out var id))
+            {
+                taken.Add(id);
+            }
+        }
+        return taken;
     }
 
     /// <summary>Waits for a free concurrency slot.</summary>

@@ -62,7 +62,8 @@ public static class HooklineCoreServiceCollectionExtensions
         services.TryAddSingleton<HooklineMetrics>();
         services.TryAddSingleton(sp => new MessageWriter(
             sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliverySignal>(), sp.GetRequiredService<HooklineMetrics>(),
-            () => sp.GetService<DeliveryDispatcher>()));
+            () => sp.GetService<DeliveryDispatcher>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.EffectiveLeaseDuration));
         services.TryAddSingleton<MessageService>();
         services.TryAddSingleton<OperationalWebhooks>();
         // Operational webhooks subscribe to the dispatcher's recorded outcomes (the engine does not call them).

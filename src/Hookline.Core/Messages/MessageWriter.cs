@@ -23,15 +23,22 @@ public sealed class MessageWriter : BackgroundService
     private readonly DeliverySignal _signal;
     private readonly HooklineMetrics _metrics;
     private readonly Lazy<IDeliveryHandOff?> _handOff;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _offerLease;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <param name="handOff">The node's dispatcher, asked on first use (it depends on the writer through operational webhooks); null for none.</param>
-    internal MessageWriter(IMessageStore store, DeliverySignal signal, HooklineMetrics metrics, Func<IDeliveryHandOff?>? handOff = null)
+    /// <param name="time">The clock offers are leased by.</param>
+    /// <param name="offerLease">How long a delivery offered to another node stays leased to it if that node never hears of it.</param>
+    internal MessageWriter(IMessageStore store, DeliverySignal signal, HooklineMetrics metrics, Func<IDeliveryHandOff?>? handOff = null,
+        TimeProvider? time = null, TimeSpan? offerLease = null)
     {
         _store = store;
         _signal = signal;
         _metrics = metrics;
         _handOff = new Lazy<IDeliveryHandOff?>(handOff ?? (static () => null));
+        _time = time ?? TimeProvider.System;
+        _offerLease = offerLease ?? new DeliveryOptions().EffectiveLeaseDuration;
     }
 
     /// <summary>Writes one message and its deliveries; completes once durable.</summary>
@@ -105,16 +112,30 @@ public sealed class MessageWriter : BackgroundService
         {
             var created = 0;
             var pending = 0;
+            var offers = new Dictionary<(string NodeId, string EndpointId), List<long>>();
             for (var i = 0; i < batch.Count; i++)
             {
                 if (results[i].Outcome == MessageInsertOutcome.Created)
                 {
                     created++;
-                    pending += messages[i].EndpointIds.Count - results[i].Leased.Count;
+                    pending += messages[i].EndpointIds.Count - results[i].Leased.Count - results[i].Offered.Count;
+                    foreach (var (endpointId, deliveryId, nodeId) in results[i].Offered)
+                    {
+                        if (!offers.TryGetValue((nodeId, endpointId), out var ids))
+                        {
+                            offers[(nodeId, endpointId)] = ids = [];
+                        }
+                        ids.Add(deliveryId);
+                    }
                 }
                 batch[i].Completion.TrySetResult(results[i]);
             }
             _metrics.MessageAccepted(created);
+            // Rows leased to the nodes that own their endpoints: only those nodes are told, with the rows.
+            foreach (var ((nodeId, endpointId), ids) in offers)
+            {
+                _signal.Offer(new DeliveryOffer(nodeId, endpointId, ids));
+            }
             for (var r = 0; r < reserved.Count; r++)
             {
                 var (index, endpoint, state) = reserved[r];
@@ -162,30 +183,38 @@ public sealed class MessageWriter : BackgroundService
 
     /// <summary>
     /// Reserves the dispatcher's room for the batch's deliveries it can take, and marks them to be
-    /// inserted leased (replacing the batch's messages in <paramref name="messages"/>).
+    /// inserted leased; marks the rest of the deliveries that could be handed off to be offered to
+    /// their endpoint's owner if that is another node (replacing the batch's messages in <paramref name="messages"/>).
     /// </summary>
     private List<(int Index, Endpoint Endpoint, OwnedEndpointState State)> Reserve(List<Pending> batch, List<NewMessage> messages)
     {
         var reserved = new List<(int, Endpoint, OwnedEndpointState)>();
-        if (!batch.Exists(p => p.HandOff is { Count: > 0 }) || _handOff.Value is not { } handOff || handOff.Lease() is not { } lease)
+        if (!batch.Exists(p => p.HandOff is { Count: > 0 }))
         {
             return reserved;
         }
+        var handOff = _handOff.Value;
+        var lease = handOff?.Lease();
+        // Without a lease of its own (no dispatcher here, or its heartbeat is late) a node still offers
+        // to the others; the lease then only names this node, which an offer never goes to.
+        var offerLease = lease ?? new DeliveryLease(_signal.NodeId, "", _time.GetUtcNow(), _time.GetUtcNow() + _offerLease);
         for (var i = 0; i < batch.Count; i++)
         {
             List<string>? leased = null;
+            List<string>? offered = null;
             foreach (var endpoint in batch[i].HandOff ?? [])
             {
-                if (handOff.TryReserve(endpoint) is { } state)
+                if (lease is not null && handOff!.TryReserve(endpoint) is { } state)
                 {
                     reserved.Add((i, endpoint, state));
                     (leased ??= []).Add(endpoint.Id);
                 }
+                else
+                {
+                    (offered ??= []).Add(endpoint.Id);
+                }
             }
-            if (leased is not null)
-            {
-                messages[i] = messages[i] with { Lease = lease, LeasedEndpointIds = leased };
-            }
+            messages[i] = messages[i] with { Lease = leased is null ? offerLease : lease, LeasedEndpointIds = leased, OfferEndpointIds = offered };
         }
         return reserved;
     }

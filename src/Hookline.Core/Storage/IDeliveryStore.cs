@@ -104,6 +104,30 @@ public interface IDeliveryStore
     Task ReleaseAsync(long deliveryId, string leaseToken, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The deliveries among <paramref name="ids"/> still offered to <paramref name="nodeId"/>: inserted
+    /// leased to it by the node that accepted their message, because it owned their endpoint then
+    /// (<see cref="NewMessage.OfferEndpointIds"/>). Returned with what is needed to send them, under
+    /// their lease token; a read, nothing is written. A row put back to pending since (its endpoint
+    /// taken over, the offer given back) is left out.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedDelivery>> TakeOffersAsync(string nodeId, IReadOnlyList<long> ids, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives offers back: those of <paramref name="ids"/> still offered to <paramref name="nodeId"/> go
+    /// pending, due at <paramref name="now"/> (the node no longer owns their endpoint, is handing it
+    /// over, is stopping, or holds too many offers of it already).
+    /// </summary>
+    Task ReleaseOffersAsync(string nodeId, IReadOnlyList<long> ids, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Puts back to pending, due at <paramref name="now"/>, every delivery offered to
+    /// <paramref name="nodeId"/> whose lease ran out and that is not in <paramref name="known"/>: an
+    /// offer whose notification never reached the node (it was down, or lost its connection). Returns
+    /// how many.
+    /// </summary>
+    Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint
     /// becomes due (a pending retry, or a lease that runs out), or null when there is none. Work
     /// already due but not claimable (its endpoint is at its concurrency limit, or it waits behind an

@@ -21,8 +21,17 @@ public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointI
     /// </summary>
     public IReadOnlyList<string>? LeasedEndpointIds { get; init; }
 
-    /// <summary>The lease for <see cref="LeasedEndpointIds"/>.</summary>
+    /// <summary>The lease for <see cref="LeasedEndpointIds"/> and <see cref="OfferEndpointIds"/>.</summary>
     public DeliveryLease? Lease { get; init; }
+
+    /// <summary>
+    /// Endpoints among <see cref="EndpointIds"/> (not in <see cref="LeasedEndpointIds"/>) whose delivery
+    /// is inserted leased to the endpoint's owner when that is another node with a live lease, as an
+    /// offer (<see cref="MessageInsertResult.Offered"/>), so the owner sends it without a claim; pending
+    /// otherwise. Only a store shared by several nodes offers; the others insert these pending. Null or
+    /// empty for none; ignored without <see cref="Lease"/> (whose node is the one that must not be the owner).
+    /// </summary>
+    public IReadOnlyList<string>? OfferEndpointIds { get; init; }
 }
 
 /// <summary>A lease a delivery is inserted under: the node that must own its endpoint, the token, and until when it holds.</summary>
@@ -52,6 +61,13 @@ public sealed record MessageInsertResult(MessageInsertOutcome Outcome, Message? 
     /// leased (endpoint id and delivery id), in the order asked; an endpoint its node did not own is missing.
     /// </summary>
     public IReadOnlyList<(string EndpointId, long DeliveryId)> Leased { get; init; } = [];
+
+    /// <summary>
+    /// For a created message with <see cref="NewMessage.OfferEndpointIds"/>: the deliveries inserted
+    /// leased to another node that owns their endpoint, with that node; tell it
+    /// (<c>DeliverySignal.Offer</c>) once committed.
+    /// </summary>
+    public IReadOnlyList<(string EndpointId, long DeliveryId, string NodeId)> Offered { get; init; } = [];
 }
 
 public interface IMessageStore

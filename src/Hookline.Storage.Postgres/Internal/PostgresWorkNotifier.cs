@@ -15,6 +15,10 @@ namespace Hookline.Storage.Postgres.Internal;
 /// backoff, and the dispatcher's one-second poll covers whatever was missed meanwhile.
 /// </summary>
 /// <remarks>
+/// It also carries offers (<see cref="DeliverySignal.Offer"/>): deliveries a node inserted leased to
+/// the node that owns their endpoint. An offer's notification names that node, the endpoint and the
+/// delivery ids; only that node takes it. An offer whose notification is lost is not: its rows go
+/// back to pending when their lease runs out (the owner's heartbeat looks for them).
 /// Completions are not forwarded: the node that records one claims the freed slot itself at once
 /// (the dispatcher wakes locally), and a retry's due time wakes every node through its own timer.
 /// </remarks>
@@ -41,6 +45,15 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
         SingleReader = true,
     });
 
+    /// <summary>Offers to send, in the order they were committed; never dropped (each names rows only its node will send).</summary>
+    private readonly Channel<DeliveryOffer> _offers = Channel.CreateUnbounded<DeliveryOffer>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>What starts an offer's payload: <c>o|node|endpoint|id,id,…</c>.</summary>
+    private const string OfferPrefix = "o|";
+
+    /// <summary>Longest payload sent; PostgreSQL refuses more than 8,000 bytes.</summary>
+    private const int MaxPayload = 7900;
+
     private volatile bool _listening;
     private int _connections;
 
@@ -65,17 +78,111 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _signal.Notified += OnLocalWork;
+        _signal.Offered += OnOffer;
         try
         {
-            await Task.WhenAll(SendLoopAsync(stoppingToken), ListenLoopAsync(stoppingToken));
+            await Task.WhenAll(SendLoopAsync(stoppingToken), OfferLoopAsync(stoppingToken), ListenLoopAsync(stoppingToken));
         }
         finally
         {
             _signal.Notified -= OnLocalWork;
+            _signal.Offered -= OnOffer;
         }
     }
 
     private void OnLocalWork() => _pending.Writer.TryWrite(true);
+
+    private void OnOffer(DeliveryOffer offer) => _offers.Writer.TryWrite(offer);
+
+    /// <summary>Sends the offers queued, all that are waiting in one round trip.</summary>
+    private async Task OfferLoopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _offers.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var payloads = new List<string>();
+                while (_offers.Reader.TryRead(out var offer))
+                {
+                    payloads.AddRange(OfferPayloads(offer));
+                }
+                try
+                {
+                    await using var connection = await _dataSource.OpenConnectionAsync(stoppingToken);
+                    await using var batch = new NpgsqlBatch(connection);
+                    foreach (var payload in payloads)
+                    {
+                        var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
+                        notify.Parameters.Add(new NpgsqlParameter { Value = _options.NotificationChannel });
+                        notify.Parameters.Add(new NpgsqlParameter { Value = payload });
+                        batch.BatchCommands.Add(notify);
+                    }
+                    await batch.ExecuteNonQueryAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // The rows stay leased to their owner until the lease runs out; then, never heard
+                    // of there, they go back to pending. Nothing is lost.
+                    Log.OfferFailed(_logger, payloads.Count, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>An offer as notification payloads (<c>o|node|endpoint|id,id,…</c>), split to fit PostgreSQL's limit.</summary>
+    internal static IEnumerable<string> OfferPayloads(DeliveryOffer offer)
+    {
+        var head = $"{OfferPrefix}{offer.NodeId}|{offer.EndpointId}|";
+        var payload = new System.Text.StringBuilder(head);
+        var any = false;
+        foreach (var id in offer.DeliveryIds)
+        {
+            var text = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (any && payload.Length + 1 + text.Length > MaxPayload)
+            {
+                yield return payload.ToString();
+                payload.Clear().Append(head);
+                any = false;
+            }
+            if (any)
+            {
+                payload.Append(',');
+            }
+            payload.Append(text);
+            any = true;
+        }
+        if (any)
+        {
+            yield return payload.ToString();
+        }
+    }
+
+    /// <summary>The offer a payload carries, or null when it is not an offer (or not a well-formed one).</summary>
+    internal static DeliveryOffer? ParseOffer(string payload)
+    {
+        if (!payload.StartsWith(OfferPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var parts = payload[OfferPrefix.Length..].Split('|');
+        if (parts.Length != 3)
+        {
+            return null;
+        }
+        var ids = new List<long>();
+        foreach (var id in parts[2].Split(','))
+        {
+            if (!long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return null;
+            }
+            ids.Add(value);
+        }
+        return new DeliveryOffer(parts[0], parts[1], ids);
+    }
 
     private async Task SendLoopAsync(CancellationToken stoppingToken)
     {
@@ -172,7 +279,15 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
-        if (e.Payload != _nodeId)
+        if (ParseOffer(e.Payload) is { } offer)
+        {
+            // Only the node the rows are leased to takes them; the others have nothing to do.
+            if (offer.NodeId == _signal.NodeId)
+            {
+                _signal.ReceiveOffer(offer);
+            }
+        }
+        else if (e.Payload != _nodeId)
         {
             _signal.NotifyLocal();
         }
@@ -188,6 +303,9 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
 
         [LoggerMessage(2, LogLevel.Warning, "Listening for work notifications failed; reconnecting in {Delay} (dispatchers poll meanwhile)")]
         public static partial void ListenFailed(ILogger logger, TimeSpan delay, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Sending {Count} offer notification(s) failed; the offered deliveries go back to pending when their lease runs out")]
+        public static partial void OfferFailed(ILogger logger, int count, Exception exception);
 
         [LoggerMessage(3, LogLevel.Information, "Listening for work notifications on channel {Channel} again")]
         public static partial void Listening(ILogger logger, string channel);

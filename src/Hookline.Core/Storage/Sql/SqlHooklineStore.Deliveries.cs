@@ -343,6 +343,69 @@ public abstract partial class SqlHooklineStore
             return true;
         }, WriteDurability.Relaxed, cancellationToken);
 
+    /// <summary>
+    /// The lease token of a delivery offered to <paramref name="nodeId"/>: inserted leased to the node
+    /// that owns its endpoint by the node that accepted the message. A row is offered once, when it is
+    /// inserted; once put back to pending it is only ever leased again by a claim, under a fresh token.
+    /// </summary>
+    protected static string OfferToken(string nodeId) => "o:" + nodeId;
+
+    public Task<IReadOnlyList<ClaimedDelivery>> TakeOffersAsync(string nodeId, IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]);
+        }
+        return ReadAsync<IReadOnlyList<ClaimedDelivery>>(async c =>
+        {
+            var inList = InList(ids, "@d", out var parameters);
+            return await c.QueryAsync(null,
+                $"SELECT {ClaimedColumns} FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
+                $"JOIN applications a ON a.id = e.app_id WHERE d.id IN ({inList}) AND d.status = 3 AND d.lease_token = @token ORDER BY d.id",
+                ReadClaimed, cancellationToken, [("@token", OfferToken(nodeId)), .. parameters]);
+        }, cancellationToken);
+    }
+
+    public Task ReleaseOffersAsync(string nodeId, IReadOnlyList<long> ids, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        return WriteAsync(async (c, t) =>
+        {
+            var inList = InList(ids, "@d", out var parameters);
+            await c.ExecuteAsync(t,
+                $"UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL WHERE id IN ({inList}) AND status = 3 AND lease_token = @token",
+                cancellationToken, [("@now", now), ("@token", OfferToken(nodeId)), .. parameters]);
+            return true;
+        }, WriteDurability.Relaxed, cancellationToken);
+    }
+
+    public Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentNullException.ThrowIfNull(known);
+        return WriteAsync(async (c, t) =>
+        {
+            // Found through the leases' expiry index: only rows whose lease ran out are looked at.
+            var keep = "";
+            var parameters = new List<(string, object?)> { ("@now", now), ("@token", OfferToken(nodeId)) };
+            if (known.Count > 0)
+            {
+                keep = $" AND id NOT IN ({InList([.. known], "@k", out var keepParameters)})";
+                parameters.AddRange(keepParameters);
+            }
+            return await c.ExecuteAsync(t,
+                $"UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL WHERE status = 3 AND next_attempt_at <= @now AND lease_token = @token{keep}",
+                cancellationToken, [.. parameters]);
+        }, WriteDurability.Relaxed, cancellationToken);
+    }
+
     public Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken) =>
         ReadAsync(async c =>
         {

@@ -34,9 +34,6 @@ public abstract partial class SqlHooklineStore
         {
             var results = new MessageInsertResult[messages.Count];
             await using var findEvent = c.Command(t, "SELECT * FROM messages WHERE app_id = @app AND event_id = @event");
-            const string InsertMessageSql =
-                "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, tags, created_at, payload_expires_at, trace_parent, extra_headers) " +
-                "VALUES (@id, @app, @event, @type, @payload, @channels, @tags, @created, @expires, @trace, @headers)";
             await using var insertMessage = c.Command(t, InsertMessageSql + " ON CONFLICT DO NOTHING");
             await using var insertIngest = IngestRequestInsert(c, t);
             async Task<Message?> FindEventAsync(Message message)
@@ -51,6 +48,7 @@ public abstract partial class SqlHooklineStore
             const string InsertChannelSql = "INSERT INTO message_channels (app_id, channel, msg_id) VALUES (@app, @channel, @msg)";
             const string InsertTagSql = "INSERT INTO message_tags (app_id, tag, msg_id) VALUES (@app, @tag, @msg)";
             var deferredMessages = new List<(string, (string, object?)[])>();
+            var unconflicting = new List<Message>();
             var deliveries = new List<(string, (string, object?)[])>();
             var deliveryRows = new List<NewDeliveryRow>();
             var leasedRows = new List<(int Message, LeasedDeliveryRow Row)>();
@@ -68,21 +66,14 @@ public abstract partial class SqlHooklineStore
                     results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateEventId, existing);
                     continue;
                 }
-                (string, object?)[] row =
-                [
-                    ("@id", message.Id), ("@app", message.AppId), ("@event", message.EventId), ("@type", message.EventType),
-                    ("@payload", message.Payload), ("@channels", ChannelsColumn(message.Channels)), ("@tags", ChannelsColumn(message.Tags)), ("@created", message.CreatedAt),
-                    ("@expires", message.PayloadExpiresAt), ("@trace", message.TraceParent),
-                    ("@headers", message.ExtraHeaders is { Count: > 0 } h ? ToJson(h) : null),
-                ];
                 if (message.EventId is null)
                 {
                     // Only the eventId index can make a message insert conflict (ids are unique by construction).
-                    deferredMessages.Add((InsertMessageSql, row));
+                    unconflicting.Add(message);
                 }
                 else
                 {
-                    insertMessage.Bind(row);
+                    insertMessage.Bind(MessageRow(message));
                     if (await insertMessage.ExecuteNonQueryAsync(cancellationToken) == 0)
                     {
                         // Where writers run in parallel (PostgreSQL), another node may have committed the same
@@ -101,13 +92,19 @@ public abstract partial class SqlHooklineStore
                 {
                     deliveries.Add((InsertTagSql, [("@app", message.AppId), ("@tag", tag), ("@msg", message.Id)]));
                 }
-                var leased = messages[i].Lease is { } lease ? messages[i].LeasedEndpointIds : null;
+                var lease = messages[i].Lease;
+                var leased = lease is null ? null : messages[i].LeasedEndpointIds;
+                var offered = lease is null ? null : messages[i].OfferEndpointIds;
                 foreach (var endpointId in endpointIds)
                 {
                     var delivery = new NewDeliveryRow(message.Id, endpointId, message.AppId, due, message.CreatedAt);
                     if (leased is not null && leased.Contains(endpointId, StringComparer.Ordinal))
                     {
-                        leasedRows.Add((i, new LeasedDeliveryRow(delivery, messages[i].Lease!)));
+                        leasedRows.Add((i, new LeasedDeliveryRow(delivery, lease!)));
+                    }
+                    else if (offered is not null && offered.Contains(endpointId, StringComparer.Ordinal))
+                    {
+                        leasedRows.Add((i, new LeasedDeliveryRow(delivery, lease!, Offer: true)));
                     }
                     else
                     {
@@ -116,6 +113,7 @@ public abstract partial class SqlHooklineStore
                 }
                 results[i] = new MessageInsertResult(MessageInsertOutcome.Created);
             }
+            AddMessageInserts(deferredMessages, unconflicting);
             deferredMessages.AddRange(deliveries);
             AddDeliveryInserts(deferredMessages, deliveryRows);
             await c.ExecuteAllAsync(t, deferredMessages, cancellationToken);
@@ -126,26 +124,87 @@ public abstract partial class SqlHooklineStore
                 {
                     results[group.Key] = results[group.Key] with
                     {
-                        Leased = [.. group.Where(x => x.Inserted.Leased).Select(x => (x.EndpointId, x.Inserted.Id))],
+                        Leased = [.. group.Where(x => x.Inserted.Leased && x.Inserted.OfferedTo is null).Select(x => (x.EndpointId, x.Inserted.Id))],
+                        Offered = [.. group.Where(x => x.Inserted.OfferedTo is not null).Select(x => (x.EndpointId, x.Inserted.Id, x.Inserted.OfferedTo!))],
                     };
                 }
             }
             return results;
         }, cancellationToken);
 
+    /// <summary>The insert of one message row, with the parameters of <see cref="MessageRow"/>.</summary>
+    protected const string InsertMessageSql =
+        "INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, tags, created_at, payload_expires_at, trace_parent, extra_headers) " +
+        "VALUES (@id, @app, @event, @type, @payload, @channels, @tags, @created, @expires, @trace, @headers)";
+
+    /// <summary>The parameters of <see cref="InsertMessageSql"/> for one message.</summary>
+    protected static (string Name, object? Value)[] MessageRow(Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return
+        [
+            ("@id", message.Id), ("@app", message.AppId), ("@event", message.EventId), ("@type", message.EventType),
+            ("@payload", message.Payload), ("@channels", ListColumn(message.Channels)), ("@tags", ListColumn(message.Tags)), ("@created", message.CreatedAt),
+            ("@expires", message.PayloadExpiresAt), ("@trace", message.TraceParent), ("@headers", ExtraHeadersColumn(message)),
+        ];
+    }
+
+    /// <summary>The <c>channels</c> or <c>tags</c> column of a message: its list as the column stores it.</summary>
+    protected static string? ListColumn(IReadOnlyList<string>? values) => ChannelsColumn(values);
+
+    /// <summary>The <c>extra_headers</c> column of a message: its headers as JSON, or null when it has none.</summary>
+    protected static string? ExtraHeadersColumn(Message message) =>
+        message?.ExtraHeaders is { Count: > 0 } headers ? ToJson(headers) : null;
+
+    /// <summary>
+    /// Adds the inserts of a group commit's messages that cannot conflict (they have no eventId), in
+    /// the order given: one statement a message here; a store whose database takes arrays inserts
+    /// them all in one.
+    /// </summary>
+    protected virtual void AddMessageInserts(List<(string Sql, (string Name, object? Value)[] Parameters)> statements, IReadOnlyList<Message> messages)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        ArgumentNullException.ThrowIfNull(messages);
+        foreach (var message in messages)
+        {
+            statements.Add((InsertMessageSql, MessageRow(message)));
+        }
+    }
+
     /// <summary>A message's new delivery to one endpoint, pending from <see cref="Due"/>.</summary>
     protected readonly record struct NewDeliveryRow(string MessageId, string EndpointId, string AppId, DateTimeOffset Due, DateTimeOffset CreatedAt);
 
-    /// <summary>A new delivery to insert leased under <see cref="Lease"/> if its node owns the endpoint, else pending.</summary>
-    protected readonly record struct LeasedDeliveryRow(NewDeliveryRow Row, DeliveryLease Lease);
+    /// <summary>
+    /// A new delivery to insert leased: under <see cref="Lease"/> if its node owns the endpoint, or,
+    /// when <see cref="Offer"/>, offered to the endpoint's owner if that is another node; else pending.
+    /// </summary>
+    protected readonly record struct LeasedDeliveryRow(NewDeliveryRow Row, DeliveryLease Lease, bool Offer = false);
+
+    /// <summary>What <see cref="InsertLeasedDeliveriesAsync"/> made of a row: its id, whether it was leased, and to which other node it was offered.</summary>
+    protected readonly record struct InsertedDelivery(long Id, bool Leased, string? OfferedTo);
 
     /// <summary>
-    /// Inserts deliveries leased (status 3 until the lease's end, under its token) where the lease's
-    /// node owns the endpoint with a live lease, and pending otherwise; returns each row's id and
-    /// whether it was leased, in the order given. One statement a row here; a store whose database
-    /// takes arrays inserts them all in one.
+    /// The owner a row is leased to at its insert: the lease's own node for a row it owns, another node
+    /// for an offer (<c>@offer</c> = 1); in both cases a live owner row (<c>o</c>, joined on <c>@endpoint</c>).
     /// </summary>
-    protected virtual async Task<IReadOnlyList<(long Id, bool Leased)>> InsertLeasedDeliveriesAsync(
+    private const string LeaseOwnerCondition =
+        "o.expires_at > @now AND ((@offer = 0 AND o.node_id = @node) OR (@offer = 1 AND o.node_id <> @node))";
+
+    /// <summary>The lease token of a row inserted leased: the lease's own for its node, the offer token of the owner for an offer.</summary>
+    private const string LeaseTokenColumn =
+        "CASE WHEN o.endpoint_id IS NULL THEN NULL WHEN @offer = 1 THEN 'o:' || o.node_id ELSE @token END";
+
+    /// <summary>Reads the node a row was offered to back from its lease token (see <see cref="OfferToken"/>).</summary>
+    protected static string? OfferedTo(string? leaseToken) =>
+        leaseToken is not null && leaseToken.StartsWith("o:", StringComparison.Ordinal) ? leaseToken[2..] : null;
+
+    /// <summary>
+    /// Inserts deliveries leased (status 3 until the lease's end) where the lease's node owns the
+    /// endpoint with a live lease (under the lease's token) or, for an offer, where another node does
+    /// (under that node's offer token), and pending otherwise; returns what became of each row, in
+    /// the order given. One statement a row here; a store whose database takes arrays inserts them all in one.
+    /// </summary>
+    protected virtual async Task<IReadOnlyList<InsertedDelivery>> InsertLeasedDeliveriesAsync(
         DbConnection c, DbTransaction t, IReadOnlyList<LeasedDeliveryRow> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -153,22 +212,23 @@ public abstract partial class SqlHooklineStore
         await using var insert = c.Command(t,
             InsertLeasedDeliveryInto +
             "SELECT @msg, @endpoint, @app, CASE WHEN o.endpoint_id IS NULL THEN 1 ELSE 3 END, 0, " +
-            "CASE WHEN o.endpoint_id IS NULL THEN @due ELSE @until END, 0, @created, CASE WHEN o.endpoint_id IS NULL THEN NULL ELSE @token END " +
-            "FROM (SELECT 1) AS one LEFT JOIN endpoint_owners o ON o.endpoint_id = @endpoint AND o.node_id = @node AND o.expires_at > @now " +
-            "RETURNING id, status");
-        var inserted = new List<(long, bool)>(rows.Count);
-        foreach (var (row, lease) in rows)
+            $"CASE WHEN o.endpoint_id IS NULL THEN @due ELSE @until END, 0, @created, {LeaseTokenColumn} " +
+            $"FROM (SELECT 1) AS one LEFT JOIN endpoint_owners o ON o.endpoint_id = @endpoint AND {LeaseOwnerCondition} " +
+            "RETURNING id, status, lease_token");
+        var inserted = new List<InsertedDelivery>(rows.Count);
+        foreach (var (row, lease, offer) in rows)
         {
             insert.Bind([
                 ("@msg", row.MessageId), ("@endpoint", row.EndpointId), ("@app", row.AppId), ("@due", row.Due), ("@created", row.CreatedAt),
-                ("@until", lease.Until), ("@token", lease.Token), ("@node", lease.NodeId), ("@now", lease.Now),
+                ("@until", lease.Until), ("@token", lease.Token), ("@node", lease.NodeId), ("@now", lease.Now), ("@offer", offer),
             ]);
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
                 throw new InvalidOperationException($"The delivery of {row.MessageId} to {row.EndpointId} was not inserted.");
             }
-            inserted.Add((reader.Long("id"), reader.Long("status") == 3));
+            var token = reader.Text("lease_token");
+            inserted.Add(new InsertedDelivery(reader.Long("id"), reader.Long("status") == 3, OfferedTo(token)));
         }
         return inserted;
     }

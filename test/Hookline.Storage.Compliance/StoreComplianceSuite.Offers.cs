@@ -1,0 +1,133 @@
+using Hookline.Core.Model;
+using Hookline.Core.Storage;
+
+namespace Hookline.Storage.Compliance;
+
+/// <summary>
+/// Offers: a node that accepts a message inserts its delivery to an endpoint another node owns
+/// already leased to that node, which reads it (no claim) and sends it. Only a live owner other than
+/// the inserting node gets one; only that node can take it; it is completed under its token; it goes
+/// back to pending when given back, when its endpoint is taken over, or when its lease ran out and
+/// the owner never heard of it.
+/// </summary>
+public abstract partial class StoreComplianceSuite
+{
+    private async Task<(MessageInsertResult Result, Message Message)> OfferAsync(Application app, IReadOnlyList<Endpoint> endpoints, string from, DateTimeOffset at)
+    {
+        var message = NewMessage(app, at);
+        var result = Assert.Single(await Store.InsertMessagesAsync(
+            [new NewMessage(message, [.. endpoints.Select(e => e.Id)]) { Lease = LeaseFor(from, at, token: ""), OfferEndpointIds = [.. endpoints.Select(e => e.Id)] }], None));
+        Assert.Equal(MessageInsertOutcome.Created, result.Outcome);
+        return (result, message);
+    }
+
+    [Fact]
+    public async Task InsertMessagesAsync_OfferToAnotherLiveOwner_LeasedToItTakenByItAloneAndCompletedWithItsToken()
+    {
+        var app = await AddApplicationAsync();
+        var owned = await AddEndpointAsync(app);
+        var unowned = await AddEndpointAsync(app);
+        await OwnAsync(app, owned, "node-b");
+
+        var (result, message) = await OfferAsync(app, [owned, unowned], from: "node-a", Start);
+
+        // Offered to node-b, which owns the endpoint; the endpoint nobody owns got a pending row.
+        Assert.Empty(result.Leased);
+        var (endpointId, deliveryId, nodeId) = Assert.Single(result.Offered);
+        Assert.Equal((owned.Id, "node-b"), (endpointId, nodeId));
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(message, owned)).Status);
+        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(message, unowned)).Status);
+
+        // A claim never returns it, and only node-b can take it.
+        Assert.DoesNotContain(await ClaimAsync(Start.AddSeconds(1), node: "node-b"), c => c.DeliveryId == deliveryId);
+        Assert.Empty(await Store.TakeOffersAsync("node-a", [deliveryId], None));
+        var taken = Assert.Single(await Store.TakeOffersAsync("node-b", [deliveryId], None));
+        Assert.Equal((message.Id, owned.Id, 0), (taken.Message.Id, taken.Endpoint.Id, taken.AttemptCount));
+        Assert.Equal(message.Payload, taken.Message.Payload);
+
+        // Taking is a read: it stays offered until completed under its token.
+        Assert.Single(await Store.TakeOffersAsync("node-b", [deliveryId], None));
+        await Store.CompleteAsync([Succeeded(taken, Start.AddSeconds(2))], None);
+        Assert.Equal(MessageStatus.Success, (await GetDeliveryAsync(message, owned)).Status);
+        Assert.Empty(await Store.TakeOffersAsync("node-b", [deliveryId], None));
+    }
+
+    [Fact]
+    public async Task InsertMessagesAsync_OfferWhenTheInsertingNodeOwnsTheEndpointOrItsOwnerIsGone_InsertedPending()
+    {
+        var app = await AddApplicationAsync();
+        var own = await AddEndpointAsync(app);
+        var lapsed = await AddEndpointAsync(app);
+        await OwnAsync(app, own, "node-a");
+        await OwnAsync(app, lapsed, "node-b");
+
+        // node-a never offers to itself; node-b's ownership has run out by the time of the second insert.
+        var (first, firstMessage) = await OfferAsync(app, [own], from: "node-a", Start);
+        var (second, secondMessage) = await OfferAsync(app, [lapsed], from: "node-a", Start + Lease + TimeSpan.FromSeconds(1));
+
+        Assert.Empty(first.Offered);
+        Assert.Empty(second.Offered);
+        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(firstMessage, own)).Status);
+        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(secondMessage, lapsed)).Status);
+    }
+
+    [Fact]
+    public async Task ReleaseOffersAsync_PendingAgainAndClaimable_OnlyForTheNodeTheyWereOfferedTo()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await OwnAsync(app, endpoint, "node-b");
+        var (result, message) = await OfferAsync(app, [endpoint], from: "node-a", Start);
+        var deliveryId = Assert.Single(result.Offered).DeliveryId;
+
+        await Store.ReleaseOffersAsync("node-c", [deliveryId], Start.AddSeconds(1), None);
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(message, endpoint)).Status);
+
+        await Store.ReleaseOffersAsync("node-b", [deliveryId], Start.AddSeconds(1), None);
+
+        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(message, endpoint)).Status);
+        Assert.Empty(await Store.TakeOffersAsync("node-b", [deliveryId], None));
+        var claimed = Assert.Single(await ClaimAsync(Start.AddSeconds(1), node: "node-b"));
+        Assert.Equal((deliveryId, 0), (claimed.DeliveryId, claimed.AttemptCount));
+    }
+
+    [Fact]
+    public async Task ReturnLostOffersAsync_OnlyOffersPastTheirLeaseThatTheNodeDoesNotKnow()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await OwnAsync(app, endpoint, "node-b");
+        var (heard, heardMessage) = await OfferAsync(app, [endpoint], from: "node-a", Start);
+        var (lost, lostMessage) = await OfferAsync(app, [endpoint], from: "node-a", Start);
+        var heardId = Assert.Single(heard.Offered).DeliveryId;
+
+        // Within the lease nothing goes back, heard of or not.
+        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease - TimeSpan.FromSeconds(1), None));
+
+        // Past it, only the offer node-b never heard of; another node's sweep touches nothing.
+        var later = Start + Lease + TimeSpan.FromSeconds(1);
+        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-c", [], later, None));
+        Assert.Equal(1, await Store.ReturnLostOffersAsync("node-b", [heardId], later, None));
+
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(heardMessage, endpoint)).Status);
+        var returned = await GetDeliveryAsync(lostMessage, endpoint);
+        Assert.Equal((MessageStatus.Pending, 0), (returned.Status, returned.AttemptCount));
+        Assert.Contains(await ClaimAsync(later, node: "node-b"), c => c.DeliveryId == Assert.Single(lost.Offered).DeliveryId);
+    }
+
+    [Fact]
+    public async Task InsertMessagesAsync_OfferedThenTheOwnerDies_PendingAgainWhenTakenOver()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await OwnAsync(app, endpoint, "node-b");
+        var (result, message) = await OfferAsync(app, [endpoint], from: "node-a", Start);
+        Assert.Single(result.Offered);
+
+        // node-b dies before taking it; node-c takes the endpoint once node-b's lease ran out and sends it.
+        var claimed = Assert.Single(await ClaimAsync(Start + Lease + TimeSpan.FromMilliseconds(1), node: "node-c"));
+
+        Assert.Equal(message.Id, claimed.Message.Id);
+        Assert.Empty(await Store.TakeOffersAsync("node-b", [claimed.DeliveryId], None));
+    }
+}
