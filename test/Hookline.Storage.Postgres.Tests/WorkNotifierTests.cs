@@ -74,6 +74,52 @@ public sealed class WorkNotifierTests : PostgresTestBase
     }
 
     [Fact]
+    public async Task Offer_ReachesOnlyTheNodeItNames_WithItsDeliveries()
+    {
+        var (a, b) = await StartTwoNodesAsync();
+        var toB = new List<DeliveryOffer>();
+        var toA = new List<DeliveryOffer>();
+        b.Signal.OfferReceived += offer => { lock (toB) { toB.Add(offer); } };
+        a.Signal.OfferReceived += offer => { lock (toA) { toA.Add(offer); } };
+        var ids = Enumerable.Range(1, 2000).Select(i => 1_000_000_000L + i).ToList();
+
+        // 2,000 ids do not fit one notification (8,000 bytes): they arrive in several, in order.
+        a.Signal.Offer(new DeliveryOffer(b.Signal.NodeId, "ep_1", ids));
+        a.Signal.Offer(new DeliveryOffer("some-other-node", "ep_1", [7]));
+
+        await Eventually.HoldsAsync(() => { lock (toB) { return toB.Sum(o => o.DeliveryIds.Count) == ids.Count; } }, Soon, "the offer at node b");
+        Assert.True(toB.Count > 1);
+        Assert.All(toB, o => Assert.Equal((b.Signal.NodeId, "ep_1"), (o.NodeId, o.EndpointId)));
+        Assert.Equal(ids, toB.SelectMany(o => o.DeliveryIds));
+        await Task.Delay(300);
+        Assert.Empty(toA);
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    [InlineData("o|node|ep_1|")]
+    [InlineData("o|node|ep_1|1,x")]
+    [InlineData("o|node|ep_1|-1")]
+    [InlineData("o|node|1,2")]
+    public void ParseOffer_NotAWellFormedOffer_IsNone(string payload)
+    {
+        Assert.Null(PostgresWorkNotifier.ParseOffer(payload));
+    }
+
+    [Fact]
+    public void OfferPayloads_FitPostgresLimitAndParseBack()
+    {
+        var offer = new DeliveryOffer("vm/123/" + new string('f', 32), "ep_2uYx4bWRkqJZ7Ld9", [.. Enumerable.Range(0, 5000).Select(i => long.MaxValue - i)]);
+
+        var payloads = PostgresWorkNotifier.OfferPayloads(offer).ToList();
+
+        Assert.All(payloads, p => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(p), 1, 7999));
+        var parsed = payloads.Select(p => PostgresWorkNotifier.ParseOffer(p)!).ToList();
+        Assert.All(parsed, p => Assert.Equal((offer.NodeId, offer.EndpointId), (p.NodeId, p.EndpointId)));
+        Assert.Equal(offer.DeliveryIds, parsed.SelectMany(p => p.DeliveryIds));
+    }
+
+    [Fact]
     public async Task Stopped_ItsConnectionGoesBackToThePoolNoLongerListening()
     {
         // The store's data source pools connections without Npgsql's session reset (No Reset On

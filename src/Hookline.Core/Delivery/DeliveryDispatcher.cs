@@ -84,7 +84,26 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     // their outcome is recorded or they are given back. What is not here and offered to this node
     // past its lease was never heard of, and goes back to pending (ReturnLostOffersAsync).
     private readonly ConcurrentDictionary<long, byte> _offersKnown = new();
+    private int _offersWaiting;
     private int _rounds;
+
+    // What a claim may find that it did not last time: work arrived (Arrivals), an endpoint was
+    // taken, or time passed (retries come due). A round whose offers filled it skips the claim otherwise.
+    private long _claimArrivals = -1;
+    private DateTimeOffset _lastClaim = DateTimeOffset.MinValue;
+    private bool _acquiredSinceClaim;
+
+    // The last next-due answer, reused for a moment while nothing that could change it happened
+    // (no arrival, no outcome recorded): rounds come at every offer and every freed slot.
+    private (long Arrivals, long Recorded, DateTimeOffset At, DateTimeOffset? Due)? _nextDue;
+    private long _recordedBatches;
+    private static readonly TimeSpan NextDueReuse = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Most offers this node keeps waiting for room, all endpoints together (a few megabytes of ids);
+    /// beyond it they go back to pending, so a backlog the node cannot send soon stays in the database.
+    /// </summary>
+    private const int MaxOffersWaiting = 100_000;
     private long _sendUntilTicks;
     private int _acquiring;
     private int _wakeScheduled;
@@ -142,7 +161,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             ClaimAsync = ClaimRoundAsync,
             ProcessAsync = SendAsync,
-            GetNextDueAsync = _store.GetNextDueAsync,
+            GetNextDueAsync = NextDueAsync,
             // Woken by committed work, by a slot freeing and by the recorder once outcomes are recorded
             // (an ordered endpoint's next delivery becomes its head then).
             WaitForSignalAsync = (timeout, cancellationToken) => _signal.WaitAsync(timeout, _time, cancellationToken),
@@ -277,7 +296,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 {
                     _offersKnown[id] = 0;
                 }
-                giveBack = state.AddOffers(offer.DeliveryIds);
+                giveBack = QueueOffers(state, offer.DeliveryIds);
                 state.LastActive = _time.GetUtcNow();
             }
             else
@@ -289,6 +308,21 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             _ = GiveBackOffersAsync(giveBack);
         }
+    }
+
+    /// <summary>Queues offers with their endpoint, within the node's bound; returns those beyond it.</summary>
+    private List<long> QueueOffers(OwnedEndpointState state, IReadOnlyList<long> ids)
+    {
+        var over = state.AddOffers(ids, MaxOffersWaiting - Volatile.Read(ref _offersWaiting));
+        Interlocked.Add(ref _offersWaiting, ids.Count - over.Count);
+        return over;
+    }
+
+    private List<long> TakeOffers(OwnedEndpointState state, int max)
+    {
+        var taken = state.TakeOffers(max);
+        Interlocked.Add(ref _offersWaiting, -taken.Count);
+        return taken;
     }
 
     /// <summary>Puts offers back to pending and wakes the nodes, one of which claims them.</summary>
@@ -327,7 +361,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             List<long> offers;
             lock (_ownedLock)
             {
-                offers = [.. _owned.Values.SelectMany(x => x.TakeOffers(int.MaxValue))];
+                offers = [.. _owned.Values.ToList().SelectMany(x => TakeOffers(x, int.MaxValue))];
             }
             await _store.ReleaseOffersAsync(_nodeId, offers, now, CancellationToken.None);
             await _store.ReleaseEndpointsAsync(_nodeId, null, CancellationToken.None);
@@ -383,7 +417,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             foreach (var id in _owned.Keys.Where(id => !still.Contains(id)).ToList())
             {
                 // Its offers are the next owner's now: taking the endpoint puts them back to pending.
-                foreach (var offer in _owned[id].TakeOffers(int.MaxValue))
+                foreach (var offer in TakeOffers(_owned[id], int.MaxValue))
                 {
                     _offersKnown.TryRemove(offer, out _);
                 }
@@ -486,11 +520,17 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             if (++_rounds % 4 != 0)
             {
                 var rest = await TakeOffersAsync(wants, states, held, cancellationToken);
-                await ClaimAsync(now, rest, states, held, cancellationToken);
+                if (held.Count == 0 || ClaimMayFind(now))
+                {
+                    await ClaimAsync(now, rest, states, held, cancellationToken);
+                }
             }
             else
             {
-                await ClaimAsync(now, wants, states, held, cancellationToken);
+                if (ClaimMayFind(now) || !wants.Exists(w => states[w.EndpointId].Offered > 0))
+                {
+                    await ClaimAsync(now, wants, states, held, cancellationToken);
+                }
                 var got = held.GroupBy(x => x.State.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
                 await TakeOffersAsync([.. wants.Select(w => w with { Max = w.Max - got.GetValueOrDefault(w.EndpointId) })], states, held, cancellationToken);
             }
@@ -504,6 +544,24 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         return held;
     }
 
+    private bool ClaimMayFind(DateTimeOffset now) =>
+        _signal.Arrivals != _claimArrivals || _acquiredSinceClaim || now - _lastClaim >= AcquireInterval;
+
+    /// <summary>The work loop's next due time, reused for <see cref="NextDueReuse"/> while no work arrived and no outcome was recorded.</summary>
+    private async Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after, CancellationToken cancellationToken)
+    {
+        var arrivals = _signal.Arrivals;
+        var recorded = Interlocked.Read(ref _recordedBatches);
+        if (_nextDue is { } last && last.Arrivals == arrivals && last.Recorded == recorded && after >= last.At
+            && after - last.At < NextDueReuse && (last.Due is null || last.Due > after))
+        {
+            return last.Due;
+        }
+        var due = await _store.GetNextDueAsync(after, cancellationToken);
+        _nextDue = (arrivals, recorded, after, due);
+        return due;
+    }
+
     /// <summary>Claims up to each want's number of pending deliveries, in one store call, and holds them.</summary>
     private async Task ClaimAsync(DateTimeOffset now, List<EndpointWant> wants, Dictionary<string, OwnedEndpointState> states, List<HeldDelivery> held, CancellationToken cancellationToken)
     {
@@ -512,6 +570,9 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             return;
         }
+        _claimArrivals = _signal.Arrivals;
+        _lastClaim = now;
+        _acquiredSinceClaim = false;
         var claimed = await _store.ClaimOwnedAsync(new OwnedClaimRequest
         {
             NodeId = _nodeId,
@@ -536,7 +597,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         var takenBy = new List<(OwnedEndpointState State, List<long> Ids)>();
         foreach (var want in wants)
         {
-            var taken = want.Max > 0 ? states[want.EndpointId].TakeOffers(want.Max) : [];
+            var taken = want.Max > 0 ? TakeOffers(states[want.EndpointId], want.Max) : [];
             if (taken.Count > 0)
             {
                 takenBy.Add((states[want.EndpointId], taken));
@@ -558,7 +619,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             // Not read: they wait again, still leased here, for a later round.
             foreach (var (state, taken) in takenBy)
             {
-                if (state.AddOffers(taken) is { Count: > 0 } over)
+                if (QueueOffers(state, taken) is { Count: > 0 } over)
                 {
                     _ = GiveBackOffersAsync(over);
                 }
@@ -639,6 +700,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 MaxEndpoints = limit,
                 Exclude = exclude,
             }, cancellationToken);
+            _acquiredSinceClaim |= taken.Count > 0;
             lock (_ownedLock)
             {
                 foreach (var endpoint in taken)
@@ -679,7 +741,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             // for the next owner to claim.
             foreach (var draining in _owned.Values.Where(x => x.Draining && x.Offered > 0))
             {
-                giveBack.AddRange(draining.TakeOffers(int.MaxValue));
+                giveBack.AddRange(TakeOffers(draining, int.MaxValue));
             }
             release = [.. _owned.Values
                 .Where(x => x.Held == 0 && x.Unrecorded == 0 && x.Offered == 0 && (x.Draining || now - x.LastActive > HeartbeatInterval))
@@ -913,6 +975,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             {
                 state.RemoveUnrecorded();
             }
+            Interlocked.Increment(ref _recordedBatches);
             if (!_offersKnown.IsEmpty)
             {
                 foreach (var recorded in batch)

@@ -175,20 +175,16 @@ internal sealed class OwnedEndpointState
         }
     }
 
-    /// <summary>Most offers kept waiting for room: beyond it they go back to pending, so a slow endpoint's backlog stays in the database.</summary>
-    public int OfferLimit => MaxPrefetchFactor * Capacity;
-
-    /// <summary>Queues offered deliveries; returns those beyond <see cref="OfferLimit"/>, which the caller gives back.</summary>
-    public List<long> AddOffers(IReadOnlyList<long> ids)
+    /// <summary>Queues offered deliveries, at most <paramref name="room"/> of them; returns the others, which the caller gives back.</summary>
+    public List<long> AddOffers(IReadOnlyList<long> ids, int room)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var limit = OfferLimit;
         var over = new List<long>();
         lock (_lock)
         {
             foreach (var id in ids)
             {
-                if (_offered.Count < limit)
+                if (room-- > 0)
                 {
                     _offered.Enqueue(id);
                 }

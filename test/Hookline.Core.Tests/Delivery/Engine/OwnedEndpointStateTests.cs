@@ -25,6 +25,22 @@ public sealed class OwnedEndpointStateTests
     }
 
     [Fact]
+    public void Offers_KeptUpToTheRoomGiven_TakenOldestFirst_TheRestReturned()
+    {
+        var state = State(2);
+
+        var over = state.AddOffers([1, 2, 3, 4, 5, 6, 7], room: 5);
+
+        // What the node has no room for goes back (to pending, by the caller).
+        Assert.Equal([6L, 7L], over);
+        Assert.Equal(5, state.Offered);
+        Assert.Equal([1L, 2L, 3L], state.TakeOffers(3));
+        Assert.Equal(2, state.Offered);
+        Assert.Equal([4L, 5L], state.TakeOffers(int.MaxValue));
+        Assert.Empty(state.TakeOffers(1));
+    }
+
+    [Fact]
     public void Capacity_BeforeAnySend_IsTwiceTheConcurrency()
     {
         Assert.Equal(20, State(10).Capacity);
