@@ -72,6 +72,20 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task TakeOffersAsync_EndpointDisabledSinceTheOffer_LeftOut()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await OwnAsync(app, endpoint, "node-b");
+        var (result, _) = await OfferAsync(app, [endpoint], from: "node-a", Start);
+
+        await Store.UpdateEndpointAsync(endpoint with { Disabled = true }, None);
+
+        // Like a claim, a take never sends to a disabled endpoint; the offer goes back as a lost one and waits.
+        Assert.Empty(await Store.TakeOffersAsync("node-b", [Assert.Single(result.Offered).DeliveryId], None));
+    }
+
+    [Fact]
     public async Task ReleaseOffersAsync_PendingAgainAndClaimable_OnlyForTheNodeTheyWereOfferedTo()
     {
         var app = await AddApplicationAsync();
@@ -92,22 +106,25 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
-    public async Task ReturnLostOffersAsync_OnlyOffersPastTheirLeaseThatTheNodeDoesNotKnow()
+    public async Task ReturnLostOffersAsync_OnlyOffersLeasedUntilTheCutOffThatTheNodeDoesNotKnow()
     {
         var app = await AddApplicationAsync();
         var endpoint = await AddEndpointAsync(app);
         await OwnAsync(app, endpoint, "node-b");
         var (heard, heardMessage) = await OfferAsync(app, [endpoint], from: "node-a", Start);
         var (lost, lostMessage) = await OfferAsync(app, [endpoint], from: "node-a", Start);
+        var (recent, recentMessage) = await OfferAsync(app, [endpoint], from: "node-a", Start.AddSeconds(5));
         var heardId = Assert.Single(heard.Offered).DeliveryId;
+        Assert.Single(recent.Offered);
 
-        // Within the lease nothing goes back, heard of or not.
-        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease - TimeSpan.FromSeconds(1), None));
+        // Offers made before the cut-off (leased until Start + Lease) go back, unless known; later ones stay.
+        var now = Start.AddSeconds(3);
+        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease - TimeSpan.FromSeconds(1), now, None));
+        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-c", [], Start + Lease, now, None));
+        Assert.Equal(1, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease, now, None));
 
-        // Past it, only the offer node-b never heard of; another node's sweep touches nothing.
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(recentMessage, endpoint)).Status);
         var later = Start + Lease + TimeSpan.FromSeconds(1);
-        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-c", [], later, None));
-        Assert.Equal(1, await Store.ReturnLostOffersAsync("node-b", [heardId], later, None));
 
         Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(heardMessage, endpoint)).Status);
         var returned = await GetDeliveryAsync(lostMessage, endpoint);

@@ -138,6 +138,39 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
         Assert.Equal(sent + 20, ids.Count);
     }
 
+    [Fact]
+    public async Task OffersToANodeThatDoesNotListen_GoBackToPendingWithinSeconds_AndAreDelivered()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var intake = await StartNodeAsync("a", dispatcher: false);
+        // Node b sends but never hears a notification (as behind a pooler in transaction mode).
+        var deaf = await StartNodeAsync("b", dispatcher: true, listen: false);
+        var (app, endpoint) = await CreateEndpointAsync(intake, receiver.Url("/hooks"));
+        var deafId = deaf.GetRequiredService<DeliverySignal>().NodeId;
+        // Messages until node b owns the endpoint right after a delivery (it finds pending work by its poll).
+        var sent = 0;
+        while (true)
+        {
+            Assert.True(++sent <= 20, "node b never owned the endpoint just after a delivery");
+            await Messages(intake).CreateAsync(app, Draft(), CancellationToken.None);
+            await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() == sent, TimeSpan.FromSeconds(10), $"delivery {sent}");
+            if ((string?)await _database.ScalarAsync($"SELECT node_id FROM endpoint_owners WHERE endpoint_id = '{endpoint.Id}'") == deafId)
+            {
+                break;
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Messages(intake).CreateAsync(app, Draft(), CancellationToken.None)));
+        var offered = Convert.ToInt64(await _database.ScalarAsync($"SELECT count(*) FROM deliveries WHERE lease_token = 'o:{deafId}'"), System.Globalization.CultureInfo.InvariantCulture);
+
+        // Leased to node b for the test's five-minute lease, they would wait that long; node b returns
+        // the offers it never heard of after two seconds, and claims them.
+        await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() >= sent + 5, TimeSpan.FromSeconds(10), "the five offered deliveries");
+        Assert.True(offered > 0, "no delivery was offered to node b (it gave the endpoint up first); the test proved nothing");
+        await Task.Delay(200);
+        Assert.Equal(sent + 5, receiver.At("/hooks").Select(r => r.Headers["webhook-id"]).Distinct().Count());
+    }
+
     /// <summary>The node that does not own <paramref name="endpoint"/> now, or null when neither does.</summary>
     private async Task<ServiceProvider?> OtherNodeAsync(Endpoint endpoint, ServiceProvider a, ServiceProvider b)
     {
@@ -147,7 +180,7 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
             : null;
     }
 
-    private async Task<ServiceProvider> StartNodeAsync(string name, bool dispatcher)
+    private async Task<ServiceProvider> StartNodeAsync(string name, bool dispatcher, bool listen = true)
     {
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
@@ -169,6 +202,7 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
         await provider.GetRequiredService<IHooklineStore>().MigrateAsync(CancellationToken.None);
         var hosted = provider.GetServices<IHostedService>()
             .Where(s => dispatcher || s.GetType().Name != "DeliveryDispatcher")
+            .Where(s => listen || s.GetType().Name != "PostgresWorkNotifier")
             .ToList();
         _nodes.Add((provider, hosted));
         foreach (var service in hosted)

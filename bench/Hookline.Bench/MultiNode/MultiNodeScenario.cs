@@ -17,7 +17,11 @@ internal static class MultiNodeScenario
     public static async Task<int> RunAsync(string[] args)
     {
         var options = new BenchArgs(args);
-        var defaults = new DeliverySettings { Store = "postgres", Messages = 5000, Endpoints = 4, Rate = 200, Duration = 15 };
+        // A longer warm-up than the delivery scenario's: with two servers on two cores, their tiered
+        // JIT threads still took 13–25 % of the machine throughout the measured phases after a 15 s
+        // warm-up (perf, 2026-12-06), which weighs on more nodes more. After 45 s the two nodes' CPU
+        // in the measured phases was about half (23.9 → 12.7 s).
+        var defaults = new DeliverySettings { Store = "postgres", Messages = 5000, Endpoints = 4, Rate = 200, Duration = 15, WarmupSeconds = 45 };
         var nodeCounts = options.String("nodes", "1,2,3").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
         var rounds = options.Int("rounds", 1);
         var configurations = new List<DeliverySettings>();

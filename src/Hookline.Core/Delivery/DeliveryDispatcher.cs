@@ -94,9 +94,11 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private bool _acquiredSinceClaim;
 
     // The last next-due answer, reused for a moment while nothing that could change it happened
-    // (no arrival, no outcome recorded): rounds come at every offer and every freed slot.
-    private (long Arrivals, long Recorded, DateTimeOffset At, DateTimeOffset? Due)? _nextDue;
-    private long _recordedBatches;
+    // (no arrival; no outcome recorded and no delivery given back here, which _dueChanges counts):
+    // rounds come at every offer and every freed slot.
+    private (long Arrivals, long Changes, DateTimeOffset At, DateTimeOffset? Due)? _nextDue;
+    private long _dueChanges;
+    private DateTimeOffset _lastLostOffers = DateTimeOffset.MinValue;
     private static readonly TimeSpan NextDueReuse = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -339,8 +341,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         }
         catch (Exception ex)
         {
-            // They stay offered here until their lease runs out; then, unknown here, they go back to
-            // pending (ReturnLostOffersAsync at a heartbeat). Nothing is lost.
+            // No longer known here, they go back to pending a few seconds on (ReturnLostOffersAsync).
+            // Nothing is lost.
             Log.OffersNotReturned(_logger, ids.Count, ex);
         }
     }
@@ -358,12 +360,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             {
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, now, CancellationToken.None);
             }
-            List<long> offers;
-            lock (_ownedLock)
-            {
-                offers = [.. _owned.Values.ToList().SelectMany(x => TakeOffers(x, int.MaxValue))];
-            }
-            await _store.ReleaseOffersAsync(_nodeId, offers, now, CancellationToken.None);
+            // Every offer to this node goes back (nothing is in flight any more): those waiting here,
+            // and those whose notification had not come yet, which would otherwise wait for their
+            // lease to run out before another node took the endpoint over.
+            await _store.ReturnLostOffersAsync(_nodeId, [], DateTimeOffset.MaxValue, now, CancellationToken.None);
             await _store.ReleaseEndpointsAsync(_nodeId, null, CancellationToken.None);
             _signal.Notify();
         }
@@ -443,12 +443,6 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             await _store.ReleaseEndpointsAsync(_nodeId, orphans, cancellationToken);
             _signal.Notify();
         }
-        // Offers this node never heard of (their notification was lost) go back to pending once their
-        // lease runs out; one statement over the leases' expiry index.
-        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], start, cancellationToken) > 0)
-        {
-            _signal.Notify();
-        }
         // The first heartbeat (or one after an outage) lets claims run again.
         _signal.Wake();
     }
@@ -478,6 +472,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     {
         await ReleaseIdleAsync(now, cancellationToken);
         await AcquireAsync(now, cancellationToken);
+        await ReturnLostOffersAsync(now, cancellationToken);
 
         var wants = new List<EndpointWant>();
         var states = new Dictionary<string, OwnedEndpointState>(StringComparer.Ordinal);
@@ -547,18 +542,18 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private bool ClaimMayFind(DateTimeOffset now) =>
         _signal.Arrivals != _claimArrivals || _acquiredSinceClaim || now - _lastClaim >= AcquireInterval;
 
-    /// <summary>The work loop's next due time, reused for <see cref="NextDueReuse"/> while no work arrived and no outcome was recorded.</summary>
+    /// <summary>The work loop's next due time, reused for <see cref="NextDueReuse"/> while no work arrived and nothing here changed a due time.</summary>
     private async Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after, CancellationToken cancellationToken)
     {
         var arrivals = _signal.Arrivals;
-        var recorded = Interlocked.Read(ref _recordedBatches);
-        if (_nextDue is { } last && last.Arrivals == arrivals && last.Recorded == recorded && after >= last.At
+        var changes = Interlocked.Read(ref _dueChanges);
+        if (_nextDue is { } last && last.Arrivals == arrivals && last.Changes == changes && after >= last.At
             && after - last.At < NextDueReuse && (last.Due is null || last.Due > after))
         {
             return last.Due;
         }
         var due = await _store.GetNextDueAsync(after, cancellationToken);
-        _nextDue = (arrivals, recorded, after, due);
+        _nextDue = (arrivals, changes, after, due);
         return due;
     }
 
@@ -716,6 +711,31 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         }
     }
 
+    /// <summary>
+    /// Once a second: offers to this node made more than <see cref="LostOfferAge"/> ago that it never
+    /// heard of (the notification was lost, or this node does not listen: a pooler in transaction
+    /// mode) go back to pending, and are claimed. Run by the work loop between its rounds, never
+    /// beside a take of offers, so an offer is never both taken here and put back.
+    /// </summary>
+    private async Task ReturnLostOffersAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - _lastLostOffers < PollInterval)
+        {
+            return;
+        }
+        _lastLostOffers = now;
+        // Offers are leased for the lease duration from when they were made (the node that made them
+        // is assumed to have the same setting): one whose lease ends this early was made that long ago.
+        var madeBefore = now + _options.EffectiveLeaseDuration - LostOfferAge;
+        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], madeBefore, now, cancellationToken) > 0)
+        {
+            _signal.Notify();
+        }
+    }
+
+    /// <summary>How old an offer this node has not heard of is when it is taken as lost.</summary>
+    private static readonly TimeSpan LostOfferAge = TimeSpan.FromSeconds(2);
+
     /// <summary>Wakes the work loop once after <paramref name="delay"/>; at most one such wake-up waits at a time.</summary>
     private void WakeAfter(TimeSpan delay)
     {
@@ -793,6 +813,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 // which claims only pending rows, and an ordered endpoint would wait behind it.
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow(), CancellationToken.None);
                 _offersKnown.TryRemove(delivery.DeliveryId, out _);
+                Interlocked.Increment(ref _dueChanges);
                 return;
             }
             // An attempt that started is allowed to finish even during shutdown; its timeout bounds it.
@@ -804,6 +825,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 // (no attempt, the count unchanged), give the endpoint up and leave it to the holder a while.
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, _time.GetUtcNow() + RelayReleaseDelay, CancellationToken.None);
                 _offersKnown.TryRemove(delivery.DeliveryId, out _);
+                Interlocked.Increment(ref _dueChanges);
                 lock (_ownedLock)
                 {
                     state.Draining = true;
@@ -975,7 +997,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             {
                 state.RemoveUnrecorded();
             }
-            Interlocked.Increment(ref _recordedBatches);
+            Interlocked.Increment(ref _dueChanges);
             if (!_offersKnown.IsEmpty)
             {
                 foreach (var recorded in batch)
@@ -1033,7 +1055,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         [LoggerMessage(8, LogLevel.Warning, "Handing endpoints over on shutdown failed; other nodes take them when the lease runs out")]
         public static partial void HandOverFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(10, LogLevel.Warning, "Giving {Count} offered deliveries back failed; they go back to pending when their lease runs out")]
+        [LoggerMessage(10, LogLevel.Warning, "Giving {Count} offered deliveries back failed; they go back to pending within seconds")]
         public static partial void OffersNotReturned(ILogger logger, int count, Exception exception);
 
         [LoggerMessage(9, LogLevel.Warning, "{Count} endpoint(s) were owned by this node in the database but not in memory; given up so that another owner sends to them")]

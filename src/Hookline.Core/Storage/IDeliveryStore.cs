@@ -108,7 +108,7 @@ public interface IDeliveryStore
     /// leased to it by the node that accepted their message, because it owned their endpoint then
     /// (<see cref="NewMessage.OfferEndpointIds"/>). Returned with what is needed to send them, under
     /// their lease token; a read, nothing is written. A row put back to pending since (its endpoint
-    /// taken over, the offer given back) is left out.
+    /// taken over, the offer given back), or whose endpoint is disabled, is left out.
     /// </summary>
     Task<IReadOnlyList<ClaimedDelivery>> TakeOffersAsync(string nodeId, IReadOnlyList<long> ids, CancellationToken cancellationToken);
 
@@ -121,11 +121,11 @@ public interface IDeliveryStore
 
     /// <summary>
     /// Puts back to pending, due at <paramref name="now"/>, every delivery offered to
-    /// <paramref name="nodeId"/> whose lease ran out and that is not in <paramref name="known"/>: an
-    /// offer whose notification never reached the node (it was down, or lost its connection). Returns
-    /// how many.
+    /// <paramref name="nodeId"/> whose lease ends by <paramref name="leasedUntil"/> (so offered a while
+    /// ago) and that is not in <paramref name="known"/>: an offer whose notification never reached the
+    /// node (it was not listening, or lost its connection). Returns how many.
     /// </summary>
-    Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset leasedUntil, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint

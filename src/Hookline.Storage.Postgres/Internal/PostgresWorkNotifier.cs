@@ -18,7 +18,7 @@ namespace Hookline.Storage.Postgres.Internal;
 /// It also carries offers (<see cref="DeliverySignal.Offer"/>): deliveries a node inserted leased to
 /// the node that owns their endpoint. An offer's notification names that node, the endpoint and the
 /// delivery ids; only that node takes it. An offer whose notification is lost is not: its rows go
-/// back to pending when their lease runs out (the owner's heartbeat looks for them).
+/// back to pending about two seconds on (the owner looks for offers it never heard of every second).
 /// Completions are not forwarded: the node that records one claims the freed slot itself at once
 /// (the dispatcher wakes locally), and a retry's due time wakes every node through its own timer.
 /// </remarks>
@@ -304,7 +304,7 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
         [LoggerMessage(2, LogLevel.Warning, "Listening for work notifications failed; reconnecting in {Delay} (dispatchers poll meanwhile)")]
         public static partial void ListenFailed(ILogger logger, TimeSpan delay, Exception exception);
 
-        [LoggerMessage(4, LogLevel.Warning, "Sending {Count} offer notification(s) failed; the offered deliveries go back to pending when their lease runs out")]
+        [LoggerMessage(4, LogLevel.Warning, "Sending {Count} offer notification(s) failed; the offered deliveries go back to pending within seconds")]
         public static partial void OfferFailed(ILogger logger, int count, Exception exception);
 
         [LoggerMessage(3, LogLevel.Information, "Listening for work notifications on channel {Channel} again")]

@@ -363,7 +363,7 @@ public abstract partial class SqlHooklineStore
             var inList = InList(ids, "@d", out var parameters);
             return await c.QueryAsync(null,
                 $"SELECT {ClaimedColumns} FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
-                $"JOIN applications a ON a.id = e.app_id WHERE d.id IN ({inList}) AND d.status = 3 AND d.lease_token = @token ORDER BY d.id",
+                $"JOIN applications a ON a.id = e.app_id WHERE d.id IN ({inList}) AND d.status = 3 AND d.lease_token = @token AND e.disabled = 0 ORDER BY d.id",
                 ReadClaimed, cancellationToken, [("@token", OfferToken(nodeId)), .. parameters]);
         }, cancellationToken);
     }
@@ -386,22 +386,22 @@ public abstract partial class SqlHooklineStore
         }, WriteDurability.Relaxed, cancellationToken);
     }
 
-    public Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset leasedUntil, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
         ArgumentNullException.ThrowIfNull(known);
         return WriteAsync(async (c, t) =>
         {
-            // Found through the leases' expiry index: only rows whose lease ran out are looked at.
+            // Found through the leases' expiry index: only rows whose lease ends by leasedUntil are looked at.
             var keep = "";
-            var parameters = new List<(string, object?)> { ("@now", now), ("@token", OfferToken(nodeId)) };
+            var parameters = new List<(string, object?)> { ("@now", now), ("@until", leasedUntil), ("@token", OfferToken(nodeId)) };
             if (known.Count > 0)
             {
                 keep = $" AND id NOT IN ({InList([.. known], "@k", out var keepParameters)})";
                 parameters.AddRange(keepParameters);
             }
             return await c.ExecuteAsync(t,
-                $"UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL WHERE status = 3 AND next_attempt_at <= @now AND lease_token = @token{keep}",
+                $"UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL WHERE status = 3 AND next_attempt_at <= @until AND lease_token = @token{keep}",
                 cancellationToken, [.. parameters]);
         }, WriteDurability.Relaxed, cancellationToken);
     }
