@@ -34,6 +34,17 @@ public sealed partial class PostgresHooklineStore
         """;
 
     /// <summary>
+    /// Each id is looked up on its own (a <c>LATERAL</c> subquery with <c>LIMIT 1</c>, which the planner
+    /// keeps as a loop of primary-key lookups), with its message, endpoint and application. Written as
+    /// a plain join of the id list (materialised or not), it took 16 ms a call for 19 rows in the
+    /// three-node benchmark, where the prepared plan cannot know how few ids come; this form took 1.2 ms.
+    /// </summary>
+    protected override string TakeOffersSql(string ids) =>
+        $"SELECT x.* FROM ({ids}) AS w(id) CROSS JOIN LATERAL (" +
+        $"SELECT {ClaimedColumns} FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
+        "JOIN applications a ON a.id = e.app_id WHERE d.id = w.id AND d.status = 3 AND d.lease_token = @token AND e.disabled = 0 LIMIT 1) x ORDER BY x.d_id";
+
+    /// <summary>
     /// One statement: for every wanted endpoint this node owns with a live lease, pick its due
     /// deliveries (an ordered endpoint's head only), lease them, and return them joined with their
     /// message, endpoint and application. <c>SKIP LOCKED</c> steps over a row an API request (a resend,

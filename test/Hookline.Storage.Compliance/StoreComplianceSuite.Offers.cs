@@ -119,9 +119,11 @@ public abstract partial class StoreComplianceSuite
 
         // Offers made before the cut-off (leased until Start + Lease) go back, unless known; later ones stay.
         var now = Start.AddSeconds(3);
-        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease - TimeSpan.FromSeconds(1), now, None));
-        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-c", [], Start + Lease, now, None));
-        Assert.Equal(1, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease, now, None));
+        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-b", [heardId], null, Start + Lease - TimeSpan.FromSeconds(1), now, None));
+        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-c", [], null, Start + Lease, now, None));
+        // A window that ends before them, or starts at them, leaves them alone.
+        Assert.Equal(0, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease, Start + Lease + TimeSpan.FromSeconds(1), now, None));
+        Assert.Equal(1, await Store.ReturnLostOffersAsync("node-b", [heardId], Start + Lease - TimeSpan.FromSeconds(1), Start + Lease, now, None));
 
         Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(recentMessage, endpoint)).Status);
         var later = Start + Lease + TimeSpan.FromSeconds(1);

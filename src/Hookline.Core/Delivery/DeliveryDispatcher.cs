@@ -363,7 +363,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             // Every offer to this node goes back (nothing is in flight any more): those waiting here,
             // and those whose notification had not come yet, which would otherwise wait for their
             // lease to run out before another node took the endpoint over.
-            await _store.ReturnLostOffersAsync(_nodeId, [], DateTimeOffset.MaxValue, now, CancellationToken.None);
+            await _store.ReturnLostOffersAsync(_nodeId, [], null, DateTimeOffset.MaxValue, now, CancellationToken.None);
             await _store.ReleaseEndpointsAsync(_nodeId, null, CancellationToken.None);
             _signal.Notify();
         }
@@ -726,12 +726,26 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         _lastLostOffers = now;
         // Offers are leased for the lease duration from when they were made (the node that made them
         // is assumed to have the same setting): one whose lease ends this early was made that long ago.
+        // Each call looks only at offers made since the last one looked (a backlog of offers waiting
+        // here would otherwise be read every second); every LostOfferFullSweep all of them, for an
+        // offer whose maker's clock ran behind this node's.
         var madeBefore = now + _options.EffectiveLeaseDuration - LostOfferAge;
-        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], madeBefore, now, cancellationToken) > 0)
+        var full = now - _lastFullLostOffers >= LostOfferFullSweep;
+        var after = full ? (DateTimeOffset?)null : _lostOffersUpTo;
+        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], after, madeBefore, now, cancellationToken) > 0)
         {
             _signal.Notify();
         }
+        _lostOffersUpTo = madeBefore;
+        if (full)
+        {
+            _lastFullLostOffers = now;
+        }
     }
+
+    private static readonly TimeSpan LostOfferFullSweep = TimeSpan.FromSeconds(30);
+    private DateTimeOffset? _lostOffersUpTo;
+    private DateTimeOffset _lastFullLostOffers = DateTimeOffset.MinValue;
 
     /// <summary>How old an offer this node has not heard of is when it is taken as lost.</summary>
     private static readonly TimeSpan LostOfferAge = TimeSpan.FromSeconds(2);

@@ -122,10 +122,11 @@ public interface IDeliveryStore
     /// <summary>
     /// Puts back to pending, due at <paramref name="now"/>, every delivery offered to
     /// <paramref name="nodeId"/> whose lease ends by <paramref name="leasedUntil"/> (so offered a while
-    /// ago) and that is not in <paramref name="known"/>: an offer whose notification never reached the
-    /// node (it was not listening, or lost its connection). Returns how many.
+    /// ago), and after <paramref name="leasedAfter"/> when given (what an earlier call looked at
+    /// already), and that is not in <paramref name="known"/>: an offer whose notification never
+    /// reached the node (it was not listening, or lost its connection). Returns how many.
     /// </summary>
-    Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset leasedUntil, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset? leasedAfter, DateTimeOffset leasedUntil, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint

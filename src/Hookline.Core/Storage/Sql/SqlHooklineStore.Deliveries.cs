@@ -361,12 +361,20 @@ public abstract partial class SqlHooklineStore
         return ReadAsync<IReadOnlyList<ClaimedDelivery>>(async c =>
         {
             var inList = InList(ids, "@d", out var parameters);
-            return await c.QueryAsync(null,
-                $"SELECT {ClaimedColumns} FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
-                $"JOIN applications a ON a.id = e.app_id WHERE d.id IN ({inList}) AND d.status = 3 AND d.lease_token = @token AND e.disabled = 0 ORDER BY d.id",
-                ReadClaimed, cancellationToken, [("@token", OfferToken(nodeId)), .. parameters]);
+            return await c.QueryAsync(null, TakeOffersSql(inList), ReadClaimed, cancellationToken, [("@token", OfferToken(nodeId)), .. parameters]);
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// The read of offered rows by id (<paramref name="ids"/>, a list of <c>@d</c> values) under
+    /// <c>@token</c>, with what a claim returns (<see cref="ClaimedColumns"/>), in id order. The ids
+    /// drive it (each found by its primary key); a plan that started from the sending rows would read
+    /// every leased row, offers waiting included.
+    /// </summary>
+    protected virtual string TakeOffersSql(string ids) =>
+        $"WITH w(id) AS MATERIALIZED ({ids}) " +
+        $"SELECT {ClaimedColumns} FROM w JOIN deliveries d ON d.id = w.id JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
+        "JOIN applications a ON a.id = e.app_id WHERE d.status = 3 AND d.lease_token = @token AND e.disabled = 0 ORDER BY d.id";
 
     public Task ReleaseOffersAsync(string nodeId, IReadOnlyList<long> ids, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -386,18 +394,18 @@ public abstract partial class SqlHooklineStore
         }, WriteDurability.Relaxed, cancellationToken);
     }
 
-    public Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset leasedUntil, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset? leasedAfter, DateTimeOffset leasedUntil, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
         ArgumentNullException.ThrowIfNull(known);
         return WriteAsync(async (c, t) =>
         {
-            // Found through the leases' expiry index: only rows whose lease ends by leasedUntil are looked at.
-            var keep = "";
-            var parameters = new List<(string, object?)> { ("@now", now), ("@until", leasedUntil), ("@token", OfferToken(nodeId)) };
+            // Found through the leases' expiry index: only rows whose lease ends in (leasedAfter, leasedUntil] are looked at.
+            var keep = leasedAfter is null ? "" : " AND next_attempt_at > @after";
+            var parameters = new List<(string, object?)> { ("@now", now), ("@until", leasedUntil), ("@after", leasedAfter ?? DateTimeOffset.UnixEpoch), ("@token", OfferToken(nodeId)) };
             if (known.Count > 0)
             {
-                keep = $" AND id NOT IN ({InList([.. known], "@k", out var keepParameters)})";
+                keep += $" AND id NOT IN ({InList([.. known], "@k", out var keepParameters)})";
                 parameters.AddRange(keepParameters);
             }
             return await c.ExecuteAsync(t,
