@@ -74,15 +74,19 @@ public sealed partial class PostgresHooklineStore
         }
         // One statement for the batch; each row is leased where its lease's node owns the endpoint, or
         // (an offer) where another node does, in both cases with a live owner row; else pending. Rows
-        // come back keyed by (message, endpoint), which is unique.
+        // come back keyed by (message, endpoint), which is unique. The owner rows read are held (KEY
+        // SHARE) until the commit: a node that gives its endpoints up (deletes its rows) waits for
+        // these inserts, so once it has, nothing more is offered to it and it can return what was.
         await using var insert = new NpgsqlCommand(
+            "WITH held AS (SELECT o.endpoint_id, o.node_id, o.expires_at FROM endpoint_owners o " +
+            "WHERE o.endpoint_id = ANY(@endpoint::text[]) FOR KEY SHARE) " +
             InsertLeasedDeliveryInto +
             "SELECT r.msg, r.endpoint, r.app, CASE WHEN o.endpoint_id IS NULL THEN 1 ELSE 3 END, 0, " +
             "CASE WHEN o.endpoint_id IS NULL THEN r.due ELSE r.until END, 0, r.created, " +
             "CASE WHEN o.endpoint_id IS NULL THEN NULL WHEN r.offer THEN 'o:' || o.node_id ELSE r.token END " +
             "FROM unnest(@msg::text[], @endpoint::text[], @app::text[], @due::bigint[], @created::bigint[], @until::bigint[], @token::text[], @node::text[], @now::bigint[], @offer::boolean[]) " +
             "WITH ORDINALITY AS r(msg, endpoint, app, due, created, until, token, node, now, offer, n) " +
-            "LEFT JOIN endpoint_owners o ON o.endpoint_id = r.endpoint AND o.expires_at > r.now " +
+            "LEFT JOIN held o ON o.endpoint_id = r.endpoint AND o.expires_at > r.now " +
             "AND ((NOT r.offer AND o.node_id = r.node) OR (r.offer AND o.node_id <> r.node)) " +
             "ORDER BY r.n RETURNING id, msg_id, endpoint_id, status, lease_token",
             (NpgsqlConnection)c, (NpgsqlTransaction)t);

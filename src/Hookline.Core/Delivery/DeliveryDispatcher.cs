@@ -360,11 +360,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             {
                 await _store.ReleaseAsync(delivery.DeliveryId, delivery.LeaseToken, now, CancellationToken.None);
             }
-            // Every offer to this node goes back (nothing is in flight any more): those waiting here,
+            // The endpoints first: from then on no node offers anything to this one (an insert that
+            // offers holds the owner row it read until it commits, which the release waits for). Then
+            // every offer to this node goes back (nothing is in flight any more): those waiting here,
             // and those whose notification had not come yet, which would otherwise wait for their
             // lease to run out before another node took the endpoint over.
-            await _store.ReturnLostOffersAsync(_nodeId, [], null, DateTimeOffset.MaxValue, now, CancellationToken.None);
             await _store.ReleaseEndpointsAsync(_nodeId, null, CancellationToken.None);
+            await _store.ReturnLostOffersAsync(_nodeId, [], null, DateTimeOffset.MaxValue, now, CancellationToken.None);
             _signal.Notify();
         }
         catch (Exception ex)
@@ -732,7 +734,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         var madeBefore = now + _options.EffectiveLeaseDuration - LostOfferAge;
         var full = now - _lastFullLostOffers >= LostOfferFullSweep;
         var after = full ? (DateTimeOffset?)null : _lostOffersUpTo;
-        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], after, madeBefore, now, cancellationToken) > 0)
+        string[] owned;
+        lock (_ownedLock)
+        {
+            owned = [.. _owned.Keys];
+        }
+        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], after, madeBefore, now, cancellationToken)
+            + await _store.ReturnStrandedOffersAsync(_nodeId, owned, now, cancellationToken) > 0)
         {
             _signal.Notify();
         }

@@ -129,6 +129,14 @@ public interface IDeliveryStore
     Task<int> ReturnLostOffersAsync(string nodeId, IReadOnlyCollection<long> known, DateTimeOffset? leasedAfter, DateTimeOffset leasedUntil, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Puts back to pending, due at <paramref name="now"/>, the deliveries of <paramref name="endpointIds"/>
+    /// (endpoints <paramref name="nodeId"/> owns) offered to another node whose lease has run out: that node no longer
+    /// owned the endpoint by the time it could have sent them (its owner died, or was taken over, as
+    /// the offer committed), so nobody else will. Returns how many.
+    /// </summary>
+    Task<int> ReturnStrandedOffersAsync(string nodeId, IReadOnlyCollection<string> endpointIds, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint
     /// becomes due (a pending retry, or a lease that runs out), or null when there is none. Work
     /// already due but not claimable (its endpoint is at its concurrency limit, or it waits behind an

@@ -414,6 +414,25 @@ public abstract partial class SqlHooklineStore
         }, WriteDurability.Relaxed, cancellationToken);
     }
 
+    public Task<int> ReturnStrandedOffersAsync(string nodeId, IReadOnlyCollection<string> endpointIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentNullException.ThrowIfNull(endpointIds);
+        if (endpointIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return WriteAsync(async (c, t) =>
+        {
+            // Through the leases' expiry index: only leases that ran out are looked at.
+            var inList = InList([.. endpointIds], "@e", out var parameters);
+            return await c.ExecuteAsync(t,
+                "UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL " +
+                $"WHERE status = 3 AND next_attempt_at <= @now AND lease_token LIKE 'o:%' AND lease_token <> @mine AND endpoint_id IN ({inList})",
+                cancellationToken, [("@now", now), ("@mine", OfferToken(nodeId)), .. parameters]);
+        }, WriteDurability.Relaxed, cancellationToken);
+    }
+
     public Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken) =>
         ReadAsync(async c =>
         {
