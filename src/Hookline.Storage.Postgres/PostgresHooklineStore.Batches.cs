@@ -83,7 +83,7 @@ public sealed partial class PostgresHooklineStore
             InsertLeasedDeliveryInto +
             "SELECT r.msg, r.endpoint, r.app, CASE WHEN o.endpoint_id IS NULL THEN 1 ELSE 3 END, 0, " +
             "CASE WHEN o.endpoint_id IS NULL THEN r.due ELSE r.until END, 0, r.created, " +
-            "CASE WHEN o.endpoint_id IS NULL THEN NULL WHEN r.offer THEN 'o:' || o.node_id ELSE r.token END " +
+            $"CASE WHEN o.endpoint_id IS NULL THEN NULL WHEN r.offer THEN '{OfferTokenPrefix}' || o.node_id ELSE r.token END " +
             "FROM unnest(@msg::text[], @endpoint::text[], @app::text[], @due::bigint[], @created::bigint[], @until::bigint[], @token::text[], @node::text[], @now::bigint[], @offer::boolean[]) " +
             "WITH ORDINALITY AS r(msg, endpoint, app, due, created, until, token, node, now, offer, n) " +
             "LEFT JOIN held o ON o.endpoint_id = r.endpoint AND o.expires_at > r.now " +

@@ -81,8 +81,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
 
     // Offers: rows other nodes inserted leased to this node, by id, from when they are heard of until
-    // their outcome is recorded or they are given back. What is not here and offered to this node
-    // past its lease was never heard of, and goes back to pending (ReturnLostOffersAsync).
+    // their outcome is recorded or they are given back. What is not here and was offered to this node
+    // more than LostOfferAge ago was never heard of, and goes back to pending (ReturnLostOffersAsync).
     private readonly ConcurrentDictionary<long, byte> _offersKnown = new();
     private int _offersWaiting;
     private int _rounds;
@@ -99,6 +99,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private (long Arrivals, long Changes, DateTimeOffset At, DateTimeOffset? Due)? _nextDue;
     private long _dueChanges;
     private DateTimeOffset _lastLostOffers = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastFullLostOffers = DateTimeOffset.MinValue;
+    private DateTimeOffset? _lostOffersUpTo;
+
+    /// <summary>How old an offer this node has not heard of is when it is taken as lost.</summary>
+    private static readonly TimeSpan LostOfferAge = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the search for lost offers looks at all of them, not only at those made since its last look.</summary>
+    private static readonly TimeSpan LostOfferFullSweep = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan NextDueReuse = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -750,13 +758,6 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             _lastFullLostOffers = now;
         }
     }
-
-    private static readonly TimeSpan LostOfferFullSweep = TimeSpan.FromSeconds(30);
-    private DateTimeOffset? _lostOffersUpTo;
-    private DateTimeOffset _lastFullLostOffers = DateTimeOffset.MinValue;
-
-    /// <summary>How old an offer this node has not heard of is when it is taken as lost.</summary>
-    private static readonly TimeSpan LostOfferAge = TimeSpan.FromSeconds(2);
 
     /// <summary>Wakes the work loop once after <paramref name="delay"/>; at most one such wake-up waits at a time.</summary>
     private void WakeAfter(TimeSpan delay)

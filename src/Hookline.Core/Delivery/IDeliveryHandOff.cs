@@ -6,9 +6,10 @@ namespace Hookline.Core.Delivery;
 /// <summary>
 /// The node's dispatcher as the message writer sees it. A new message's delivery to an endpoint this
 /// node owns is inserted already leased to this node and handed to the dispatcher once committed, so
-/// it is sent without a claim and without reading the message back. Every other delivery is inserted
-/// pending and claimed as usual; a crash loses nothing either way, since a leased row is put back to
-/// pending when the endpoint is taken over.
+/// it is sent without a claim and without reading the message back. A delivery it could not take here
+/// is offered to the endpoint's owner if that is another node (<see cref="DeliverySignal.Offer"/>),
+/// else inserted pending and claimed as usual; a crash loses nothing either way, since a leased row
+/// is put back to pending when the endpoint is taken over.
 /// </summary>
 internal interface IDeliveryHandOff
 {

@@ -28,8 +28,7 @@ public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointI
     /// Endpoints among <see cref="EndpointIds"/> (not in <see cref="LeasedEndpointIds"/>) whose delivery
     /// is inserted leased to the endpoint's owner when that is another node with a live lease, as an
     /// offer (<see cref="MessageInsertResult.Offered"/>), so the owner sends it without a claim; pending
-    /// otherwise. Only a store shared by several nodes offers; the others insert these pending. Null or
-    /// empty for none; ignored without <see cref="Lease"/> (whose node is the one that must not be the owner).
+    /// otherwise (with one node, SQLite's case, there is never another owner). Null or empty for none; ignored without <see cref="Lease"/> (whose node is the one that must not be the owner).
     /// </summary>
     public IReadOnlyList<string>? OfferEndpointIds { get; init; }
 }

@@ -348,7 +348,10 @@ public abstract partial class SqlHooklineStore
     /// that owns its endpoint by the node that accepted the message. A row is offered once, when it is
     /// inserted; once put back to pending it is only ever leased again by a claim, under a fresh token.
     /// </summary>
-    protected static string OfferToken(string nodeId) => "o:" + nodeId;
+    protected static string OfferToken(string nodeId) => OfferTokenPrefix + nodeId;
+
+    /// <summary>What every offer token starts with; claim and hand-off tokens are hexadecimal, so never with this.</summary>
+    protected const string OfferTokenPrefix = "o:";
 
     public Task<IReadOnlyList<ClaimedDelivery>> TakeOffersAsync(string nodeId, IReadOnlyList<long> ids, CancellationToken cancellationToken)
     {
@@ -428,7 +431,7 @@ public abstract partial class SqlHooklineStore
             var inList = InList([.. endpointIds], "@e", out var parameters);
             return await c.ExecuteAsync(t,
                 "UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL " +
-                $"WHERE status = 3 AND next_attempt_at <= @now AND lease_token LIKE 'o:%' AND lease_token <> @mine AND endpoint_id IN ({inList})",
+                $"WHERE status = 3 AND next_attempt_at <= @now AND lease_token LIKE '{OfferTokenPrefix}%' AND lease_token <> @mine AND endpoint_id IN ({inList})",
                 cancellationToken, [("@now", now), ("@mine", OfferToken(nodeId)), .. parameters]);
         }, WriteDurability.Relaxed, cancellationToken);
     }

@@ -192,11 +192,11 @@ public abstract partial class SqlHooklineStore
 
     /// <summary>The lease token of a row inserted leased: the lease's own for its node, the offer token of the owner for an offer.</summary>
     private const string LeaseTokenColumn =
-        "CASE WHEN o.endpoint_id IS NULL THEN NULL WHEN @offer = 1 THEN 'o:' || o.node_id ELSE @token END";
+        $"CASE WHEN o.endpoint_id IS NULL THEN NULL WHEN @offer = 1 THEN '{OfferTokenPrefix}' || o.node_id ELSE @token END";
 
     /// <summary>Reads the node a row was offered to back from its lease token (see <see cref="OfferToken"/>).</summary>
     protected static string? OfferedTo(string? leaseToken) =>
-        leaseToken is not null && leaseToken.StartsWith("o:", StringComparison.Ordinal) ? leaseToken[2..] : null;
+        leaseToken is not null && leaseToken.StartsWith(OfferTokenPrefix, StringComparison.Ordinal) ? leaseToken[OfferTokenPrefix.Length..] : null;
 
     /// <summary>
     /// Inserts deliveries leased (status 3 until the lease's end) where the lease's node owns the
