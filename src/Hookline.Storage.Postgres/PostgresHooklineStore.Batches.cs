@@ -73,7 +73,7 @@ public sealed partial class PostgresHooklineStore
             return [];
         }
         // One statement for the batch; each row is leased where its lease's node owns the endpoint, or
-        // (an offer) where another node does, in both cases with a live owner row; else pending. Rows
+        // (an offer) to whichever node does, in both cases with a live owner row; else pending. Rows
         // come back keyed by (message, endpoint), which is unique. The owner rows read are held (KEY
         // SHARE) until the commit: a node that gives its endpoints up (deletes its rows) waits for
         // these inserts, so once it has, nothing more is offered to it and it can return what was.
@@ -87,7 +87,7 @@ public sealed partial class PostgresHooklineStore
             "FROM unnest(@msg::text[], @endpoint::text[], @app::text[], @due::bigint[], @created::bigint[], @until::bigint[], @token::text[], @node::text[], @now::bigint[], @offer::boolean[]) " +
             "WITH ORDINALITY AS r(msg, endpoint, app, due, created, until, token, node, now, offer, n) " +
             "LEFT JOIN held o ON o.endpoint_id = r.endpoint AND o.expires_at > r.now " +
-            "AND ((NOT r.offer AND o.node_id = r.node) OR (r.offer AND o.node_id <> r.node)) " +
+            "AND (r.offer OR o.node_id = r.node) " +
             "ORDER BY r.n RETURNING id, msg_id, endpoint_id, status, lease_token",
             (NpgsqlConnection)c, (NpgsqlTransaction)t);
         insert.Parameters.AddWithValue("msg", rows.Select(x => x.Row.MessageId).ToArray());

@@ -5,10 +5,10 @@ namespace Hookline.Storage.Compliance;
 
 /// <summary>
 /// Offers: a node that accepts a message inserts its delivery to an endpoint another node owns
-/// already leased to that node, which reads it (no claim) and sends it. Only a live owner other than
-/// the inserting node gets one; only that node can take it; it is completed under its token; it goes
-/// back to pending when given back, when its endpoint is taken over, or when its lease ran out and
-/// the owner never heard of it.
+/// already leased to that node, which reads it (no claim) and sends it; a node also offers to itself
+/// what it could not hand off for lack of room. Only a live owner gets one; only that node can take
+/// it; it is completed under its token; it goes back to pending when given back, when its endpoint is
+/// taken over, or when its lease ran out and the owner never heard of it.
 /// </summary>
 public abstract partial class StoreComplianceSuite
 {
@@ -53,22 +53,36 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
-    public async Task InsertMessagesAsync_OfferWhenTheInsertingNodeOwnsTheEndpointOrItsOwnerIsGone_InsertedPending()
+    public async Task InsertMessagesAsync_OfferWhenTheInsertingNodeOwnsTheEndpoint_OfferedToItself()
     {
         var app = await AddApplicationAsync();
         var own = await AddEndpointAsync(app);
-        var lapsed = await AddEndpointAsync(app);
         await OwnAsync(app, own, "node-a");
+
+        // node-a owns the endpoint but had no room to hand the delivery off: it offers it to itself,
+        // and takes it later with a read, like any other offer.
+        var (result, message) = await OfferAsync(app, [own], from: "node-a", Start);
+
+        var (endpointId, deliveryId, nodeId) = Assert.Single(result.Offered);
+        Assert.Equal((own.Id, "node-a"), (endpointId, nodeId));
+        Assert.Empty(result.Leased);
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(message, own)).Status);
+        Assert.DoesNotContain(await ClaimAsync(Start.AddSeconds(1), node: "node-a"), c => c.DeliveryId == deliveryId);
+        Assert.Equal(message.Id, Assert.Single(await Store.TakeOffersAsync("node-a", [deliveryId], None)).Message.Id);
+    }
+
+    [Fact]
+    public async Task InsertMessagesAsync_OfferWhenTheOwnersLeaseRanOut_InsertedPending()
+    {
+        var app = await AddApplicationAsync();
+        var lapsed = await AddEndpointAsync(app);
         await OwnAsync(app, lapsed, "node-b");
 
-        // node-a never offers to itself; node-b's ownership has run out by the time of the second insert.
-        var (first, firstMessage) = await OfferAsync(app, [own], from: "node-a", Start);
-        var (second, secondMessage) = await OfferAsync(app, [lapsed], from: "node-a", Start + Lease + TimeSpan.FromSeconds(1));
+        // node-b's ownership has run out by the time of the insert.
+        var (result, message) = await OfferAsync(app, [lapsed], from: "node-a", Start + Lease + TimeSpan.FromSeconds(1));
 
-        Assert.Empty(first.Offered);
-        Assert.Empty(second.Offered);
-        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(firstMessage, own)).Status);
-        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(secondMessage, lapsed)).Status);
+        Assert.Empty(result.Offered);
+        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(message, lapsed)).Status);
     }
 
     [Fact]

@@ -80,7 +80,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private readonly Dictionary<string, DateTimeOffset> _handedOver = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ClaimedDelivery> _unsent = new();
 
-    // Offers: rows other nodes inserted leased to this node, by id, from when they are heard of until
+    // Offers: rows inserted leased to this node (by another node, or by this one for an endpoint
+    // that had no room for a hand-off), by id, from when they are heard of until
     // their outcome is recorded or they are given back. What is not here and was offered to this node
     // more than LostOfferAge ago was never heard of, and goes back to pending (ReturnLostOffersAsync).
     private readonly ConcurrentDictionary<long, byte> _offersKnown = new();
@@ -249,7 +250,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             }
             // The endpoint as matched for the message is as fresh as the claim's would be: keep its limit.
             state.Update(ordered: false, endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, rate: null);
-            if (state.Held >= state.Capacity || loop.Room <= 0)
+            // Offers waiting for the endpoint go first: a new delivery joins them rather than passing them.
+            if (state.Held >= state.Capacity || loop.Room <= 0 || state.Offered > 0)
             {
                 return null;
             }
@@ -290,7 +292,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     }
 
     /// <summary>
-    /// Another node committed deliveries leased to this node, for an endpoint this node owns: they
+    /// A node (another, or this one when the endpoint had no room for a hand-off) committed deliveries
+    /// leased to this node, for an endpoint this node owns: they
     /// wait with the endpoint's state and are taken as it has room, like claims but with a read
     /// instead of a write. An endpoint no longer owned here, or being handed over, gives them back
     /// to pending at once, as does one that already has more offers waiting than it may keep.

@@ -30,10 +30,22 @@ public sealed class DeliverySignal : WakeSignal
     public event Action<DeliveryOffer>? OfferReceived;
 
     /// <summary>
-    /// Deliveries this node just committed leased to another node, which owns their endpoint: tells
-    /// that node (after the commit) which rows are its own to send.
+    /// Deliveries this node just committed leased to the node that owns their endpoint: tells that
+    /// node (after the commit) which rows are its own to send. An offer to this node itself (its
+    /// endpoint had no room for a hand-off) is received here at once.
     /// </summary>
-    public void Offer(DeliveryOffer offer) => Offered?.Invoke(offer);
+    public void Offer(DeliveryOffer offer)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        if (offer.NodeId == NodeId)
+        {
+            ReceiveOffer(offer);
+        }
+        else
+        {
+            Offered?.Invoke(offer);
+        }
+    }
 
     /// <summary>An offer addressed to this node arrived (from another node's <see cref="Offer"/>).</summary>
     public void ReceiveOffer(DeliveryOffer offer)

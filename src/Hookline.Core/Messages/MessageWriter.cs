@@ -29,7 +29,7 @@ public sealed class MessageWriter : BackgroundService
 
     /// <param name="handOff">The node's dispatcher, asked on first use (it depends on the writer through operational webhooks); null for none.</param>
     /// <param name="time">The clock offers are leased by.</param>
-    /// <param name="offerLease">How long a delivery offered to another node stays leased to it if that node never hears of it.</param>
+    /// <param name="offerLease">How long a delivery offered to a node stays leased to it if that node never hears of it.</param>
     internal MessageWriter(IMessageStore store, DeliverySignal signal, HooklineMetrics metrics, Func<IDeliveryHandOff?>? handOff = null,
         TimeProvider? time = null, TimeSpan? offerLease = null)
     {
@@ -131,7 +131,8 @@ public sealed class MessageWriter : BackgroundService
                 batch[i].Completion.TrySetResult(results[i]);
             }
             _metrics.MessageAccepted(created);
-            // Rows leased to the nodes that own their endpoints: only those nodes are told, with the rows.
+            // Rows leased to the nodes that own their endpoints: only those nodes are told, with the rows
+            // (this one in process, when its endpoints had no room for a hand-off).
             foreach (var ((nodeId, endpointId), ids) in offers)
             {
                 _signal.Offer(new DeliveryOffer(nodeId, endpointId, ids));
@@ -184,7 +185,9 @@ public sealed class MessageWriter : BackgroundService
     /// <summary>
     /// Reserves the dispatcher's room for the batch's deliveries it can take, and marks them to be
     /// inserted leased; marks the rest of the deliveries that could be handed off to be offered to
-    /// their endpoint's owner if that is another node (replacing the batch's messages in <paramref name="messages"/>).
+    /// their endpoint's owner, this node included when the endpoint had no room (replacing the batch's
+    /// messages in <paramref name="messages"/>). An endpoint with offers already waiting gets no
+    /// reservation, so what arrives later never goes ahead of them.
     /// </summary>
     private List<(int Index, Endpoint Endpoint, OwnedEndpointState State)> Reserve(List<Pending> batch, List<NewMessage> messages)
     {

@@ -26,9 +26,10 @@ public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointI
 
     /// <summary>
     /// Endpoints among <see cref="EndpointIds"/> (not in <see cref="LeasedEndpointIds"/>) whose delivery
-    /// is inserted leased to the endpoint's owner when that is another node with a live lease, as an
-    /// offer (<see cref="MessageInsertResult.Offered"/>), so the owner sends it without a claim; pending
-    /// otherwise (with one node, SQLite's case, there is never another owner). Null or empty for none; ignored without <see cref="Lease"/> (whose node is the one that must not be the owner).
+    /// is inserted leased to the endpoint's owner when it has a live lease, as an offer
+    /// (<see cref="MessageInsertResult.Offered"/>), so the owner sends it without a claim; pending
+    /// otherwise. The owner may be <see cref="Lease"/>'s own node: an endpoint it owns that had no room
+    /// for a hand-off. Null or empty for none; ignored without <see cref="Lease"/>.
     /// </summary>
     public IReadOnlyList<string>? OfferEndpointIds { get; init; }
 }
@@ -63,7 +64,7 @@ public sealed record MessageInsertResult(MessageInsertOutcome Outcome, Message? 
 
     /// <summary>
     /// For a created message with <see cref="NewMessage.OfferEndpointIds"/>: the deliveries inserted
-    /// leased to another node that owns their endpoint, with that node; tell it
+    /// leased to the node that owns their endpoint (this one or another), with that node; tell it
     /// (<c>DeliverySignal.Offer</c>) once committed.
     /// </summary>
     public IReadOnlyList<(string EndpointId, long DeliveryId, string NodeId)> Offered { get; init; } = [];

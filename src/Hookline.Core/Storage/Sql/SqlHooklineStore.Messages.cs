@@ -180,15 +180,16 @@ public abstract partial class SqlHooklineStore
     /// </summary>
     protected readonly record struct LeasedDeliveryRow(NewDeliveryRow Row, DeliveryLease Lease, bool Offer = false);
 
-    /// <summary>What <see cref="InsertLeasedDeliveriesAsync"/> made of a row: its id, whether it was leased, and to which other node it was offered.</summary>
+    /// <summary>What <see cref="InsertLeasedDeliveriesAsync"/> made of a row: its id, whether it was leased, and to which node it was offered.</summary>
     protected readonly record struct InsertedDelivery(long Id, bool Leased, string? OfferedTo);
 
     /// <summary>
-    /// The owner a row is leased to at its insert: the lease's own node for a row it owns, another node
-    /// for an offer (<c>@offer</c> = 1); in both cases a live owner row (<c>o</c>, joined on <c>@endpoint</c>).
+    /// The owner a row is leased to at its insert: the lease's own node for a row it owns, whichever
+    /// node owns the endpoint for an offer (<c>@offer</c> = 1), the lease's node included; in both
+    /// cases a live owner row (<c>o</c>, joined on <c>@endpoint</c>).
     /// </summary>
     private const string LeaseOwnerCondition =
-        "o.expires_at > @now AND ((@offer = 0 AND o.node_id = @node) OR (@offer = 1 AND o.node_id <> @node))";
+        "o.expires_at > @now AND (@offer = 1 OR o.node_id = @node)";
 
     /// <summary>The lease token of a row inserted leased: the lease's own for its node, the offer token of the owner for an offer.</summary>
     private const string LeaseTokenColumn =
@@ -200,7 +201,7 @@ public abstract partial class SqlHooklineStore
 
     /// <summary>
     /// Inserts deliveries leased (status 3 until the lease's end) where the lease's node owns the
-    /// endpoint with a live lease (under the lease's token) or, for an offer, where another node does
+    /// endpoint with a live lease (under the lease's token) or, for an offer, where any node does
     /// (under that node's offer token), and pending otherwise; returns what became of each row, in
     /// the order given. One statement a row here; a store whose database takes arrays inserts them all in one.
     /// </summary>
