@@ -84,7 +84,9 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     // that had no room for a hand-off), by id, from when they are heard of until
     // their outcome is recorded or they are given back. What is not here and was offered to this node
     // more than LostOfferAge ago was never heard of, and goes back to pending (ReturnLostOffersAsync).
-    private readonly ConcurrentDictionary<long, byte> _offersKnown = new();
+    // The value is when the offer was heard of (UTC ticks), so that the lost-offer sweep sends only
+    // the ids that can be in the window it looks at, not every offer waiting here.
+    private readonly ConcurrentDictionary<long, long> _offersKnown = new();
     private int _offersWaiting;
     private int _rounds;
 
@@ -105,6 +107,14 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
 
     /// <summary>How old an offer this node has not heard of is when it is taken as lost.</summary>
     private static readonly TimeSpan LostOfferAge = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How far apart two nodes' clocks may be for the lost-offer sweep's windows (docs/operations.md
+    /// asks for NTP; a few hundred milliseconds are expected). A node whose clock ran further ahead
+    /// could have an offer it made, waiting or being sent here, put back to pending by a windowed
+    /// sweep and sent twice.
+    /// </summary>
+    private static readonly TimeSpan OfferClockMargin = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the search for lost offers looks at all of them, not only at those made since its last look.</summary>
     private static readonly TimeSpan LostOfferFullSweep = TimeSpan.FromSeconds(30);
@@ -305,9 +315,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             if (_owned.TryGetValue(offer.EndpointId, out var state) && !state.Draining)
             {
+                var heard = _time.GetUtcNow().UtcTicks;
                 foreach (var id in offer.DeliveryIds)
                 {
-                    _offersKnown[id] = 0;
+                    _offersKnown[id] = heard;
                 }
                 giveBack = QueueOffers(state, offer.DeliveryIds);
                 state.LastActive = _time.GetUtcNow();
@@ -750,7 +761,12 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             owned = [.. _owned.Keys];
         }
-        if (await _store.ReturnLostOffersAsync(_nodeId, [.. _offersKnown.Keys], after, madeBefore, now, cancellationToken)
+        // An offer in the window was made after (after - lease) by its maker's clock, so it was heard
+        // of here after that, less the clock difference between nodes (OfferClockMargin): only those
+        // known offers can be in the window. A full sweep sends them all.
+        var heardSince = after is { } windowStart ? (windowStart - _options.EffectiveLeaseDuration - OfferClockMargin).UtcTicks : long.MinValue;
+        long[] known = [.. _offersKnown.Where(x => x.Value > heardSince).Select(x => x.Key)];
+        if (await _store.ReturnLostOffersAsync(_nodeId, known, after, madeBefore, now, cancellationToken)
             + await _store.ReturnStrandedOffersAsync(_nodeId, owned, now, cancellationToken) > 0)
         {
             _signal.Notify();
