@@ -73,7 +73,8 @@ public sealed partial class PostgresHooklineStore
             return [];
         }
         // One statement for the batch; each row is leased where its lease's node owns the endpoint, or
-        // (an offer) to whichever node does, in both cases with a live owner row; else pending. Rows
+        // (an offer) to whichever node does, this one included (an endpoint it owns that had no room for
+        // a hand-off: read later instead of claimed), in both cases with a live owner row; else pending. Rows
         // come back keyed by (message, endpoint), which is unique. The owner rows read are held (KEY
         // SHARE) until the commit: a node that gives its endpoints up (deletes its rows) waits for
         // these inserts, so once it has, nothing more is offered to it and it can return what was.

@@ -180,6 +180,59 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
             : null;
     }
 
+    /// <summary>
+    /// One node, an endpoint with one slot whose receiver holds a request: the messages beyond the
+    /// endpoint's room are offered to the node itself and taken as the slot frees, never claimed.
+    /// </summary>
+    [Fact]
+    public async Task MessagesBeyondTheEndpointsRoom_AreOfferedToTheOwningNodeItself_WhichSendsThemWithoutAClaim()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = 0;
+        receiver.On("/hooks", async (context, _) =>
+        {
+            if (Volatile.Read(ref hold) == 1)
+            {
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            context.Response.StatusCode = 204;
+        });
+        var a = await StartNodeAsync("a", dispatcher: true);
+        var (app, _) = await CreateEndpointAsync(a, receiver.Url("/hooks"), maxConcurrency: 1);
+
+        // Claims lease nothing but the first message (event type "first"), which makes node a the
+        // endpoint's owner; the others follow at once, before an idle endpoint would be given up (1 s).
+        await _database.ScalarAsync(
+            """
+            CREATE FUNCTION no_claims() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT event_type FROM messages WHERE id = NEW.msg_id) = 'first' THEN RETURN NEW; END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER no_claims BEFORE UPDATE ON deliveries FOR EACH ROW WHEN (OLD.status = 1 AND NEW.status = 3) EXECUTE FUNCTION no_claims();
+            """);
+        await Messages(a).CreateAsync(app, Draft() with { EventType = "first" }, CancellationToken.None);
+        await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() == 1, TimeSpan.FromSeconds(10), "the first delivery");
+
+        // The receiver holds the next request, so the one slot stays busy while 40 are accepted: far
+        // more than the endpoint has room for.
+        Volatile.Write(ref hold, 1);
+        for (var i = 0; i < 40; i++)
+        {
+            await Messages(a).CreateAsync(app, Draft(), CancellationToken.None);
+        }
+        release.SetResult();
+
+        await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() >= 41, TimeSpan.FromSeconds(15),
+            () => $"the 40 deliveries ({receiver.At("/hooks").Count() - 1} arrived; rows by status and token: " +
+                  _database.ScalarAsync("SELECT string_agg(x, ', ') FROM (SELECT status || '/' || COALESCE(left(lease_token, 2), '-') || ': ' || count(*) AS x FROM deliveries GROUP BY status, left(lease_token, 2)) s").GetAwaiter().GetResult() + ")");
+        await Task.Delay(200);
+        var ids = receiver.At("/hooks").Select(r => r.Headers["webhook-id"]).ToList();
+        Assert.Equal(41, ids.Distinct().Count());
+        Assert.Equal(41, ids.Count);
+    }
+
     private async Task<ServiceProvider> StartNodeAsync(string name, bool dispatcher, bool listen = true)
     {
         var services = new ServiceCollection();

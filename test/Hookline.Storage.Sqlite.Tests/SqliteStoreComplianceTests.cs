@@ -8,6 +8,8 @@ public sealed class SqliteStoreComplianceTests : StoreComplianceSuite
 {
     private readonly TemporaryDatabaseFile _file = new();
 
+    protected override bool OffersToTheInsertingNode => false;
+
     protected override Task<IHooklineStore> OpenStoreAsync(TimeProvider time) =>
         Task.FromResult<IHooklineStore>(new SqliteHooklineStore(_file.ConnectionString, time));
 

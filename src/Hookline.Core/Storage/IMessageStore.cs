@@ -28,8 +28,10 @@ public sealed record NewMessage(Message Message, IReadOnlyList<string> EndpointI
     /// Endpoints among <see cref="EndpointIds"/> (not in <see cref="LeasedEndpointIds"/>) whose delivery
     /// is inserted leased to the endpoint's owner when it has a live lease, as an offer
     /// (<see cref="MessageInsertResult.Offered"/>), so the owner sends it without a claim; pending
-    /// otherwise. The owner may be <see cref="Lease"/>'s own node: an endpoint it owns that had no room
-    /// for a hand-off. Null or empty for none; ignored without <see cref="Lease"/>.
+    /// otherwise. Whether the owner may be <see cref="Lease"/>'s own node (an endpoint it owns that had
+    /// no room for a hand-off) is the store's choice: PostgreSQL's store offers to it, sparing the claim
+    /// a row version and its round trips; SQLite's inserts such a row pending, to be claimed, which on
+    /// one process costs less. Null or empty for none; ignored without <see cref="Lease"/>.
     /// </summary>
     public IReadOnlyList<string>? OfferEndpointIds { get; init; }
 }

@@ -46,44 +46,6 @@ public sealed class HandOffTests
     }
 
     /// <summary>
-    /// More new messages than the endpoint has room for while its receiver holds the first requests:
-    /// those beyond the room are offered to this node itself and taken as slots free, never claimed.
-    /// </summary>
-    [Fact]
-    public async Task Send_MoreThanTheEndpointHasRoomFor_TheRestOfferedToThisNodeAndDeliveredWithoutAnyClaim()
-    {
-        await using var receiver = await TestReceiver.StartAsync();
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        receiver.On("/hook", async (context, _) =>
-        {
-            if (receiver.Requests.Count > 1)
-            {
-                await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            }
-            context.Response.StatusCode = 204;
-        });
-        await using var engine = await EngineHarness.StartAsync();
-        var app = await engine.CreateApplicationAsync();
-        await engine.CreateEndpointAsync(app, receiver.Url("/hook"), e => e with { MaxConcurrency = 1 });
-        await BlockClaimsAsync(engine);
-
-        await engine.SendAsync(app, "first", "{\"n\":0}");
-        await Eventually.HoldsAsync(() => receiver.Requests.Count == 1);
-
-        // The second request is held by the receiver, so the endpoint's one slot stays busy while the
-        // other 39 are accepted: far more than its room.
-        var sent = new List<string>();
-        for (var i = 1; i <= 40; i++)
-        {
-            sent.Add((await engine.SendAsync(app, "user.created", $"{{\"n\":{i}}}")).Message.Id);
-        }
-        held.SetResult();
-
-        await Eventually.HoldsAsync(() => receiver.Requests.Count == 41, what: "the 40 messages that could not be claimed");
-        Assert.Equal(sent.Order(StringComparer.Ordinal), receiver.Requests.Skip(1).Select(r => r.Headers["webhook-id"]).Order(StringComparer.Ordinal));
-    }
-
-    /// <summary>
     /// No claim can succeed except for a message of event type "first": leasing any other pending row
     /// fails in the database. Set up before anything is sent, so that nothing slow comes between the
     /// first delivery and the others (an endpoint idle for a heartbeat, 1 s, is given up, and then the
