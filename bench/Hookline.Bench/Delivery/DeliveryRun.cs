@@ -36,6 +36,12 @@ internal sealed record DeliverySettings
     /// </summary>
     public int WarmupSeconds { get; init; } = 15;
 
+    /// <summary>
+    /// Environment variables for every server process: the multinode scenario sets the runtime
+    /// settings docs/operations.md recommends for nodes that share a machine's cores.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ServerEnvironment { get; init; }
+
     public string Label => Store == "postgres" ? $"PostgreSQL, {Nodes} node{(Nodes == 1 ? "" : "s")}" : Nodes == 1 ? "SQLite" : $"SQLite, {Nodes} nodes";
 }
 
@@ -101,7 +107,7 @@ internal static class DeliveryRun
         var apis = new List<HttpClient>();
         try
         {
-            nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, settings.Nodes).Select(n => ServerProcess.StartAsync(NodeSettings(settings, database, dataDirectory, n)))));
+            nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, settings.Nodes).Select(n => ServerProcess.StartAsync(NodeSettings(settings, database, dataDirectory, n), environment: settings.ServerEnvironment))));
             apis.AddRange(nodes.Select(node => BenchServer.AdminClient(node, TimeSpan.FromSeconds(60))));
             await http.DeleteAsync(new Uri($"http://127.0.0.1:{receiverPort}/_stats"));
             var (appId, _) = await BenchServer.CreateAppAsync(apis[0], "bench", receiverPort, settings.Endpoints);

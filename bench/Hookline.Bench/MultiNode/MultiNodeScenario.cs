@@ -22,14 +22,22 @@ internal static class MultiNodeScenario
         // warm-up (perf, 2026-12-06), which weighs on more nodes more. After 45 s the two nodes' CPU
         // in the measured phases was about half (23.9 → 12.7 s).
         var defaults = new DeliverySettings { Store = "postgres", Messages = 5000, Endpoints = 4, Rate = 200, Duration = 15, WarmupSeconds = 45 };
+        // Every node here shares two cores with the others, PostgreSQL, the receiver and this process:
+        // they run with the settings docs/operations.md recommends for that ("Runtime settings"), in
+        // every configuration (SQLite and one node too), so the ratios compare like with like.
+        IReadOnlyDictionary<string, string> sharedCores = new Dictionary<string, string>
+        {
+            ["DOTNET_TieredPGO"] = "0",
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        };
         var nodeCounts = options.String("nodes", "1,2,3").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
         var rounds = options.Int("rounds", 1);
         var configurations = new List<DeliverySettings>();
         if (options.String("sqlite", "true") == "true")
         {
-            configurations.Add(DeliveryScenario.Settings(options, "sqlite", 1, defaults));
+            configurations.Add(DeliveryScenario.Settings(options, "sqlite", 1, defaults) with { ServerEnvironment = sharedCores });
         }
-        configurations.AddRange(nodeCounts.Select(n => DeliveryScenario.Settings(options, "postgres", n, defaults)));
+        configurations.AddRange(nodeCounts.Select(n => DeliveryScenario.Settings(options, "postgres", n, defaults) with { ServerEnvironment = sharedCores }));
         if (configurations.Any(c => c.Store == "postgres" && c.PostgresConnection is null))
         {
             Console.Error.WriteLine(BenchArgs.PostgresConnectionMissing);
@@ -47,6 +55,7 @@ internal static class MultiNodeScenario
         {
             Line($"Each run: burst of {first.Messages} messages × {first.Endpoints} endpoints ({first.Concurrency} concurrent API clients, calls spread over the nodes in turn), " +
                 $"then {first.Rate} msg/s for {first.Duration} s; endpoint concurrency {first.EndpointConcurrency} (a limit all nodes share); {(first.WarmupSeconds > 0 ? $"each measured after a {first.WarmupSeconds} s warm-up burst" : "cold servers (--warmup 0)")}. {rounds} round(s).");
+            Line($"Servers run with {string.Join(" ", sharedCores.Select(x => $"{x.Key}={x.Value}"))} (nodes sharing cores; docs/operations.md, \"Runtime settings\").");
             Line("");
             var baseline = await DeliveryRun.RawBaselineAsync(http, receiverPort, first.Messages * first.Endpoints, first.EndpointConcurrency * first.Endpoints);
             Line($"Raw baseline (HttpClient → the same receiver, {first.EndpointConcurrency * first.Endpoints} concurrent): {baseline:F0} req/s.");
