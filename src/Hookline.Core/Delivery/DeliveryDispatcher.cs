@@ -315,13 +315,13 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             if (_owned.TryGetValue(offer.EndpointId, out var state) && !state.Draining)
             {
-                var heard = _time.GetUtcNow().UtcTicks;
+                var heard = _time.GetUtcNow();
                 foreach (var id in offer.DeliveryIds)
                 {
-                    _offersKnown[id] = heard;
+                    _offersKnown[id] = heard.UtcTicks;
                 }
                 giveBack = QueueOffers(state, offer.DeliveryIds);
-                state.LastActive = _time.GetUtcNow();
+                state.LastActive = heard;
             }
             else
             {
