@@ -36,9 +36,14 @@ public abstract partial class SqlHooklineStore
     protected const string InsertAttemptInto =
         "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, timestamp, trigger_type, error) ";
 
-    /// <summary>Leased rows put back to pending: the lost try counts, a waiting manual resend becomes the next try.</summary>
+    /// <summary>
+    /// Leased rows put back to pending, due at <c>@now</c>: the lost try counts, a waiting manual resend
+    /// becomes the next try. Due now, not at the end of the lease (the column's value while leased): an
+    /// endpoint its owner gave up is taken at once, and a delivery offered to that owner on the way was
+    /// otherwise due only when its lease would have ended, 45 s later by default.
+    /// </summary>
     protected const string ReturnLeasedToPending =
-        "status = 1, lease_token = NULL, " +
+        "status = 1, next_attempt_at = @now, lease_token = NULL, " +
         "attempt_count = CASE WHEN trigger_type = 2 THEN 0 ELSE attempt_count + 1 END, " +
         "trigger_type = CASE WHEN trigger_type = 2 THEN 1 ELSE trigger_type END";
 
@@ -72,11 +77,13 @@ public abstract partial class SqlHooklineStore
             {
                 return [];
             }
-            // What the previous owner had leased is pending again: it is gone, and its lease on the
-            // endpoint ran out before this node could take it, so nothing of it is still being sent.
+            // What the previous owner had leased is pending again, due now: its lease on the endpoint ran
+            // out (it is gone) or it gave the endpoint up (nothing of it was held there any more), so
+            // nothing of it is still being sent. Offers on their way to it when it gave the endpoint up
+            // are among these: it gives back only what is still leased to it.
             var ids = InList(taken, "@t", out var idParameters);
             await c.ExecuteAsync(t, $"UPDATE deliveries SET {ReturnLeasedToPending} WHERE status = 3 AND endpoint_id IN ({ids})",
-                cancellationToken, idParameters);
+                cancellationToken, [("@now", now), .. idParameters]);
             return await c.QueryAsync(t,
                 $"SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate FROM endpoints e JOIN applications a ON a.id = e.app_id WHERE e.id IN ({ids})",
                 r => new OwnedEndpoint(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate")),
