@@ -158,6 +158,34 @@ public abstract partial class StoreComplianceSuite
         Assert.Empty((await Store.RenewOwnershipAsync(Ownership("node-a", Start.AddSeconds(2)), None)).Owned);
     }
 
+    /// <summary>
+    /// The heartbeat gives up what it renewed but the node no longer holds in memory; an endpoint the
+    /// node gave up and took again meanwhile carries a newer lease and stays the node's.
+    /// </summary>
+    [Fact]
+    public async Task ReleaseOrphansAsync_OnlyTheLeaseTheRenewalWrote()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await AddMessageAsync(app, endpoint);
+        Assert.Single(await Store.AcquireEndpointsAsync(Ownership("node-a", Start), None));
+        var renewal = Ownership("node-a", Start.AddSeconds(1));
+        Assert.Equal([endpoint.Id], (await Store.RenewOwnershipAsync(renewal, None)).Owned);
+
+        // Given up and taken again (the work loop) after the renewal read it.
+        await Store.ReleaseEndpointsAsync("node-a", [endpoint.Id], None);
+        Assert.Single(await Store.AcquireEndpointsAsync(Ownership("node-a", Start.AddSeconds(2)), None));
+        await Store.ReleaseOrphansAsync(renewal, [endpoint.Id], None);
+
+        Assert.Empty(await Store.AcquireEndpointsAsync(Ownership("node-b", Start.AddSeconds(3)), None));
+        var next = Ownership("node-a", Start.AddSeconds(3));
+        Assert.Equal([endpoint.Id], (await Store.RenewOwnershipAsync(next, None)).Owned);
+
+        // What the latest renewal wrote is given up.
+        await Store.ReleaseOrphansAsync(next, [endpoint.Id], None);
+        Assert.Single(await Store.AcquireEndpointsAsync(Ownership("node-b", Start.AddSeconds(4)), None));
+    }
+
     [Fact]
     public async Task ClaimOwnedAsync_EachEndpoint_GetsAtMostWhatWasAskedOldestDueFirst()
     {

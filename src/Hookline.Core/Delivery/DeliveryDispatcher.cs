@@ -433,7 +433,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
         var start = _time.GetUtcNow();
-        var renewal = await _store.RenewOwnershipAsync(new OwnershipRequest { NodeId = _nodeId, Now = start, Lease = OwnershipLease }, cancellationToken);
+        var request = new OwnershipRequest { NodeId = _nodeId, Now = start, Lease = OwnershipLease };
+        var renewal = await _store.RenewOwnershipAsync(request, cancellationToken);
         var still = new HashSet<string>(renewal.Owned, StringComparer.Ordinal);
         List<string> orphans;
         lock (_ownedLock)
@@ -459,12 +460,17 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             // failed after the endpoint was forgotten. The renewal above would otherwise keep it owned
             // by a node that never claims for it, and nobody would send to it again. Unless an acquire
             // is under way (its rows may be committed and not yet recorded here), give those up.
+            // Also found here: an endpoint given up idle by the work loop after the renewal read it.
             orphans = Volatile.Read(ref _acquiring) == 0 ? [.. renewal.Owned.Where(id => !_owned.ContainsKey(id))] : [];
         }
         if (orphans.Count > 0)
         {
             Log.OrphansReleased(_logger, orphans.Count);
-            await _store.ReleaseEndpointsAsync(_nodeId, orphans, cancellationToken);
+            // Only while the lease is the one this renewal wrote: the work loop may have given one up
+            // and taken it again since the check above, and deleting that new lease would leave it
+            // sending to an endpoint another node can take, with what it holds leased put back to
+            // pending and sent twice.
+            await _store.ReleaseOrphansAsync(request, orphans, cancellationToken);
             _signal.Notify();
         }
         // The first heartbeat (or one after an outage) lets claims run again.

@@ -81,6 +81,13 @@ public interface IDeliveryStore
     Task ReleaseEndpointsAsync(string nodeId, IReadOnlyCollection<string>? endpointIds, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Gives up those of <paramref name="endpointIds"/> whose lease is still the one
+    /// <paramref name="renewal"/> wrote (<see cref="RenewOwnershipAsync"/>): endpoints the node owned in
+    /// the database but not in memory when it looked. One it took again since (a new lease) is left alone.
+    /// </summary>
+    Task ReleaseOrphansAsync(OwnershipRequest renewal, IReadOnlyCollection<string> endpointIds, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Leases, for each wanted endpoint the node owns, up to its number of due pending deliveries
     /// (oldest due first; an ordered endpoint's head only), and returns them with what is needed to send.
     /// </summary>

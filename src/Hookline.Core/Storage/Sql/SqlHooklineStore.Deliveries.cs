@@ -142,6 +142,25 @@ public abstract partial class SqlHooklineStore
             return true;
         }, WriteDurability.Relaxed, cancellationToken);
 
+    public Task ReleaseOrphansAsync(OwnershipRequest renewal, IReadOnlyCollection<string> endpointIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(renewal);
+        ArgumentNullException.ThrowIfNull(endpointIds);
+        if (endpointIds.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        return WriteAsync(async (c, t) =>
+        {
+            // The lease the renewal wrote, computed as it computed it.
+            var until = renewal.Now.ToUnixTimeMilliseconds() + (long)renewal.Lease.TotalMilliseconds;
+            var ids = InList([.. endpointIds], "@r", out var parameters);
+            await c.ExecuteAsync(t, $"DELETE FROM endpoint_owners WHERE node_id = @node AND expires_at = @until AND endpoint_id IN ({ids})",
+                cancellationToken, [("@node", renewal.NodeId), ("@until", until), .. parameters]);
+            return true;
+        }, WriteDurability.Relaxed, cancellationToken);
+    }
+
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(OwnedClaimRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
