@@ -31,6 +31,7 @@ internal static class DeliveryScenario
         try
         {
             Line($"Store: {(settings.Store == "postgres" ? $"PostgreSQL, {settings.Nodes} node(s), API calls spread over them in turn" : settings.Nodes == 1 ? "SQLite (default)" : settings.Label)}. {settings.Messages} messages × {settings.Endpoints} endpoints, {settings.Concurrency} concurrent API clients, endpoint concurrency {settings.EndpointConcurrency}; {(settings.WarmupSeconds > 0 ? $"measured after a {settings.WarmupSeconds} s warm-up burst (--warmup 0 measures a cold server)" : "a cold server (--warmup 0)")}.");
+            Line(options.GarbageCollectorLine());
             Line("");
 
             var baselineConcurrency = settings.EndpointConcurrency * settings.Endpoints;
@@ -75,7 +76,7 @@ internal static class DeliveryScenario
         _ => null,
     };
 
-    /// <summary>The run's settings from the command line (<c>--messages --endpoints --concurrency --rate --duration --endpoint-concurrency --warmup --connection</c>).</summary>
+    /// <summary>The run's settings from the command line (<c>--messages --endpoints --concurrency --rate --duration --endpoint-concurrency --warmup --connection --gc</c>).</summary>
     public static DeliverySettings Settings(BenchArgs options, string store, int nodes, DeliverySettings? defaults = null)
     {
         defaults ??= new DeliverySettings { Store = store };
@@ -91,6 +92,7 @@ internal static class DeliveryScenario
             Duration = options.Int("duration", defaults.Duration),
             EndpointConcurrency = options.Int("endpoint-concurrency", defaults.EndpointConcurrency),
             WarmupSeconds = options.Int("warmup", defaults.WarmupSeconds),
+            ServerEnvironment = options.ServerEnvironment(defaults.ServerEnvironment),
         };
     }
 }

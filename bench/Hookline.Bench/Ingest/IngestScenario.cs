@@ -73,7 +73,8 @@ internal static class IngestScenario
                 targets.Add((Webhook, new Uri($"http://127.0.0.1:{webhookPort}/hooks/bench"), webhook.Id));
             }
 
-            await using var server = await ServerProcess.StartAsync(BenchServer.Settings(Path.Combine(workDirectory, "hookline")));
+            await using var server = await ServerProcess.StartAsync(BenchServer.Settings(Path.Combine(workDirectory, "hookline")), environment: options.ServerEnvironment());
+            Line(options.GarbageCollectorLine());
             targets.Add((Hookline, new Uri(await CreateSourceAsync(server, forwardPort, endpoints)), server.ProcessId));
             if (only.Contains("hookline-log-only"))
             {

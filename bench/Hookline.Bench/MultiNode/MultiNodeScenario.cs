@@ -35,9 +35,9 @@ internal static class MultiNodeScenario
         var configurations = new List<DeliverySettings>();
         if (options.String("sqlite", "true") == "true")
         {
-            configurations.Add(DeliveryScenario.Settings(options, "sqlite", 1, defaults) with { ServerEnvironment = sharedCores });
+            configurations.Add(DeliveryScenario.Settings(options, "sqlite", 1, defaults with { ServerEnvironment = sharedCores }));
         }
-        configurations.AddRange(nodeCounts.Select(n => DeliveryScenario.Settings(options, "postgres", n, defaults) with { ServerEnvironment = sharedCores }));
+        configurations.AddRange(nodeCounts.Select(n => DeliveryScenario.Settings(options, "postgres", n, defaults with { ServerEnvironment = sharedCores })));
         if (configurations.Any(c => c.Store == "postgres" && c.PostgresConnection is null))
         {
             Console.Error.WriteLine(BenchArgs.PostgresConnectionMissing);
@@ -55,7 +55,7 @@ internal static class MultiNodeScenario
         {
             Line($"Each run: burst of {first.Messages} messages × {first.Endpoints} endpoints ({first.Concurrency} concurrent API clients, calls spread over the nodes in turn), " +
                 $"then {first.Rate} msg/s for {first.Duration} s; endpoint concurrency {first.EndpointConcurrency} (a limit all nodes share); {(first.WarmupSeconds > 0 ? $"each measured after a {first.WarmupSeconds} s warm-up burst" : "cold servers (--warmup 0)")}. {rounds} round(s).");
-            Line($"Servers run with {string.Join(" ", sharedCores.Select(x => $"{x.Key}={x.Value}"))} (nodes sharing cores; docs/operations.md, \"Runtime settings\").");
+            Line($"Servers run with {string.Join(" ", sharedCores.Select(x => $"{x.Key}={x.Value}"))} (nodes sharing cores; docs/operations.md, \"Runtime settings\"). {options.GarbageCollectorLine()}");
             Line("");
             var baseline = await DeliveryRun.RawBaselineAsync(http, receiverPort, first.Messages * first.Endpoints, first.EndpointConcurrency * first.Endpoints);
             Line($"Raw baseline (HttpClient → the same receiver, {first.EndpointConcurrency * first.Endpoints} concurrent): {baseline:F0} req/s.");
