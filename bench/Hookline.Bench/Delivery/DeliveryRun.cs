@@ -42,6 +42,9 @@ internal sealed record DeliverySettings
     /// </summary>
     public IReadOnlyDictionary<string, string>? ServerEnvironment { get; init; }
 
+    /// <summary><c>--diagnose DIR</c>: where <see cref="DeliveryDiagnostics"/> writes its files, or null.</summary>
+    public string? DiagnosticsDirectory { get; init; }
+
     public string Label => Store == "postgres" ? $"PostgreSQL, {Nodes} node{(Nodes == 1 ? "" : "s")}" : Nodes == 1 ? "SQLite" : $"SQLite, {Nodes} nodes";
 }
 
@@ -121,11 +124,20 @@ internal static class DeliveryRun
             var cpuBefore = nodes.Sum(n => ProcessMemory.CpuSeconds(n.ProcessId));
             var databaseBefore = database?.ClusterCpuSeconds() ?? double.NaN;
             var statementsBefore = database is null ? null : await database.StatementsExecutedAsync();
+            var diagnostics = DeliveryDiagnostics.From(settings.DiagnosticsDirectory, settings.Label);
+            if (diagnostics is not null && database is not null)
+            {
+                await DeliveryDiagnostics.ResetStatementsAsync(database);
+            }
             var measured = Stopwatch.StartNew();
 
             // 1. Burst: as fast as the API takes them; then until everything arrived.
             var burst = await SendAsync(apis, appId, settings.Messages, settings.Concurrency, ratePerSecond: null);
+            using var stopWatching = new CancellationTokenSource();
+            var watching = diagnostics?.WatchAsync(http, receiverPort, burst.Accepted.Count * settings.Endpoints, database, nodes, stopWatching.Token) ?? Task.CompletedTask;
             var burstArrivals = await BenchReceiver.WaitForArrivalsAsync(http, receiverPort, burst.Accepted.Count * settings.Endpoints, TimeSpan.FromMinutes(5));
+            await stopWatching.CancelAsync();
+            await watching;
             var burstLastArrival = burstArrivals.Values.Count > 0 ? burstArrivals.Values.Max() : burst.StartedMicros;
             var deliveredPerSecond = burstArrivals.Count / ((burstLastArrival - burst.StartedMicros) / 1e6);
             await http.DeleteAsync(new Uri($"http://127.0.0.1:{receiverPort}/_stats"));
@@ -149,6 +161,10 @@ internal static class DeliveryRun
             var databaseCpu = (database?.ClusterCpuSeconds() ?? double.NaN) - databaseBefore;
             var statementsAfter = database is null ? null : await database.StatementsExecutedAsync();
             var serverCpu = nodes.Sum(n => ProcessMemory.CpuSeconds(n.ProcessId));
+            if (diagnostics is not null && database is not null)
+            {
+                await diagnostics.WriteStatementsAsync(database, databaseCpu, burstArrivals.Count + latencies.Count);
+            }
 
             var figures = new DeliveryFigures
             {

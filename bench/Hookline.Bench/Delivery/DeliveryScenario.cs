@@ -76,7 +76,7 @@ internal static class DeliveryScenario
         _ => null,
     };
 
-    /// <summary>The run's settings from the command line (<c>--messages --endpoints --concurrency --rate --duration --endpoint-concurrency --warmup --connection --gc</c>).</summary>
+    /// <summary>The run's settings from the command line (<c>--messages --endpoints --concurrency --rate --duration --endpoint-concurrency --warmup --connection --gc --diagnose</c>).</summary>
     public static DeliverySettings Settings(BenchArgs options, string store, int nodes, DeliverySettings? defaults = null)
     {
         defaults ??= new DeliverySettings { Store = store };
@@ -93,6 +93,7 @@ internal static class DeliveryScenario
             EndpointConcurrency = options.Int("endpoint-concurrency", defaults.EndpointConcurrency),
             WarmupSeconds = options.Int("warmup", defaults.WarmupSeconds),
             ServerEnvironment = options.ServerEnvironment(defaults.ServerEnvironment),
+            DiagnosticsDirectory = options.String("diagnose", "") is { Length: > 0 } diagnose ? diagnose : null,
         };
     }
 }
