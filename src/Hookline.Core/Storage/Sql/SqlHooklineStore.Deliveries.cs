@@ -55,7 +55,7 @@ public abstract partial class SqlHooklineStore
             var now = request.Now.ToUnixTimeMilliseconds();
             var parameters = new List<(string, object?)>
             {
-                ("@node", request.NodeId), ("@now", now), ("@until", now + (long)request.Lease.TotalMilliseconds), ("@max", (long)request.MaxEndpoints),
+                ("@node", request.NodeId), ("@now", now), ("@until", LeaseEnd(request)), ("@max", (long)request.MaxEndpoints),
             };
             var exclude = "";
             if (request.Exclude.Count > 0)
@@ -107,7 +107,7 @@ public abstract partial class SqlHooklineStore
         return WriteAsync(async (c, t) =>
         {
             var now = request.Now.ToUnixTimeMilliseconds();
-            var until = now + (long)request.Lease.TotalMilliseconds;
+            var until = LeaseEnd(request);
             await c.ExecuteAsync(t,
                 "INSERT INTO engine_nodes (node_id, expires_at) VALUES (@node, @until) ON CONFLICT (node_id) DO UPDATE SET expires_at = excluded.expires_at",
                 cancellationToken, ("@node", request.NodeId), ("@until", until));
@@ -125,6 +125,9 @@ public abstract partial class SqlHooklineStore
         }, WriteDurability.Relaxed, cancellationToken);
     }
 
+    /// <summary>Until when an acquire or a renewal leases the endpoints it writes (Unix milliseconds).</summary>
+    private static long LeaseEnd(OwnershipRequest request) => request.Now.ToUnixTimeMilliseconds() + (long)request.Lease.TotalMilliseconds;
+
     public Task ReleaseEndpointsAsync(string nodeId, IReadOnlyCollection<string>? endpointIds, CancellationToken cancellationToken) =>
         WriteAsync(async (c, t) =>
         {
@@ -133,11 +136,9 @@ public abstract partial class SqlHooklineStore
                 await c.ExecuteAsync(t, "DELETE FROM endpoint_owners WHERE node_id = @node", cancellationToken, ("@node", nodeId));
                 await c.ExecuteAsync(t, "DELETE FROM engine_nodes WHERE node_id = @node", cancellationToken, ("@node", nodeId));
             }
-            else if (endpointIds.Count > 0)
+            else
             {
-                var ids = InList([.. endpointIds], "@r", out var parameters);
-                await c.ExecuteAsync(t, $"DELETE FROM endpoint_owners WHERE node_id = @node AND endpoint_id IN ({ids})",
-                    cancellationToken, [("@node", nodeId), .. parameters]);
+                await DeleteOwnersAsync(c, t, nodeId, endpointIds, leasedUntil: null, cancellationToken);
             }
             return true;
         }, WriteDurability.Relaxed, cancellationToken);
@@ -146,19 +147,26 @@ public abstract partial class SqlHooklineStore
     {
         ArgumentNullException.ThrowIfNull(renewal);
         ArgumentNullException.ThrowIfNull(endpointIds);
-        if (endpointIds.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
         return WriteAsync(async (c, t) =>
         {
-            // The lease the renewal wrote, computed as it computed it.
-            var until = renewal.Now.ToUnixTimeMilliseconds() + (long)renewal.Lease.TotalMilliseconds;
-            var ids = InList([.. endpointIds], "@r", out var parameters);
-            await c.ExecuteAsync(t, $"DELETE FROM endpoint_owners WHERE node_id = @node AND expires_at = @until AND endpoint_id IN ({ids})",
-                cancellationToken, [("@node", renewal.NodeId), ("@until", until), .. parameters]);
+            // Only rows still under the lease the renewal wrote (computed as it computed it).
+            await DeleteOwnersAsync(c, t, renewal.NodeId, endpointIds, LeaseEnd(renewal), cancellationToken);
             return true;
         }, WriteDurability.Relaxed, cancellationToken);
+    }
+
+    /// <summary>Deletes the node's owner rows of <paramref name="endpointIds"/>; with <paramref name="leasedUntil"/>, only rows leased until exactly then.</summary>
+    private async Task DeleteOwnersAsync(DbConnection c, DbTransaction t, string nodeId, IReadOnlyCollection<string> endpointIds, long? leasedUntil, CancellationToken cancellationToken)
+    {
+        if (endpointIds.Count == 0)
+        {
+            return;
+        }
+        var ids = InList([.. endpointIds], "@r", out var parameters);
+        (string, object?)[] lease = leasedUntil is { } until ? [("@until", until)] : [];
+        await c.ExecuteAsync(t,
+            $"DELETE FROM endpoint_owners WHERE node_id = @node{(lease.Length > 0 ? " AND expires_at = @until" : "")} AND endpoint_id IN ({ids})",
+            cancellationToken, [("@node", nodeId), .. lease, .. parameters]);
     }
 
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(OwnedClaimRequest request, CancellationToken cancellationToken)
