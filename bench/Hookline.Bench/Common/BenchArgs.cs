@@ -28,12 +28,14 @@ internal sealed class BenchArgs
     /// </summary>
     public string GarbageCollector()
     {
-        var gc = String("gc", ShippedGarbageCollector());
+        var gc = String("gc", Shipped.Value);
         return gc is "server" or "workstation" ? gc : throw new ArgumentException($"--gc {gc}: use workstation or server.");
     }
 
+    private static readonly Lazy<string> Shipped = new(ShippedGarbageCollector);
+
     /// <summary>What <c>Hookline.Server.runtimeconfig.json</c> beside the server build says (workstation when it says nothing).</summary>
-    public static string ShippedGarbageCollector()
+    private static string ShippedGarbageCollector()
     {
         var config = Path.ChangeExtension(ServerProcess.ServerDll, ".runtimeconfig.json");
         using var document = JsonDocument.Parse(File.ReadAllText(config));
@@ -58,7 +60,7 @@ internal sealed class BenchArgs
     public string GarbageCollectorLine()
     {
         var gc = GarbageCollector();
-        return $"Servers run {(gc == "server" ? "Server" : "workstation")} GC ({(gc == ShippedGarbageCollector() ? "as shipped" : "not the shipped one")}; --gc workstation|server).";
+        return $"Servers run {(gc == "server" ? "Server" : "workstation")} GC ({(gc == Shipped.Value ? "as shipped" : "not the shipped one")}; --gc workstation|server).";
     }
 
     /// <summary>What to say when a PostgreSQL run has no <see cref="PostgresConnection"/>.</summary>

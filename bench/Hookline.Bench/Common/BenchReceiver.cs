@@ -85,7 +85,8 @@ internal static class BenchReceiver
     }
 
     /// <summary>First arrivals keyed by request id (the delivery scenario: <c>{msg id}/e{endpoint index}</c>), once <paramref name="expected"/> are in or <paramref name="timeout"/> passed.</summary>
-    public static async Task<Dictionary<string, long>> WaitForArrivalsAsync(HttpClient client, int port, int expected, TimeSpan timeout)
+    /// <param name="observe">Told the count after each look (the bench's <c>--diagnose</c> watches it for a stall).</param>
+    public static async Task<Dictionary<string, long>> WaitForArrivalsAsync(HttpClient client, int port, int expected, TimeSpan timeout, Func<int, Task>? observe = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         Dictionary<string, long> arrivals;
@@ -93,6 +94,10 @@ internal static class BenchReceiver
         {
             await Task.Delay(250);
             arrivals = await FetchArrivalsAsync(client, port);
+            if (observe is not null)
+            {
+                await observe(arrivals.Count);
+            }
         }
         while (arrivals.Count < expected && DateTime.UtcNow < deadline);
         return arrivals;

@@ -26,35 +26,30 @@ internal sealed class DeliveryDiagnostics(string directory, string label)
     private string FileFor(string kind) =>
         Path.Combine(directory, $"{kind}-{DateTime.UtcNow:HHmmss}-{string.Concat(label.Where(char.IsLetterOrDigit)).ToLowerInvariant()}.txt");
 
-    /// <summary>Watches the receiver until <paramref name="stop"/>; a dump each time arrivals stop for 3 s (at most three).</summary>
-    public async Task WatchAsync(HttpClient http, int receiverPort, int expected, PostgresBenchDatabase? database, IReadOnlyList<ServerProcess> nodes, CancellationToken stop)
+    /// <summary>
+    /// What to tell <see cref="BenchReceiver.WaitForArrivalsAsync"/> to look at each count it reads: a
+    /// dump each time the count stays the same for 3 s short of <paramref name="expected"/> (at most three).
+    /// </summary>
+    public Func<int, Task> StallWatch(int expected, PostgresBenchDatabase? database, IReadOnlyList<ServerProcess> nodes)
     {
         var last = -1;
         var since = DateTime.UtcNow;
         var dumps = 0;
-        try
+        return async count =>
         {
-            while (dumps < MaxDumps)
+            if (count != last)
             {
-                await Task.Delay(500, stop);
-                var count = (await BenchReceiver.FetchArrivalsAsync(http, receiverPort)).Count;
-                if (count != last)
-                {
-                    (last, since) = (count, DateTime.UtcNow);
-                }
-                else if (count < expected && DateTime.UtcNow - since > Quiet)
-                {
-                    dumps++;
-                    since = DateTime.UtcNow;
-                    var file = FileFor("stall");
-                    await File.WriteAllTextAsync(file, await StallReportAsync(count, expected, database, nodes), CancellationToken.None);
-                    Console.WriteLine($"   nothing arrived for {Quiet.TotalSeconds:F0} s at {count}/{expected}: {file}");
-                }
+                (last, since) = (count, DateTime.UtcNow);
             }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
+            else if (count < expected && dumps < MaxDumps && DateTime.UtcNow - since > Quiet)
+            {
+                dumps++;
+                since = DateTime.UtcNow;
+                var file = FileFor("stall");
+                await File.WriteAllTextAsync(file, await StallReportAsync(count, expected, database, nodes), CancellationToken.None);
+                Console.WriteLine($"   nothing arrived for {Quiet.TotalSeconds:F0} s at {count}/{expected}: {file}");
+            }
+        };
     }
 
     private static async Task<string> StallReportAsync(int count, int expected, PostgresBenchDatabase? database, IReadOnlyList<ServerProcess> nodes)

@@ -133,11 +133,9 @@ internal static class DeliveryRun
 
             // 1. Burst: as fast as the API takes them; then until everything arrived.
             var burst = await SendAsync(apis, appId, settings.Messages, settings.Concurrency, ratePerSecond: null);
-            using var stopWatching = new CancellationTokenSource();
-            var watching = diagnostics?.WatchAsync(http, receiverPort, burst.Accepted.Count * settings.Endpoints, database, nodes, stopWatching.Token) ?? Task.CompletedTask;
-            var burstArrivals = await BenchReceiver.WaitForArrivalsAsync(http, receiverPort, burst.Accepted.Count * settings.Endpoints, TimeSpan.FromMinutes(5));
-            await stopWatching.CancelAsync();
-            await watching;
+            var burstExpected = burst.Accepted.Count * settings.Endpoints;
+            var burstArrivals = await BenchReceiver.WaitForArrivalsAsync(http, receiverPort, burstExpected, TimeSpan.FromMinutes(5),
+                diagnostics?.StallWatch(burstExpected, database, nodes));
             var burstLastArrival = burstArrivals.Values.Count > 0 ? burstArrivals.Values.Max() : burst.StartedMicros;
             var deliveredPerSecond = burstArrivals.Count / ((burstLastArrival - burst.StartedMicros) / 1e6);
             await http.DeleteAsync(new Uri($"http://127.0.0.1:{receiverPort}/_stats"));
