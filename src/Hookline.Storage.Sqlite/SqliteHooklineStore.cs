@@ -21,6 +21,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _wal;
     private SqliteConnection? _walKeeper;
+    private SqliteConnection? _writer;
     private readonly Lock _walLock = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
 
@@ -160,6 +161,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
 
     public void Dispose()
     {
+        _writer?.Dispose();
         _walKeeper?.Dispose();
         _wal?.Dispose();
         // Pooled connections would keep the file open (and its WAL) after the store is gone.
@@ -175,10 +177,9 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     protected override async Task<WriteTransaction> BeginWriteAsync(WriteDurability durability, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
-        SqliteConnection? connection = null;
         try
         {
-            connection = await OpenAsync(cancellationToken);
+            var connection = _writer ??= await OpenWriterAsync(cancellationToken);
             // Every commit runs with synchronous=NORMAL: in WAL mode that writes the WAL (a process
             // crash loses nothing) without waiting for the disk. Durable writes then fsync the WAL in
             // AfterCommitAsync, after the write lock is released, so the next writer (often the
@@ -188,19 +189,48 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
             var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
             return new WriteTransaction(connection, transaction, () =>
             {
-                _writeLock.Release();
+                ReleaseWriter();
                 return ValueTask.CompletedTask;
-            });
+            }, ownsConnection: false);
         }
         catch
         {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-            _writeLock.Release();
+            ReleaseWriter();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The one connection every write runs on, opened on first use and kept. SQLite drops a
+    /// connection's page cache whenever another connection has written since its last transaction;
+    /// writes spread over pooled connections therefore began cold and read their index pages back
+    /// from the OS each time. One writer keeps them (and <see cref="WriterCacheKiB"/> of them).
+    /// </summary>
+    private async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        // From the pool like any other, and kept until the store is disposed (which then clears the pool).
+        var connection = await OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA cache_size = -{WriterCacheKiB};";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>The writer's page cache: room for the hot pages of the delivery indexes under load.</summary>
+    private const int WriterCacheKiB = 32 * 1024;
+
+    /// <summary>
+    /// Ends a write: a writer connection that broke, or that is still inside a transaction because its
+    /// rollback failed, is dropped (the next write opens another); then the lock is released.
+    /// </summary>
+    private void ReleaseWriter()
+    {
+        if (_writer is { } broken && (broken.State != System.Data.ConnectionState.Open || SQLitePCL.raw.sqlite3_get_autocommit(broken.Handle) == 0))
+        {
+            _writer = null;
+            broken.Dispose();
+        }
+        _writeLock.Release();
     }
 
     /// <summary>

@@ -250,13 +250,19 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     protected sealed class WriteTransaction : IAsyncDisposable
     {
         private readonly Func<ValueTask>? _release;
+        private readonly bool _ownsConnection;
         private bool _committed;
 
-        public WriteTransaction(DbConnection connection, DbTransaction transaction, Func<ValueTask>? release = null)
+        /// <param name="ownsConnection">
+        /// False when the store keeps <paramref name="connection"/> for its next write (SQLite's one
+        /// writer); true closes it (returns it to its pool) when the transaction is done.
+        /// </param>
+        public WriteTransaction(DbConnection connection, DbTransaction transaction, Func<ValueTask>? release = null, bool ownsConnection = true)
         {
             Connection = connection;
             Transaction = transaction;
             _release = release;
+            _ownsConnection = ownsConnection;
         }
 
         public DbConnection Connection { get; }
@@ -299,7 +305,10 @@ public abstract partial class SqlHooklineStore : IHooklineStore
                     }
                     finally
                     {
-                        await Connection.DisposeAsync();
+                        if (_ownsConnection)
+                        {
+                            await Connection.DisposeAsync();
+                        }
                     }
                 }
                 finally
