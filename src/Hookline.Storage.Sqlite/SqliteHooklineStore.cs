@@ -62,8 +62,8 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     /// <summary>The schema <see cref="MigrateAsync"/> applies: the platform's, or the inbox's for <see cref="SqliteInboxStore"/>.</summary>
     internal SqlMigrationRunner Schema { get; init; } = MigrationRunner;
 
-    // Without it SQLite prefers the covering ix_deliveries_endpoint_status and reads every delivery the
-    // endpoint ever had to count the few that are pending or sending.
+    // Without it SQLite may prefer ix_deliveries_endpoint and read every delivery the endpoint ever
+    // had to count the few that are pending or sending.
     protected override string UnfinishedDeliveriesHint => " INDEXED BY ix_deliveries_open";
 
     // SQLite finds a named parameter by a linear scan of the statement's names, when parsing and again

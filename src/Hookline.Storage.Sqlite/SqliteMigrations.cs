@@ -161,5 +161,14 @@ internal static class SqliteMigrations
             CREATE INDEX ix_endpoint_owners_node ON endpoint_owners (node_id);
             CREATE TABLE engine_nodes (node_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
             """),
+        ("0011_deliveries_endpoint_index", """
+            -- 0003 put status (and app_id) in the endpoint's index so that all-time endpoint stats could
+            -- count deliveries by status inside it. Stats read delivery_rollups since 0008, and with status
+            -- in its key every claim and every outcome moved each delivery's entry in this index: about a
+            -- third of the cost of a delivery's writes. The key without status is what the endpoint's
+            -- message list pages by; its status filter reads the rows it passes.
+            CREATE INDEX ix_deliveries_endpoint ON deliveries (endpoint_id, msg_id);
+            DROP INDEX ix_deliveries_endpoint_status;
+            """),
     ];
 }
