@@ -211,18 +211,20 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         // From the pool like any other, and kept until the store is disposed (which then clears the pool).
         var connection = await OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA cache_size = -{WriterCacheKiB}; PRAGMA wal_autocheckpoint = 4000;";
+        pragma.CommandText = $"PRAGMA cache_size = -{WriterCacheKiB}; PRAGMA wal_autocheckpoint = {WriterCheckpointPages};";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 
     /// <summary>The writer's page cache: room for the hot pages of the delivery indexes under load.</summary>
-    /// <remarks>
-    /// The writer also checkpoints every 4,000 WAL pages (16 MiB) rather than SQLite's 1,000: a
-    /// checkpoint runs inside a commit, under the write lock, and writes each page once however many
-    /// commits changed it, so fewer of them copy and fsync less for the same deliveries.
-    /// </remarks>
     private const int WriterCacheKiB = 32 * 1024;
+
+    /// <summary>
+    /// WAL pages (16 MiB) after which a commit checkpoints, rather than SQLite's 1,000. A checkpoint
+    /// runs inside a commit, under the write lock, and writes each page once however many commits
+    /// changed it, so fewer of them copy and fsync less for the same deliveries.
+    /// </summary>
+    private const int WriterCheckpointPages = 4000;
 
     /// <summary>
     /// Ends a write: a writer connection that broke, or that is still inside a transaction because its
