@@ -161,7 +161,11 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
 
     public void Dispose()
     {
-        _writer?.Dispose();
+        if (_writer is { } writer)
+        {
+            ForgetStatements(writer);
+            writer.Dispose();
+        }
         _walKeeper?.Dispose();
         _wal?.Dispose();
         // Pooled connections would keep the file open (and its WAL) after the store is gone.
@@ -213,8 +217,17 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         await using var pragma = connection.CreateCommand();
         pragma.CommandText = $"PRAGMA cache_size = -{WriterCacheKiB}; PRAGMA wal_autocheckpoint = {WriterCheckpointPages};";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
+        KeepStatements(connection, WriterStatements);
         return connection;
     }
+
+    /// <summary>
+    /// Distinct statements the writer keeps compiled. Microsoft.Data.Sqlite compiles a statement per
+    /// command object, so without this every write parsed and planned its SQL again; a profile of
+    /// ingest with forwarding put that at about 40 % of the time spent in SQLite. The writes use a
+    /// few dozen texts; those built per call (lists of a varying length) are not kept past this many.
+    /// </summary>
+    private const int WriterStatements = 256;
 
     /// <summary>The writer's page cache: room for the hot pages of the delivery indexes under load.</summary>
     private const int WriterCacheKiB = 32 * 1024;
@@ -235,6 +248,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
         if (_writer is { } broken && (broken.State != System.Data.ConnectionState.Open || SQLitePCL.raw.sqlite3_get_autocommit(broken.Handle) == 0))
         {
             _writer = null;
+            ForgetStatements(broken);
             broken.Dispose();
         }
         _writeLock.Release();

@@ -8,6 +8,14 @@ internal static class SqlCommands
 {
     public static DbCommand Command(this DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
+        if (StatementCache.TryGet(connection, out var cache))
+        {
+            // Already compiled when this text ran before on this connection; it keeps its parameter
+            // objects, which take the new values (see Bind).
+            var kept = cache.Rent(connection, transaction, sql);
+            kept.Bind(parameters);
+            return kept;
+        }
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;

@@ -193,6 +193,16 @@ public abstract partial class SqlHooklineStore : IHooklineStore
         return Pages.From(rows, query, keyOf);
     }
 
+    /// <summary>
+    /// Keeps the statements run on <paramref name="connection"/> compiled, up to
+    /// <paramref name="capacity"/> distinct texts, for a connection a store keeps open for its life
+    /// (SQLite's writer). <see cref="ForgetStatements"/> before the connection is closed.
+    /// </summary>
+    protected static void KeepStatements(DbConnection connection, int capacity) => StatementCache.Attach(connection, capacity);
+
+    /// <summary>Disposes the statements <see cref="KeepStatements"/> kept on <paramref name="connection"/>.</summary>
+    protected static void ForgetStatements(DbConnection connection) => StatementCache.Detach(connection);
+
     protected Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         WriteAsync(work, WriteDurability.Durable, cancellationToken);
 
