@@ -225,7 +225,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     /// Distinct statements the writer keeps compiled. Microsoft.Data.Sqlite compiles a statement per
     /// command object, so without this every write parsed and planned its SQL again; a profile of
     /// ingest with forwarding put that at about 40 % of the time spent in SQLite. The writes use a
-    /// few dozen texts; those built per call (lists of a varying length) are not kept past this many.
+    /// few dozen texts; past this many the one idle longest is finalized.
     /// </summary>
     private const int WriterStatements = 256;
 

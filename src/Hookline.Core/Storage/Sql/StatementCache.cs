@@ -15,7 +15,10 @@ namespace Hookline.Core.Storage.Sql;
 internal sealed class StatementCache
 {
     private static readonly ConditionalWeakTable<DbConnection, StatementCache> Caches = [];
-    private readonly Dictionary<string, DbCommand> _idle = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinkedListNode<DbCommand>> _idle = new(StringComparer.Ordinal);
+    // Most recently returned first: past the capacity the one idle longest is finalized, so texts
+    // built per call (which run once) cannot crowd out the statements that run all the time.
+    private readonly LinkedList<DbCommand> _recent = new();
     private readonly Lock _lock = new();
     private readonly int _capacity;
     private bool _closed;
@@ -40,10 +43,14 @@ internal sealed class StatementCache
     /// <summary>The idle command for <paramref name="sql"/>, or a new one; either way it comes back on disposal.</summary>
     public DbCommand Rent(DbConnection connection, DbTransaction? transaction, string sql)
     {
-        DbCommand? command;
+        DbCommand? command = null;
         lock (_lock)
         {
-            _idle.Remove(sql, out command);
+            if (_idle.Remove(sql, out var node))
+            {
+                _recent.Remove(node);
+                command = node.Value;
+            }
         }
         if (command is null)
         {
@@ -56,16 +63,25 @@ internal sealed class StatementCache
 
     private void Return(DbCommand command)
     {
+        // What to finalize: this command unless it is kept, or the one it pushes out.
+        DbCommand? finalize = command;
         lock (_lock)
         {
             // Kept under the text it has now (a caller may have set it after renting); one idle command a text.
-            if (!_closed && _idle.Count < _capacity && command.CommandText is { Length: > 0 } sql && _idle.TryAdd(sql, command))
+            if (!_closed && command.CommandText is { Length: > 0 } sql && !_idle.ContainsKey(sql))
             {
                 command.Transaction = null;
-                return;
+                _idle[sql] = _recent.AddFirst(command);
+                finalize = null;
+                if (_idle.Count > _capacity)
+                {
+                    finalize = _recent.Last!.Value;
+                    _recent.RemoveLast();
+                    _idle.Remove(finalize.CommandText);
+                }
             }
         }
-        command.Dispose();
+        finalize?.Dispose();
     }
 
     private void Close()
@@ -74,8 +90,9 @@ internal sealed class StatementCache
         lock (_lock)
         {
             _closed = true;
-            idle = [.. _idle.Values];
+            idle = [.. _recent];
             _idle.Clear();
+            _recent.Clear();
         }
         foreach (var command in idle)
         {

@@ -70,15 +70,23 @@ public sealed class StatementCacheTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PastCapacity_FurtherTextsAreFinalized_AndDetachFinalizesTheRest()
+    public async Task PastCapacity_TheTextIdleLongestIsFinalized_AndDetachFinalizesTheRest()
     {
         StatementCache.Attach(_connection, capacity: 2);
+        const string Hot = "SELECT x FROM t";
 
-        for (var i = 0; i < 5; i++)
+        // Texts built per call fill the cache first; a statement that then runs all the time still
+        // gets kept, and stays while further one-off texts come and go.
+        for (var i = 0; i < 3; i++)
         {
             Assert.Equal((long)i, await _connection.ScalarAsync(null, $"SELECT {i}", CancellationToken.None));
         }
-        Assert.Equal(2, CompiledStatements());
+        for (var i = 3; i < 6; i++)
+        {
+            await _connection.QueryAsync(null, Hot, r => r.GetInt64(0), CancellationToken.None);
+            Assert.Equal((long)i, await _connection.ScalarAsync(null, $"SELECT {i}", CancellationToken.None));
+        }
+        Assert.Equal(["SELECT 5", Hot], CompiledTexts().Order(StringComparer.Ordinal));
 
         StatementCache.Detach(_connection);
         Assert.Equal(0, CompiledStatements());
@@ -102,14 +110,16 @@ public sealed class StatementCacheTests : IAsyncLifetime
         Assert.Equal(1, CompiledStatements());
     }
 
-    private int CompiledStatements()
+    private List<string> CompiledTexts()
     {
-        var count = 0;
+        var texts = new List<string>();
         for (var statement = SQLitePCL.raw.sqlite3_next_stmt(_connection.Handle!, null); statement is not null && !statement.IsInvalid;
-             statement = SQLitePCL.raw.sqlite3_next_stmt(_connection.Handle, statement))
+             statement = SQLitePCL.raw.sqlite3_next_stmt(_connection.Handle!, statement))
         {
-            count++;
+            texts.Add(SQLitePCL.raw.sqlite3_sql(statement).utf8_to_string());
         }
-        return count;
+        return texts;
     }
+
+    private int CompiledStatements() => CompiledTexts().Count;
 }
