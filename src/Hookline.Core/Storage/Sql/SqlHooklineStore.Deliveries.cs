@@ -362,10 +362,14 @@ public abstract partial class SqlHooklineStore
                  ("@trigger", a.TriggerType), ("@error", a.Error)]));
             var (status, next) = NextState(done);
             statements.Add((
-                $"UPDATE deliveries SET {CompletedDeliverySet("", "@status", "@next", "@last")} WHERE id = @id AND lease_token = @token",
+                CompleteDeliverySql,
                 [("@status", status), ("@next", next), ("@last", a.Timestamp), ("@id", done.DeliveryId), ("@token", done.LeaseToken)]));
         }
     }
+
+    /// <summary>One completion's delivery update (built once: it ran for every completion).</summary>
+    private static readonly string CompleteDeliverySql =
+        $"UPDATE deliveries SET {CompletedDeliverySet("", "@status", "@next", "@last")} WHERE id = @id AND lease_token = @token";
 
     public Task ReleaseAsync(long deliveryId, string leaseToken, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (c, t) =>
