@@ -18,10 +18,12 @@ internal sealed class Validation
 
     public bool HasErrors => _errors is { Count: > 0 };
 
-    public void Add(string[] loc, string msg, string type = "value_error") =>
-        (_errors ??= []).Add(new ValidationErrorItem(loc, msg, type));
+    // Paths are spans: a request that passes allocates none of them (the API checks each message's
+    // fields this way); only an error copies its path.
+    public void Add(ReadOnlySpan<string> loc, string msg, string type = "value_error") =>
+        (_errors ??= []).Add(new ValidationErrorItem(loc.ToArray(), msg, type));
 
-    public void Missing(string[] loc) => Add(loc, "field required", "value_error.missing");
+    public void Missing(ReadOnlySpan<string> loc) => Add(loc, "field required", "value_error.missing");
 
     public void ThrowIfAny()
     {
@@ -35,7 +37,7 @@ internal sealed class Validation
         !string.IsNullOrEmpty(value) && value.Length <= maxLength && !value.AsSpan().ContainsAnyExcept(NameChars);
 
     /// <summary>A uid, event type name, channel or feature flag: <c>^[a-zA-Z0-9\-_.]+$</c>, 1–<paramref name="maxLength"/> characters.</summary>
-    public void Name(string[] loc, string? value, int maxLength = 256)
+    public void Name(ReadOnlySpan<string> loc, string? value, int maxLength = 256)
     {
         if (value is null)
         {
@@ -56,7 +58,7 @@ internal sealed class Validation
     }
 
     /// <summary>A uid: a name that does not look like one of Hookline's own ids (so id and uid lookups never collide).</summary>
-    public void Uid(string[] loc, string? value, string idPrefix)
+    public void Uid(ReadOnlySpan<string> loc, string? value, string idPrefix)
     {
         var before = _errors?.Count ?? 0;
         Name(loc, value);
@@ -66,7 +68,7 @@ internal sealed class Validation
         }
     }
 
-    public void Names(string[] loc, IReadOnlyList<string?>? values, int maxLength, int minItems, int maxItems)
+    public void Names(ReadOnlySpan<string> loc, IReadOnlyList<string?>? values, int maxLength, int minItems, int maxItems)
     {
         if (values is null)
         {
@@ -97,7 +99,7 @@ internal sealed class Validation
         }
     }
 
-    public void Range(string[] loc, long? value, long min, long max)
+    public void Range(ReadOnlySpan<string> loc, long? value, long min, long max)
     {
         if (value is { } v && (v < min || v > max))
         {
@@ -105,7 +107,7 @@ internal sealed class Validation
         }
     }
 
-    public void Metadata(string[] loc, IReadOnlyDictionary<string, string?>? metadata)
+    public void Metadata(ReadOnlySpan<string> loc, IReadOnlyDictionary<string, string?>? metadata)
     {
         if (metadata is null)
         {

@@ -13,7 +13,7 @@ public sealed record ApplicationIn
     public int? RateLimit { get; init; }
     public Dictionary<string, string?>? Metadata { get; init; }
 
-    internal void Validate(Validation validation, string[] at)
+    internal void Validate(Validation validation, ReadOnlySpan<string> at)
     {
         if (Name is null)
         {

@@ -38,7 +38,7 @@ internal static class EndpointHeaderRules
 
     public static bool IsSensitive(string name) => Sensitive.Contains(name);
 
-    public static void Validate(Validation v, string[] loc, IReadOnlyDictionary<string, string?> headers, bool allowNullValues)
+    public static void Validate(Validation v, ReadOnlySpan<string> loc, IReadOnlyDictionary<string, string?> headers, bool allowNullValues)
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in headers)
