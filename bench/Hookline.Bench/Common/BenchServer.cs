@@ -21,6 +21,8 @@ internal static class BenchServer
             ["Hookline:AdminToken"] = AdminToken,
             ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Hand-overs and takeovers, which --diagnose writes out with each run.
+            ["Logging:LogLevel:Hookline.Core.Delivery.DeliveryDispatcher"] = "Information",
         };
         if (database is null)
         {

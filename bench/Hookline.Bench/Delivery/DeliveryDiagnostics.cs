@@ -11,8 +11,9 @@ namespace Hookline.Bench.Delivery;
 /// <c>--diagnose DIR</c>: what a delivery run writes to find a stall or a slow run after the fact.
 /// While the burst is delivered it watches the receiver: when nothing arrived for 3 s, it writes the
 /// database's queue (rows not yet delivered, by endpoint, status and kind of lease, with their due
-/// times), the endpoints' owners and live nodes, and every node's log. After each PostgreSQL run it
-/// writes the run's statements (<c>pg_stat_statements</c>, reset when the measured phases start).
+/// times), the endpoints' owners and live nodes, and every node's log. After each run it writes every
+/// node's log, and after each PostgreSQL run the run's statements (<c>pg_stat_statements</c>, reset
+/// when the measured phases start).
 /// This is how the three-node stall of 2026-12-07 was found (docs/benchmarks.md).
 /// </summary>
 internal sealed class DeliveryDiagnostics(string directory, string label)
@@ -102,6 +103,17 @@ internal sealed class DeliveryDiagnostics(string directory, string label)
             "SELECT calls, round(total_exec_time::numeric, 0), round(mean_exec_time::numeric, 2), round(max_exec_time::numeric, 1), rows, " +
             "shared_blks_hit, shared_blks_read, left(regexp_replace(query, '\\s+', ' ', 'g'), 300) FROM public.pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25");
         await File.WriteAllTextAsync(FileFor("statements"), text.ToString(), CancellationToken.None);
+    }
+
+    /// <summary>Writes every node's log as it stands after the run (a takeover or a hand-over during the burst shows there).</summary>
+    public async Task WriteNodeLogsAsync(IReadOnlyList<ServerProcess> nodes)
+    {
+        var text = new StringBuilder();
+        for (var n = 0; n < nodes.Count; n++)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"-- node {n} log").AppendLine(nodes[n].Output);
+        }
+        await File.WriteAllTextAsync(FileFor("nodes"), text.ToString(), CancellationToken.None);
     }
 
     private static async Task AppendRowsAsync(StringBuilder text, NpgsqlConnection connection, string query)

@@ -123,12 +123,13 @@ internal static class DeliveryRun
             }
             var cpuBefore = nodes.Sum(n => ProcessMemory.CpuSeconds(n.ProcessId));
             var databaseBefore = database?.ClusterCpuSeconds() ?? double.NaN;
-            var statementsBefore = database is null ? null : await database.StatementsExecutedAsync();
             var diagnostics = DeliveryDiagnostics.From(settings.DiagnosticsDirectory, settings.Label);
             if (diagnostics is not null && database is not null)
             {
+                // Before the count below: the reset empties the counters the count sums.
                 await DeliveryDiagnostics.ResetStatementsAsync(database);
             }
+            var statementsBefore = database is null ? null : await database.StatementsExecutedAsync();
             var measured = Stopwatch.StartNew();
 
             // 1. Burst: as fast as the API takes them; then until everything arrived.
@@ -162,6 +163,10 @@ internal static class DeliveryRun
             if (diagnostics is not null && database is not null)
             {
                 await diagnostics.WriteStatementsAsync(database, databaseCpu, burstArrivals.Count + latencies.Count);
+            }
+            if (diagnostics is not null)
+            {
+                await diagnostics.WriteNodeLogsAsync(nodes);
             }
 
             var figures = new DeliveryFigures
