@@ -141,6 +141,37 @@ public abstract partial class StoreComplianceSuite
         Assert.Empty(lapsed.Owned);
     }
 
+    /// <summary>
+    /// A node above its share hands an endpoint over only when no due work is waiting for an owner:
+    /// the renewal says whether some is (the dispatcher's share counts only owned endpoints).
+    /// </summary>
+    [Fact]
+    public async Task RenewOwnershipAsync_DueWorkWithoutLiveOwner_Reported()
+    {
+        var app = await AddApplicationAsync();
+        var first = await AddEndpointAsync(app);
+        var second = await AddEndpointAsync(app);
+        await AddMessageAsync(app, [first, second]);
+        var taken = Assert.Single(await Store.AcquireEndpointsAsync(Ownership("node-a", Start, max: 1), None));
+
+        // Alone, a node is not asked: it owns whatever it takes.
+        Assert.False((await Store.RenewOwnershipAsync(Ownership("node-a", Start.AddSeconds(1)), None)).WorkUnowned);
+
+        await Store.RenewOwnershipAsync(Ownership("node-b", Start.AddSeconds(1)), None);
+        var both = await Store.RenewOwnershipAsync(Ownership("node-a", Start.AddSeconds(2)), None);
+        Assert.Equal(2, both.LiveNodes);
+        Assert.True(both.WorkUnowned);
+
+        var other = Assert.Single(await Store.AcquireEndpointsAsync(Ownership("node-b", Start.AddSeconds(2)), None));
+        Assert.NotEqual(taken.Id, other.Id);
+        Assert.False((await Store.RenewOwnershipAsync(Ownership("node-a", Start.AddSeconds(3)), None)).WorkUnowned);
+
+        // Owners whose leases ran out own nothing: their endpoints' work has no owner again.
+        var lapsed = Start.AddSeconds(3) + Lease + TimeSpan.FromSeconds(1);
+        await Store.RenewOwnershipAsync(Ownership("node-b", lapsed), None);
+        Assert.True((await Store.RenewOwnershipAsync(Ownership("node-a", lapsed), None)).WorkUnowned);
+    }
+
     [Fact]
     public async Task ReleaseEndpointsAsync_GivenUp_AnotherNodeTakesThemAtOnce()
     {

@@ -134,6 +134,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private int _claimCursor;
     private int _liveNodes = 1;
     private int _ownedByLiveNodes;
+    /// <summary>Heartbeats in a row at which this node owned more than its share (see <see cref="HeartbeatAsync"/>).</summary>
+    private int _aboveShareBeats;
     private long _arrivalsSeen = -1;
     private DateTimeOffset _lastAcquire = DateTimeOffset.MinValue;
 
@@ -168,6 +170,9 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private TimeSpan HeartbeatInterval => OwnershipLease / 4 < MaxHeartbeatInterval ? OwnershipLease / 4 : MaxHeartbeatInterval;
 
     private static readonly TimeSpan MaxHeartbeatInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Heartbeats in a row at which a node must be above its share before it hands an endpoint over.</summary>
+    private const int HandOverAfterBeats = 2;
 
     /// <summary>Sends start no later than this before the ownership lease ends, so they end before it does.</summary>
     private TimeSpan SendMargin => _options.Timeout < OwnershipLease / 3 ? _options.Timeout : OwnershipLease / 3;
@@ -451,10 +456,23 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             Interlocked.Exchange(ref _sendUntilTicks, (start + OwnershipLease - SendMargin).UtcTicks);
             _liveNodes = Math.Max(1, renewal.LiveNodes);
             _ownedByLiveNodes = renewal.OwnedByLiveNodes;
-            var excess = _owned.Values.Count(x => !x.Draining) - ShareLocked();
-            foreach (var state in _owned.Values.Where(x => !x.Draining).OrderBy(x => x.Held).Take(Math.Max(0, excess)))
+            // The share counts only endpoints owned at this renewal, and a burst after a quiet spell
+            // starts with endpoints nobody owns: a node that took two of four before the others took
+            // theirs was briefly above a share of one, and handed a busy endpoint over, giving back
+            // thousands of offers to be claimed again by the next owner (seen in the multinode bench).
+            // So no hand-over while work has no owner (the nodes below their share take that first),
+            // only when the excess held at the heartbeat before as well, and the endpoint with the
+            // least in hand first.
+            var excess = renewal.WorkUnowned ? 0 : _owned.Values.Count(x => !x.Draining) - ShareLocked();
+            _aboveShareBeats = excess > 0 ? _aboveShareBeats + 1 : 0;
+            if (_aboveShareBeats < HandOverAfterBeats)
+            {
+                excess = 0;
+            }
+            foreach (var state in _owned.Values.Where(x => !x.Draining).OrderBy(x => x.Held + x.Offered).Take(Math.Max(0, excess)))
             {
                 state.Draining = true;
+                Log.HandingOver(_logger, state.Id, _owned.Count, ShareLocked(), _ownedByLiveNodes, _liveNodes, state.Held, state.Offered);
             }
             // Owned in the database but not here: an acquire whose answer was lost, or a release that
             // failed after the endpoint was forgotten. The renewal above would otherwise keep it owned
@@ -1108,6 +1126,9 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
 
         [LoggerMessage(10, LogLevel.Warning, "Giving {Count} offered deliveries back failed; they go back to pending within seconds")]
         public static partial void OffersNotReturned(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(11, LogLevel.Information, "Handing endpoint {EndpointId} over: this node owns {Owned}, above its share of {Share} ({OwnedByLiveNodes} endpoints owned over {LiveNodes} live nodes); {Held} held, {Offered} offers waiting")]
+        public static partial void HandingOver(ILogger logger, string endpointId, int owned, int share, int ownedByLiveNodes, int liveNodes, int held, int offered);
 
         [LoggerMessage(9, LogLevel.Warning, "{Count} endpoint(s) were owned by this node in the database but not in memory; given up so that another owner sends to them")]
         public static partial void OrphansReleased(ILogger logger, int count);

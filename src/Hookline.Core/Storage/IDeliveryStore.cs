@@ -26,7 +26,14 @@ public sealed record OwnedEndpoint(string Id, bool Ordered, int? MaxConcurrency,
 /// <param name="Owned">The endpoints this node still owns (ownership extended).</param>
 /// <param name="LiveNodes">Nodes that renewed within their lease, this one included.</param>
 /// <param name="OwnedByLiveNodes">Endpoints owned by any live node.</param>
-public sealed record OwnershipRenewal(IReadOnlyList<string> Owned, int LiveNodes, int OwnedByLiveNodes);
+public sealed record OwnershipRenewal(IReadOnlyList<string> Owned, int LiveNodes, int OwnedByLiveNodes)
+{
+    /// <summary>
+    /// Some enabled endpoint has due work and no live owner (asked only when several nodes are live).
+    /// The nodes below their share are about to take it, so no node needs to hand one over yet.
+    /// </summary>
+    public bool WorkUnowned { get; init; }
+}
 
 /// <summary>How many due deliveries of one owned endpoint a claim should lease.</summary>
 public readonly record struct EndpointWant(string EndpointId, int Max);

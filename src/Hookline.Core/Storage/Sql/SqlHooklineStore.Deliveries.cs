@@ -117,11 +117,18 @@ public abstract partial class SqlHooklineStore
                 r => r.Text("endpoint_id")!, cancellationToken, ("@node", request.NodeId), ("@now", now), ("@until", until));
             var live = await c.ScalarAsync(t, "SELECT COUNT(*) FROM engine_nodes WHERE expires_at > @now", cancellationToken, ("@now", now));
             var ownedByLive = await c.ScalarAsync(t, "SELECT COUNT(*) FROM endpoint_owners WHERE expires_at > @now", cancellationToken, ("@now", now));
+            var liveNodes = (int)Convert.ToInt64(live, System.Globalization.CultureInfo.InvariantCulture);
+            // Alone, a node owns everything and never hands over, so only several nodes ask.
+            var workUnowned = liveNodes > 1 && await c.ScalarAsync(t,
+                $"SELECT 1 FROM endpoints e WHERE e.disabled = 0 AND e.id IN ({AcquireCandidatesSql}) " +
+                "AND NOT EXISTS (SELECT 1 FROM endpoint_owners o WHERE o.endpoint_id = e.id AND o.expires_at > @now) LIMIT 1",
+                cancellationToken, ("@now", now)) is not null;
             // Forget nodes long gone, so the table stays the size of the cluster.
             await c.ExecuteAsync(t, "DELETE FROM engine_nodes WHERE expires_at < @old", cancellationToken, ("@old", now - (long)TimeSpan.FromHours(1).TotalMilliseconds));
-            return new OwnershipRenewal(owned,
-                (int)Convert.ToInt64(live, System.Globalization.CultureInfo.InvariantCulture),
-                (int)Convert.ToInt64(ownedByLive, System.Globalization.CultureInfo.InvariantCulture));
+            return new OwnershipRenewal(owned, liveNodes, (int)Convert.ToInt64(ownedByLive, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                WorkUnowned = workUnowned,
+            };
         }, WriteDurability.Relaxed, cancellationToken);
     }
 
