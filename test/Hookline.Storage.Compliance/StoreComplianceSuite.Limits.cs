@@ -105,7 +105,8 @@ public abstract partial class StoreComplianceSuite
         Assert.Equal([disabled.Id], (await ClaimAsync(Start.AddSeconds(2))).Select(c => c.Endpoint.Id));
     }
 
-    private static Task<DateTimeOffset?> NextDueAsync(IHooklineStore store, DateTimeOffset now) => store.GetNextDueAsync(now, None);
+    private static Task<DateTimeOffset?> NextDueAsync(IHooklineStore store, DateTimeOffset now, DateTimeOffset? before = null) =>
+        store.GetNextDueAsync(now, before, None);
 
     [Fact]
     public async Task GetNextDueAsync_NothingPending_ReturnsNull()
@@ -132,6 +133,23 @@ public abstract partial class StoreComplianceSuite
 
         await Store.CompleteAsync([Retry(claimed[1], now, Start.AddSeconds(10))], None);
         Assert.Equal(Start.AddSeconds(10), await NextDueAsync(Store, now));
+    }
+
+    [Fact]
+    public async Task GetNextDueAsync_UpTo_LooksNoFurther()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        await AddMessagesAsync(app, endpoint, 2);
+        var claimed = await ClaimAsync(Start);
+        var now = Start.AddSeconds(1);
+        await Store.CompleteAsync([Retry(claimed[0], now, Start.AddSeconds(10))], None);
+
+        // A retry at +10 s and a lease that ends at Start + Lease (later).
+        Assert.Null(await NextDueAsync(Store, now, before: Start.AddSeconds(9)));
+        Assert.Equal(Start.AddSeconds(10), await NextDueAsync(Store, now, before: Start.AddSeconds(10)));
+        Assert.Null(await NextDueAsync(Store, Start.AddSeconds(10), before: Start + Lease - TimeSpan.FromMilliseconds(1)));
+        Assert.Equal(Start + Lease, await NextDueAsync(Store, Start.AddSeconds(10), before: Start + Lease));
     }
 
     [Fact]

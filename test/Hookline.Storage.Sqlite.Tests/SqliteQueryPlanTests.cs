@@ -224,7 +224,7 @@ public sealed partial class SqliteQueryPlanTests : IDisposable
                 Timestamp = Start.AddMinutes(5),
             },
         })], ct));
-        await Step("GetNextDue", () => store.GetNextDueAsync(Start, ct));
+        await Step("GetNextDue", () => store.GetNextDueAsync(Start, Start.AddSeconds(1), ct));
         await Step("ListMessageDestinations", () => store.ListMessageDestinationsAsync(app.Id, messages[0].Id, new ListQuery { Iterator = endpoint.Id }, ct));
         await Step("ListEndpointMessages", () => store.ListEndpointMessagesAsync(app.Id, endpoint.Id, new MessageFilter(), forward, withContent: false, ct));
         await Step("ListEndpointMessages (filtered)", () => store.ListEndpointMessagesAsync(app.Id, endpoint.Id, filter with { Status = MessageStatus.Fail }, back, withContent: true, ct));

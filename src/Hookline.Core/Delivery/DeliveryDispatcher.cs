@@ -600,7 +600,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         {
             return last.Due;
         }
-        var due = await _store.GetNextDueAsync(after, cancellationToken);
+        // The work loop sleeps at most the poll interval, so nothing later can shorten a sleep.
+        var due = await _store.GetNextDueAsync(after, after + PollInterval, cancellationToken);
         _nextDue = (arrivals, changes, after, due);
         return due;
     }

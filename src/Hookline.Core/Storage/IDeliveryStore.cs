@@ -155,9 +155,10 @@ public interface IDeliveryStore
     /// becomes due (a pending retry, or a lease that runs out), or null when there is none. Work
     /// already due but not claimable (its endpoint is at its concurrency limit, or it waits behind an
     /// ordered endpoint's head) is not reported: a completion frees it, and completions wake the
-    /// dispatcher themselves.
+    /// dispatcher themselves. With <paramref name="before"/>, only times up to it are looked at: a
+    /// caller that sleeps no longer than that anyway spares the database the rest of the range.
     /// </summary>
-    Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, CancellationToken cancellationToken);
+    Task<DateTimeOffset?> GetNextDueAsync(DateTimeOffset after, DateTimeOffset? before, CancellationToken cancellationToken);
 
     /// <summary>
     /// How many deliveries are due at <paramref name="now"/> and not being sent: pending ones whose
