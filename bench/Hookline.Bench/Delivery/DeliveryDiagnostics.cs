@@ -75,10 +75,7 @@ internal sealed class DeliveryDiagnostics(string directory, string label)
                 await AppendRowsAsync(text, connection, query);
             }
         }
-        for (var n = 0; n < nodes.Count; n++)
-        {
-            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"-- node {n} log").AppendLine(nodes[n].Output);
-        }
+        AppendNodeLogs(text, nodes);
         return text.ToString();
     }
 
@@ -109,11 +106,16 @@ internal sealed class DeliveryDiagnostics(string directory, string label)
     public async Task WriteNodeLogsAsync(IReadOnlyList<ServerProcess> nodes)
     {
         var text = new StringBuilder();
+        AppendNodeLogs(text, nodes);
+        await File.WriteAllTextAsync(FileFor("nodes"), text.ToString(), CancellationToken.None);
+    }
+
+    private static void AppendNodeLogs(StringBuilder text, IReadOnlyList<ServerProcess> nodes)
+    {
         for (var n = 0; n < nodes.Count; n++)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"-- node {n} log").AppendLine(nodes[n].Output);
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"-- node {n} log").AppendLine(nodes[n].Output);
         }
-        await File.WriteAllTextAsync(FileFor("nodes"), text.ToString(), CancellationToken.None);
     }
 
     private static async Task AppendRowsAsync(StringBuilder text, NpgsqlConnection connection, string query)

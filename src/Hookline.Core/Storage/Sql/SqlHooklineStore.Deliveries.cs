@@ -489,7 +489,7 @@ public abstract partial class SqlHooklineStore
             // @before: a lease ends a lease duration after it began, so the leases index holds, just
             // after @after, the entries of every delivery leased and finished in the last lease
             // duration, which are dead until vacuum; an open range read through all of them to the
-            // first live lease (100-200 index pages a call on PostgreSQL in the multinode bench).
+            // first live lease (64-256 index pages a call on PostgreSQL in the multinode bench).
             var end = before is { } b ? b.ToUnixTimeMilliseconds() : long.MaxValue;
             var pending = await c.ScalarAsync(null,
                 "SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 1 AND d.next_attempt_at > @after AND d.next_attempt_at <= @before " +
