@@ -84,7 +84,8 @@ internal sealed class DeliveryDiagnostics(string directory, string label)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionStringFor("diagnostics"));
         await connection.OpenAsync(CancellationToken.None);
-        await using var reset = new NpgsqlCommand("SELECT public.pg_stat_statements_reset()", connection);
+        // Created here too: on a fresh server the reset runs before anything else has created it.
+        await using var reset = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA public; SELECT public.pg_stat_statements_reset()", connection);
         await reset.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
