@@ -171,6 +171,70 @@ public sealed class TwoNodeEngineTests : IAsyncLifetime
         Assert.Equal(sent + 5, receiver.At("/hooks").Select(r => r.Headers["webhook-id"]).Distinct().Count());
     }
 
+    /// <summary>
+    /// One node owns both endpoints, both kept busy, when a second node starts. The owner is then
+    /// above its even share (one of two) and, once that held for two heartbeats, hands one endpoint
+    /// over, what waited for it included; the new node takes it. No endpoint is ever idle long enough
+    /// to be given up, and the five-minute leases never run out, so only the hand-over can split them.
+    /// </summary>
+    [Fact]
+    public async Task ANodeThatJoins_IsHandedItsShareOfBusyEndpoints_AndEveryMessageArrivesOnce()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        receiver.On("/hooks", async (context, _) =>
+        {
+            await Task.Delay(Random.Shared.Next(2, 10));
+            context.Response.StatusCode = 204;
+        });
+        var a = await StartNodeAsync("a", dispatcher: true);
+        var first = await CreateEndpointAsync(a, receiver.Url("/hooks"));
+        var second = await CreateEndpointAsync(a, receiver.Url("/hooks"));
+        var aId = a.GetRequiredService<DeliverySignal>().NodeId;
+        var sent = 0;
+        using var stop = new CancellationTokenSource();
+        var traffic = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.WhenAll(
+                    Messages(a).CreateAsync(first.App, Draft(), CancellationToken.None),
+                    Messages(a).CreateAsync(second.App, Draft(), CancellationToken.None));
+                Interlocked.Add(ref sent, 2);
+                await Task.Delay(10);
+            }
+        });
+        try
+        {
+            await Eventually.HoldsAsync(async () => await OwnersAsync(first.Endpoint, second.Endpoint) == (aId, aId), TimeSpan.FromSeconds(20),
+                "node a, alone, owning both endpoints");
+
+            var b = await StartNodeAsync("b", dispatcher: true);
+            var bId = b.GetRequiredService<DeliverySignal>().NodeId;
+            await Eventually.HoldsAsync(async () => await OwnersAsync(first.Endpoint, second.Endpoint) is (var x, var y) && x != y && x is not null && y is not null,
+                TimeSpan.FromSeconds(20), "one endpoint handed to node b while both were busy");
+            var owners = await OwnersAsync(first.Endpoint, second.Endpoint);
+            Assert.Contains(bId, new[] { owners.First, owners.Second });
+            Assert.Contains(aId, new[] { owners.First, owners.Second });
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await traffic;
+        }
+
+        var total = Volatile.Read(ref sent);
+        await Eventually.HoldsAsync(() => receiver.At("/hooks").Count() >= total, TimeSpan.FromSeconds(30), () => $"{total} deliveries ({receiver.At("/hooks").Count()} arrived)");
+        await Task.Delay(200);
+        var ids = receiver.At("/hooks").Select(r => r.Headers["webhook-id"]).ToList();
+        Assert.Equal(total, ids.Distinct().Count());
+        Assert.Equal(total, ids.Count);
+    }
+
+    /// <summary>The nodes that own the two endpoints now (null where none does).</summary>
+    private async Task<(string? First, string? Second)> OwnersAsync(Endpoint first, Endpoint second) =>
+        ((string?)await _database.ScalarAsync($"SELECT node_id FROM endpoint_owners WHERE endpoint_id = '{first.Id}'"),
+         (string?)await _database.ScalarAsync($"SELECT node_id FROM endpoint_owners WHERE endpoint_id = '{second.Id}'"));
+
     /// <summary>The node that does not own <paramref name="endpoint"/> now, or null when neither does.</summary>
     private async Task<ServiceProvider?> OtherNodeAsync(Endpoint endpoint, ServiceProvider a, ServiceProvider b)
     {
