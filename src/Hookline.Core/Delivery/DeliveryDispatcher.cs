@@ -136,6 +136,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private int _ownedByLiveNodes;
     /// <summary>Heartbeats in a row at which this node owned more than its share (see <see cref="HeartbeatAsync"/>).</summary>
     private int _aboveShareBeats;
+    /// <summary>Endpoints taken so far (under <see cref="_ownedLock"/>); numbers each state's <see cref="OwnedEndpointState.Taken"/>.</summary>
+    private long _taken;
     private long _arrivalsSeen = -1;
     private DateTimeOffset _lastAcquire = DateTimeOffset.MinValue;
 
@@ -439,12 +441,22 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     {
         var start = _time.GetUtcNow();
         var request = new OwnershipRequest { NodeId = _nodeId, Now = start, Lease = OwnershipLease };
+        long takenBefore;
+        lock (_ownedLock)
+        {
+            takenBefore = _taken;
+        }
         var renewal = await _store.RenewOwnershipAsync(request, cancellationToken);
         var still = new HashSet<string>(renewal.Owned, StringComparer.Ordinal);
         List<string> orphans;
         lock (_ownedLock)
         {
-            foreach (var id in _owned.Keys.Where(id => !still.Contains(id)).ToList())
+            // Only endpoints taken before the renewal began: one taken while it ran may have committed
+            // after the renewal read the owners, and is not missing but new. Forgetting it left the
+            // node with an endpoint the database said it owned (released as an orphan a heartbeat
+            // later), its deliveries in hand given back unsent and its offers returned to pending, to
+            // be claimed again (seen in the three-node bench as "lease ran out" on a live node).
+            foreach (var id in _owned.Where(x => x.Value.Taken <= takenBefore && !still.Contains(x.Key)).Select(x => x.Key).ToList())
             {
                 // Its offers are the next owner's now: taking the endpoint puts them back to pending.
                 foreach (var offer in TakeOffers(_owned[id], int.MaxValue))
@@ -750,7 +762,10 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 foreach (var endpoint in taken)
                 {
                     _owned[endpoint.Id] = new OwnedEndpointState(endpoint.Id, endpoint.Ordered,
-                        endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, endpoint.ThrottleRate, now);
+                        endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, endpoint.ThrottleRate, now)
+                    {
+                        Taken = ++_taken,
+                    };
                 }
             }
         }

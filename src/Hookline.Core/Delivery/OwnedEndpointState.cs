@@ -58,6 +58,12 @@ internal sealed class OwnedEndpointState
     /// <summary>Being handed to another node: claims nothing more, and is given up once nothing of it is held.</summary>
     public bool Draining { get; set; }
 
+    /// <summary>
+    /// Which take of the node's this state came from (they are numbered in order): a heartbeat forgets
+    /// only endpoints taken before its renewal began, whose rows the renewal saw.
+    /// </summary>
+    public long Taken { get; init; }
+
     /// <summary>When a delivery of it was last held here; an endpoint idle for a heartbeat is given up.</summary>
     public DateTimeOffset LastActive { get; set; }
 

@@ -40,7 +40,9 @@ public sealed class EngineHarness : IAsyncDisposable
 
     /// <param name="configure">Delivery options on top of the harness's fast retry schedule.</param>
     /// <param name="services">Registrations made before the engine's own (so an extra delivery observer is told first).</param>
-    public static async Task<EngineHarness> StartAsync(Action<DeliveryOptions>? configure = null, Action<IServiceCollection>? services = null)
+    /// <param name="after">Registrations made after the engine's own (so one can replace the store the engine uses).</param>
+    public static async Task<EngineHarness> StartAsync(Action<DeliveryOptions>? configure = null, Action<IServiceCollection>? services = null,
+        Action<IServiceCollection>? after = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "hookline-engine-tests", Guid.NewGuid().ToString("N"));
         var collection = new ServiceCollection();
@@ -55,6 +57,7 @@ public sealed class EngineHarness : IAsyncDisposable
             o.Timeout = TimeSpan.FromSeconds(5);
             configure?.Invoke(o);
         });
+        after?.Invoke(collection);
         var provider = collection.BuildServiceProvider();
         await provider.GetRequiredService<IHooklineStore>().MigrateAsync(CancellationToken.None);
         var hosted = provider.GetServices<IHostedService>().ToList();
