@@ -106,6 +106,18 @@ public sealed class WorkNotifierTests : PostgresTestBase
         Assert.Null(PostgresWorkNotifier.ParseOffer(payload));
     }
 
+    [Theory]
+    [InlineData("o|vm/1/ab|ep_1|1,2", "vm/1/ab", true)]
+    [InlineData("o|vm/1/ab|ep_1|1,2", "vm/1/a", false)]
+    [InlineData("o|vm/1/ab|ep_1|1,2", "vm/1/abc", false)]
+    [InlineData("o|vm/1/abc|ep_1|1,2", "vm/1/ab", false)]
+    [InlineData("o|vm/1/ab", "vm/1/ab", false)]
+    [InlineData("0123456789abcdef0123456789abcdef", "vm/1/ab", false)]
+    public void IsOfferTo_ReadsOnlyTheNodeTheOfferNames(string payload, string nodeId, bool expected)
+    {
+        Assert.Equal(expected, PostgresWorkNotifier.IsOfferTo(payload, nodeId));
+    }
+
     [Fact]
     public void OfferPayloads_FitPostgresLimitAndParseBack()
     {

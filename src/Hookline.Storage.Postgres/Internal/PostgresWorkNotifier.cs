@@ -279,10 +279,11 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
-        if (ParseOffer(e.Payload) is { } offer)
+        if (e.Payload.StartsWith(OfferPrefix, StringComparison.Ordinal))
         {
-            // Only the node the rows are leased to takes them; the others have nothing to do.
-            if (offer.NodeId == _signal.NodeId)
+            // Only the node the rows are leased to takes them; the others have nothing to do, and do
+            // not read the ids (every node hears every offer: with three nodes, two in three are not theirs).
+            if (IsOfferTo(e.Payload, _signal.NodeId) && ParseOffer(e.Payload) is { } offer)
             {
                 _signal.ReceiveOffer(offer);
             }
@@ -292,6 +293,12 @@ internal sealed partial class PostgresWorkNotifier : BackgroundService
             _signal.NotifyLocal();
         }
     }
+
+    /// <summary>Whether an offer's payload (<c>o|node|…</c>) names <paramref name="nodeId"/>, read without parsing the rest.</summary>
+    internal static bool IsOfferTo(string payload, string nodeId) =>
+        payload.Length > OfferPrefix.Length + nodeId.Length
+        && payload[OfferPrefix.Length + nodeId.Length] == '|'
+        && payload.AsSpan(OfferPrefix.Length, nodeId.Length).SequenceEqual(nodeId);
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex ChannelName();
