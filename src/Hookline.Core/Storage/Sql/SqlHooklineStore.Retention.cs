@@ -45,7 +45,8 @@ public abstract partial class SqlHooklineStore
     /// The rollup statement of a completion batch, run before its delivery updates: it counts the
     /// deliveries that those updates will move to succeeded or failed — the ones whose lease token still
     /// matches and for which no manual resend is waiting (those go back to pending) — and locks them so
-    /// that nothing else moves them in between. Null when nothing in the batch finishes.
+    /// that nothing else moves them in between. Null when nothing in the batch finishes. Leased rows
+    /// are found by id and token alone, not by <c>status = 3</c> (see <c>TakeOffersSql</c>).
     /// </summary>
     private (string, (string, object?)[])? RollupCompletions(IReadOnlyList<DeliveryCompletion> completions)
     {
@@ -61,7 +62,7 @@ public abstract partial class SqlHooklineStore
         return (
             $"WITH v (id, token, hour, ok) AS ({RollupRowsSql(rows, parameters)}), " +
             "done AS (SELECT d.endpoint_id, d.app_id, v.hour, v.ok FROM deliveries d JOIN v ON d.id = v.id AND d.lease_token = v.token " +
-            $"WHERE d.status = 3 AND d.trigger_type <> {ManualResendWaiting}{LockRowsClause("d")}) " +
+            $"WHERE d.trigger_type <> {ManualResendWaiting}{LockRowsClause("d")}) " +
             "INSERT INTO delivery_rollups (endpoint_id, hour, app_id, succeeded, failed) " +
             "SELECT endpoint_id, hour, MIN(app_id), SUM(ok), SUM(1 - ok) FROM done GROUP BY endpoint_id, hour ORDER BY endpoint_id, hour " +
             RollupUpsert,
