@@ -418,19 +418,20 @@ public abstract partial class SqlHooklineStore
     /// <c>@token</c>, with what a claim returns (<see cref="ClaimedColumns"/>), in id order. The ids
     /// drive it (each found by its primary key); a plan that started from the sending rows would read
     /// every leased row, offers waiting included.
+    /// <para>
+    /// This read, the completion's rollup and the give-back of offers find leased rows by id and lease
+    /// token alone, without <c>status = 3</c>: a row carries a lease token only while it is leased
+    /// (every change out of status 3 clears it). With <c>status = 3</c> the planner may read them
+    /// through the partial index of all leased rows instead of by primary key, which it does when its
+    /// statistics say few rows are leased: seen in the three-node bench, where an analyze between
+    /// bursts left that estimate at about 500 while tens of thousands were leased, and each completion
+    /// batch and each read of offers scanned them all (the offers' read at 245-463 buffers a row instead of 10).
+    /// </para>
     /// </summary>
     protected virtual string TakeOffersSql(string ids) =>
         $"WITH w(id) AS MATERIALIZED ({ids}) " +
         $"SELECT {ClaimedColumns} FROM w JOIN deliveries d ON d.id = w.id JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
         "JOIN applications a ON a.id = e.app_id WHERE d.lease_token = @token AND e.disabled = 0 ORDER BY d.id";
-
-    // Statements that find leased rows by id match them by lease token only, without "status = 3": a
-    // row carries a lease token only while it is leased (every change out of status 3 clears it).
-    // With "status = 3" the planner may read them through a partial index of all leased rows
-    // instead of by primary key, which it does when its statistics say few rows are leased: seen in
-    // the three-node bench, where an analyze between bursts left that estimate at about 500 while
-    // tens of thousands were leased, and each completion batch and each read of offers scanned them
-    // all (the offers' read at 245-463 buffers a row instead of 10).
 
     public Task ReleaseOffersAsync(string nodeId, IReadOnlyList<long> ids, DateTimeOffset now, CancellationToken cancellationToken)
     {
