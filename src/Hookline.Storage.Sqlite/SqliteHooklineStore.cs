@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Data.Common;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
+using Hookline.Core.Diagnostics;
 using Hookline.Core.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
@@ -19,6 +22,20 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     private static readonly object Configured = new();
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    /// <summary>
+    /// How long the write lock was held, by the write's durability. Its rate is the share of time the
+    /// single writer was busy: near 1 (one second a second), every write waits its turn and SQLite's
+    /// writer is what limits the node (docs/operations.md).
+    /// </summary>
+    private static readonly Counter<double> WriteLockHeld = new Meter(HooklineTelemetry.Name, HooklineTelemetry.Version)
+        .CreateCounter<double>("hookline.sqlite.write_lock.held", "s",
+            "Time the SQLite store's single writer was held, by durability: durable (accepted messages, the API's writes) or relaxed (the delivery engine's leases and outcomes).");
+
+    private static readonly KeyValuePair<string, object?> DurableTag = new("durability", "durable");
+    private static readonly KeyValuePair<string, object?> RelaxedTag = new("durability", "relaxed");
+    private long _heldSince;
+    private WriteDurability _heldFor;
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _wal;
     private SqliteConnection? _walKeeper;
     private SqliteConnection? _writer;
@@ -181,6 +198,8 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     protected override async Task<WriteTransaction> BeginWriteAsync(WriteDurability durability, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
+        _heldSince = Stopwatch.GetTimestamp();
+        _heldFor = durability;
         try
         {
             var connection = _writer ??= await OpenWriterAsync(cancellationToken);
@@ -251,6 +270,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
             ForgetStatements(broken);
             broken.Dispose();
         }
+        WriteLockHeld.Add(Stopwatch.GetElapsedTime(_heldSince).TotalSeconds, _heldFor == WriteDurability.Durable ? DurableTag : RelaxedTag);
         _writeLock.Release();
     }
 

@@ -1,5 +1,6 @@
 using Hookline.Core.Ids;
 using Hookline.Core.Model;
+using Hookline.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Hookline.Storage.Sqlite.Tests;
@@ -127,6 +128,45 @@ public sealed class SqliteStoreTests : IDisposable
         {
             Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Writes_AreCountedAsTimeTheWriterWasHeld_ByDurability()
+    {
+        var held = new System.Collections.Concurrent.ConcurrentDictionary<string, double>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Hookline.Core.Diagnostics.HooklineTelemetry.Name && instrument.Name == "hookline.sqlite.write_lock.held")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "durability")
+                {
+                    held.AddOrUpdate((string)tag.Value!, seconds, (_, sum) => sum + seconds);
+                }
+            }
+        });
+        listener.Start();
+        var file = NewFile();
+        using var store = new SqliteHooklineStore(file.ConnectionString, TimeProvider.System);
+        await store.MigrateAsync(CancellationToken.None);
+
+        var now = DateTimeOffset.UtcNow;
+        await store.CreateApplicationAsync(new Application { Id = HooklineIds.New(HooklineIds.Application, now), Name = "metered", CreatedAt = now, UpdatedAt = now }, CancellationToken.None);
+        await store.RenewOwnershipAsync(new OwnershipRequest { NodeId = "node-metered", Now = now, Lease = TimeSpan.FromSeconds(30) }, CancellationToken.None);
+
+        // Other tests write beside this one, so only that both kinds were counted, with some time each.
+        Assert.True(held.TryGetValue("durable", out var durable) && durable > 0, "no durable write was counted");
+        Assert.True(held.TryGetValue("relaxed", out var relaxed) && relaxed > 0, "no relaxed write was counted");
+        Assert.Equal(["durable", "relaxed"], held.Keys.Order(StringComparer.Ordinal));
     }
 
     private static async Task<List<string>> AppliedStepsAsync(TemporaryDatabaseFile file, string where = "")

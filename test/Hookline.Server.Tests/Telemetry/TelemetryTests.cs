@@ -63,6 +63,9 @@ public sealed class TelemetryTests
         Assert.Equal(1, Delta("hookline_delivery_duration_seconds_count", "outcome=\"http_error\""));
         Assert.Equal(0, Delta("hookline_delivery_attempts_total", "outcome=\"timeout\""));
         Assert.Equal(1, Delta("hookline_ingest_requests_total", "result=\"not_found\""));
+        // The SQLite writer's busy time: the messages' commits (durable), the attempts' outcomes (relaxed).
+        Assert.True(Delta("hookline_sqlite_write_lock_held_seconds_total", "durability=\"durable\"") > 0, "durable writes held the SQLite writer:\n" + after);
+        Assert.True(Delta("hookline_sqlite_write_lock_held_seconds_total", "durability=\"relaxed\"") > 0, "relaxed writes held the SQLite writer:\n" + after);
         // ASP.NET Core's and the runtime's meters are served too.
         Assert.NotNull(PrometheusText.Value(after, "http_server_request_duration_seconds_count"));
         Assert.NotNull(PrometheusText.Value(after, "dotnet_gc_collections_total"));
