@@ -35,7 +35,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     private static readonly KeyValuePair<string, object?> DurableTag = new("durability", "durable");
     private static readonly KeyValuePair<string, object?> RelaxedTag = new("durability", "relaxed");
     private long _heldSince;
-    private WriteDurability _heldFor;
+    private KeyValuePair<string, object?> _heldFor;
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _wal;
     private SqliteConnection? _walKeeper;
     private SqliteConnection? _writer;
@@ -199,7 +199,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
     {
         await _writeLock.WaitAsync(cancellationToken);
         _heldSince = Stopwatch.GetTimestamp();
-        _heldFor = durability;
+        _heldFor = durability == WriteDurability.Durable ? DurableTag : RelaxedTag;
         try
         {
             var connection = _writer ??= await OpenWriterAsync(cancellationToken);
@@ -270,7 +270,7 @@ public sealed class SqliteHooklineStore : SqlHooklineStore, IDisposable
             ForgetStatements(broken);
             broken.Dispose();
         }
-        WriteLockHeld.Add(Stopwatch.GetElapsedTime(_heldSince).TotalSeconds, _heldFor == WriteDurability.Durable ? DurableTag : RelaxedTag);
+        WriteLockHeld.Add(Stopwatch.GetElapsedTime(_heldSince).TotalSeconds, _heldFor);
         _writeLock.Release();
     }
 

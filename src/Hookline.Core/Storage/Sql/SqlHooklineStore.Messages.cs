@@ -180,7 +180,10 @@ public abstract partial class SqlHooklineStore
     /// </summary>
     protected readonly record struct LeasedDeliveryRow(NewDeliveryRow Row, DeliveryLease Lease, bool Offer = false);
 
-    /// <summary>What <see cref="InsertLeasedDeliveriesAsync"/> made of a row: its id, whether it was leased, and to which node it was offered.</summary>
+    /// <summary>
+    /// What <see cref="InsertLeasedDeliveriesAsync"/> made of a row: its id (read only for a row leased or
+    /// offered; a store may leave it 0 for a row that went in pending), whether it was leased, and to which node it was offered.
+    /// </summary>
     protected readonly record struct InsertedDelivery(long Id, bool Leased, string? OfferedTo);
 
     /// <summary>Reads the node a row was offered to back from its lease token (see <see cref="OfferToken"/>).</summary>
