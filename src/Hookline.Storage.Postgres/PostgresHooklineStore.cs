@@ -24,11 +24,7 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
     /// </summary>
     private readonly NpgsqlDataSource? _relaxedSource;
 
-    /// <summary>
-    /// Set once the relaxed connections' startup setting was refused (the server or a pooler failed
-    /// the connection) or ignored (a new session did not have it, as behind PgBouncer with
-    /// <c>options</c> among its <c>ignore_startup_parameters</c>): relaxed writes then use <c>SET LOCAL</c>.
-    /// </summary>
+    /// <summary>Set once the server (or a pooler in front of it) refused the relaxed connections' startup setting: relaxed writes then use <c>SET LOCAL</c>.</summary>
     private volatile bool _relaxedSourceRefused;
 
     /// <summary>A store over its own pooled data sources built from <paramref name="connectionString"/>.</summary>
@@ -39,57 +35,13 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
 
     /// <summary>With the relaxed connections' startup options given (a test's, to see the fallback).</summary>
     internal PostgresHooklineStore(string connectionString, TimeProvider time, string relaxedSessionOptions)
-        : this(Builder(connectionString, sessionOptions: null, reserved: EnginePoolSize(connectionString)).Build(), time, ownsDataSource: true)
+        : this(CreateDataSource(connectionString), time, ownsDataSource: true)
     {
-        var size = EnginePoolSize(connectionString);
-        if (size == 0)
-        {
-            return;
-        }
-        var relaxed = Builder(connectionString, relaxedSessionOptions);
-        relaxed.ConnectionStringBuilder.MaxPoolSize = size;
-        relaxed.ConnectionStringBuilder.MinPoolSize = 0;
-        // Each new session is checked once: a pooler may drop the startup option without a word.
-        relaxed.UsePhysicalConnectionInitializer(
-            connection =>
-            {
-                using var show = new NpgsqlCommand(ShowSynchronousCommit, connection);
-                NoteRelaxedSession(show.ExecuteScalar() as string);
-            },
-            async connection =>
-            {
-                await using var show = new NpgsqlCommand(ShowSynchronousCommit, connection);
-                NoteRelaxedSession(await show.ExecuteScalarAsync() as string);
-            });
-        _relaxedSource = relaxed.Build();
-    }
-
-    /// <summary>
-    /// How many of a node's <c>Maximum Pool Size</c> connections go to the engine's pool: a fifth, at
-    /// most 10 (it runs a few writes at a time: claims, the completion recorder, hand-overs), and
-    /// none below 2. The main pool gets the rest, so a node never opens more connections than the
-    /// connection string allows.
-    /// </summary>
-    internal static int EnginePoolSize(string connectionString)
-    {
-        var max = new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
-        return max < 2 ? 0 : Math.Clamp(max / 5, 1, 10);
-    }
-
-    private const string ShowSynchronousCommit = "SELECT current_setting('synchronous_commit')";
-
-    private void NoteRelaxedSession(string? synchronousCommit)
-    {
-        if (synchronousCommit != "off")
-        {
-            _relaxedSourceRefused = true;
-        }
+        _relaxedSource = CreateDataSource(connectionString, relaxedSessionOptions);
     }
 
     /// <summary>What the relaxed connections add to the connection string's <c>Options</c>.</summary>
-    /// <remarks>READ COMMITTED is set too (the server's default, unless changed), because a batch sent without a
-    /// transaction runs at the session's default level (<see cref="OpenRelaxedBatchConnectionAsync"/>).</remarks>
-    internal const string RelaxedSessionOptions = @"-c synchronous_commit=off -c default_transaction_isolation=read\ committed";
+    internal const string RelaxedSessionOptions = "-c synchronous_commit=off";
 
     /// <summary>A store over a data source the caller owns (and disposes).</summary>
     public PostgresHooklineStore(NpgsqlDataSource dataSource, TimeProvider time)
@@ -128,27 +80,18 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
     /// statements of Npgsql's session reset (with prepared statements kept, the reset is
     /// <c>DISCARD ALL</c> less its <c>DEALLOCATE</c>), which PostgreSQL otherwise parses and runs on
     /// every next use: 16,000 resets, 114,000 statements, in one two-node benchmark run. Hookline
-    /// leaves no session state behind: settings are <c>SET LOCAL</c> (or, in the engine's pool, startup options), advisory locks are transaction
+    /// leaves no session state behind: settings are <c>SET LOCAL</c>, advisory locks are transaction
     /// locks, and the two listening connections <c>UNLISTEN</c> before they go back.
     /// Pool size, timeouts and TLS come from the connection string.
     /// </summary>
-    public static NpgsqlDataSource CreateDataSource(string connectionString) => Builder(connectionString, sessionOptions: null).Build();
+    public static NpgsqlDataSource CreateDataSource(string connectionString) => CreateDataSource(connectionString, sessionOptions: null);
 
-    /// <summary>
-    /// The builder of <see cref="CreateDataSource(string)"/>, with <paramref name="sessionOptions"/>
-    /// (<c>-c name=value</c>) added to the connection string's <c>Options</c>, and
-    /// <paramref name="reserved"/> connections of its <c>Maximum Pool Size</c> left to another pool.
-    /// </summary>
-    private static NpgsqlDataSourceBuilder Builder(string connectionString, string? sessionOptions, int reserved = 0)
+    /// <summary>As <see cref="CreateDataSource(string)"/>, with <paramref name="sessionOptions"/> (<c>-c name=value</c>) added to the connection string's <c>Options</c>.</summary>
+    private static NpgsqlDataSource CreateDataSource(string connectionString, string? sessionOptions)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
-        if (reserved > 0)
-        {
-            settings.MaxPoolSize -= reserved;
-            settings.MinPoolSize = Math.Min(settings.MinPoolSize, settings.MaxPoolSize);
-        }
         if (sessionOptions is not null)
         {
             settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? sessionOptions : settings.Options + " " + sessionOptions;
@@ -170,7 +113,7 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
                 settings.AutoPrepareMinUsages = 2;
             }
         }
-        return builder;
+        return builder.Build();
     }
 
     /// <summary>The keywords the connection string itself sets (lower case, without spaces), as opposed to those left at Npgsql's defaults.</summary>
@@ -230,14 +173,7 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
         }
         try
         {
-            var connection = await _relaxedSource.OpenConnectionAsync(cancellationToken);
-            if (!_relaxedSourceRefused)
-            {
-                return connection;
-            }
-            // Its session came without the setting (see the initializer).
-            await connection.DisposeAsync();
-            return null;
+            return await _relaxedSource.OpenConnectionAsync(cancellationToken);
         }
         catch (PostgresException refused)
         {
@@ -249,14 +185,6 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
             return null;
         }
     }
-
-    /// <summary>
-    /// A connection of the relaxed pool: a batch sent without a transaction is one implicit
-    /// transaction (a single Sync ends it), so a completion's statements go in one round trip, with
-    /// no BEGIN and COMMIT of their own.
-    /// </summary>
-    protected override async Task<DbConnection?> OpenRelaxedBatchConnectionAsync(CancellationToken cancellationToken) =>
-        await OpenRelaxedAsync(cancellationToken);
 
     /// <summary>Whether relaxed writes go through the relaxed pool (false once its startup setting was refused).</summary>
     internal bool RelaxedPoolInUse => _relaxedSource is not null && !_relaxedSourceRefused;

@@ -45,48 +45,4 @@ public sealed class RelaxedWriteTests : PostgresTestBase
         Assert.Equal("on", (await store.WriteSettingAsync(relaxed: false, CancellationToken.None)).Setting);
         Assert.Equal("off", (await store.WriteSettingAsync(relaxed: true, CancellationToken.None)).Setting);
     }
-
-    [Fact]
-    public async Task RelaxedPoolSettingIgnored_FallsBackToSetLocal()
-    {
-        // A pooler that drops "options" without a word (PgBouncer with options among its
-        // ignore_startup_parameters): the session opens, but without the setting.
-        await using var store = StoreWaitingForTheWal("ignored", "-c statement_timeout=0");
-
-        var relaxed = await store.WriteSettingAsync(relaxed: true, CancellationToken.None);
-
-        Assert.Equal("off", relaxed.Setting);
-        Assert.False(store.RelaxedPoolInUse);
-        Assert.Equal("on", (await store.WriteSettingAsync(relaxed: false, CancellationToken.None)).Setting);
-    }
-
-    [Theory]
-    [InlineData(100, 10)]
-    [InlineData(50, 10)]
-    [InlineData(30, 6)]
-    [InlineData(4, 1)]
-    [InlineData(1, 0)]
-    public void EnginePool_TakesItsShareOfMaximumPoolSize_NotMore(int maximum, int engine)
-    {
-        var connectionString = $"Host=localhost;Maximum Pool Size={maximum};Minimum Pool Size={maximum}";
-
-        Assert.Equal(engine, PostgresHooklineStore.EnginePoolSize(connectionString));
-        using var store = new PostgresHooklineStore(connectionString, TimeProvider.System);
-        var main = new Npgsql.NpgsqlConnectionStringBuilder(store.DataSource.ConnectionString);
-        Assert.Equal(maximum - engine, main.MaxPoolSize);
-        Assert.Equal(maximum - engine, main.MinPoolSize);
-        Assert.Equal(engine > 0, store.RelaxedPoolInUse);
-    }
-
-    [Fact]
-    public async Task PoolOfOne_RelaxedWritesUseSetLocal()
-    {
-        await using var store = new PostgresHooklineStore(
-            new Npgsql.NpgsqlConnectionStringBuilder(Database.ConnectionStringFor("one")) { MaxPoolSize = 1, Options = "-c synchronous_commit=on" }.ConnectionString,
-            TimeProvider.System);
-
-        Assert.False(store.RelaxedPoolInUse);
-        Assert.Equal("off", (await store.WriteSettingAsync(relaxed: true, CancellationToken.None)).Setting);
-        Assert.Equal("on", (await store.WriteSettingAsync(relaxed: false, CancellationToken.None)).Setting);
-    }
 }

@@ -77,19 +77,11 @@ internal static class SqlCommands
     /// trip to a database server) where the provider batches, otherwise one after another, each
     /// distinct statement prepared once.
     /// </summary>
-    /// <remarks>
-    /// Without <paramref name="transaction"/> only a provider that batches may be used: the batch is
-    /// then the server's one implicit transaction, all or nothing.
-    /// </remarks>
-    public static async Task ExecuteAllAsync(this DbConnection connection, DbTransaction? transaction, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
+    public static async Task ExecuteAllAsync(this DbConnection connection, DbTransaction transaction, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
     {
         if (statements.Count == 0)
         {
             return;
-        }
-        if (transaction is null && !connection.CanCreateBatch)
-        {
-            throw new InvalidOperationException("Statements run without a transaction only as one batch, and this provider does not batch.");
         }
         if (connection.CanCreateBatch)
         {

@@ -260,52 +260,46 @@ public abstract partial class SqlHooklineStore
 
     public async Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
     {
-        // Everything but the disable checks goes in one batch (one round trip to a server).
-        // Endpoint rows are updated in id order, so two nodes recording failures for the same
-        // endpoints lock them in the same order and never deadlock.
-        var statements = new List<(string, (string, object?)[])>(completions.Count * 3);
-        var failing = new SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)>(StringComparer.Ordinal);
-        // Endpoint stats' rollup: one statement, before the updates below (it finds their rows by lease token).
-        if (RollupCompletions(completions) is { } rollup)
-        {
-            statements.Add(rollup);
-        }
-        var ordered = completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId).ToList();
-        AddCompletionWrites(statements, ordered);
-        // Endpoint health, one statement per endpoint (in id order): the effect the batch's outcomes
-        // would have one after another. A success clears failing_since; the first failure after the
-        // last success sets it (keeping an earlier time when the batch had no success).
-        foreach (var endpoint in ordered.GroupBy(x => x.Attempt.EndpointId, StringComparer.Ordinal))
-        {
-            var outcomes = endpoint.ToList();
-            var lastSuccess = outcomes.FindLastIndex(x => x.Outcome == DeliveryOutcome.Succeeded);
-            if (lastSuccess == outcomes.Count - 1)
-            {
-                statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", endpoint.Key)]));
-            }
-            else
-            {
-                var since = outcomes[lastSuccess + 1].Attempt.Timestamp;
-                statements.Add((lastSuccess < 0
-                    ? "UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id"
-                    : "UPDATE endpoints SET failing_since = @now WHERE id = @id",
-                    [("@id", endpoint.Key), ("@now", since)]));
-            }
-            foreach (var done in outcomes.Where(x => x.Outcome != DeliveryOutcome.Succeeded))
-            {
-                var a = done.Attempt;
-                var seen = failing.GetValueOrDefault(a.EndpointId);
-                failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
-            }
-        }
-        if (failing.Count == 0)
-        {
-            // Nothing to read back: the statements are the whole write.
-            await WriteAllRelaxedAsync(statements, cancellationToken);
-            return [];
-        }
         var disabled = await WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
         {
+            // Everything but the disable checks goes in one batch (one round trip to a server).
+            // Endpoint rows are updated in id order, so two nodes recording failures for the same
+            // endpoints lock them in the same order and never deadlock.
+            var statements = new List<(string, (string, object?)[])>(completions.Count * 3);
+            var failing = new SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)>(StringComparer.Ordinal);
+            // Endpoint stats' rollup: one statement, before the updates below (it finds their rows by lease token).
+            if (RollupCompletions(completions) is { } rollup)
+            {
+                statements.Add(rollup);
+            }
+            var ordered = completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId).ToList();
+            AddCompletionWrites(statements, ordered);
+            // Endpoint health, one statement per endpoint (in id order): the effect the batch's outcomes
+            // would have one after another. A success clears failing_since; the first failure after the
+            // last success sets it (keeping an earlier time when the batch had no success).
+            foreach (var endpoint in ordered.GroupBy(x => x.Attempt.EndpointId, StringComparer.Ordinal))
+            {
+                var outcomes = endpoint.ToList();
+                var lastSuccess = outcomes.FindLastIndex(x => x.Outcome == DeliveryOutcome.Succeeded);
+                if (lastSuccess == outcomes.Count - 1)
+                {
+                    statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", endpoint.Key)]));
+                }
+                else
+                {
+                    var since = outcomes[lastSuccess + 1].Attempt.Timestamp;
+                    statements.Add((lastSuccess < 0
+                        ? "UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id"
+                        : "UPDATE endpoints SET failing_since = @now WHERE id = @id",
+                        [("@id", endpoint.Key), ("@now", since)]));
+                }
+                foreach (var done in outcomes.Where(x => x.Outcome != DeliveryOutcome.Succeeded))
+                {
+                    var a = done.Attempt;
+                    var seen = failing.GetValueOrDefault(a.EndpointId);
+                    failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
+                }
+            }
             await c.ExecuteAllAsync(t, statements, cancellationToken);
 
             // Then, once per endpoint that failed in this batch: disable it when it answered 410 or
@@ -329,42 +323,6 @@ public abstract partial class SqlHooklineStore
         }
         return disabled;
     }
-
-    /// <summary>
-    /// Runs <paramref name="statements"/> as one relaxed write, all or nothing, reading nothing back:
-    /// in one round trip without a transaction of its own where the store offers a connection for
-    /// that (<see cref="OpenRelaxedBatchConnectionAsync"/>), else in a relaxed write transaction.
-    /// </summary>
-    private async Task WriteAllRelaxedAsync(IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (await OpenRelaxedBatchConnectionAsync(cancellationToken) is { } connection)
-            {
-                await using (connection)
-                {
-                    await connection.ExecuteAllAsync(null, statements, cancellationToken);
-                }
-                return;
-            }
-        }
-        catch (DbException ex) when (IsStorageFull(ex))
-        {
-            throw Full(ex);
-        }
-        await WriteAsync(async (c, t) =>
-        {
-            await c.ExecuteAllAsync(t, statements, cancellationToken);
-            return true;
-        }, WriteDurability.Relaxed, cancellationToken);
-    }
-
-    /// <summary>
-    /// A connection on which one batch of statements without a transaction is one relaxed write, all
-    /// or nothing (a server that runs a batch as one implicit transaction, in a session that does not
-    /// wait for the commit's flush, at READ COMMITTED), or null to use a write transaction. None here.
-    /// </summary>
-    protected virtual Task<DbConnection?> OpenRelaxedBatchConnectionAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection?>(null);
 
     /// <summary>The delivery's state after its attempt: its status, and when a retry is due.</summary>
     protected static (MessageStatus Status, DateTimeOffset? Next) NextState(DeliveryCompletion done)
