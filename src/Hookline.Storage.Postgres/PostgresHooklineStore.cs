@@ -17,31 +17,11 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
 {
     private readonly bool _ownsDataSource;
 
-    /// <summary>
-    /// Connections for relaxed writes (the engine's leases and outcomes), whose sessions have
-    /// <c>synchronous_commit = off</c> from the start, so a relaxed transaction needs no
-    /// <c>SET LOCAL</c> round trip of its own; null for a store over a caller's data source.
-    /// </summary>
-    private readonly NpgsqlDataSource? _relaxedSource;
-
-    /// <summary>Set once the server (or a pooler in front of it) refused the relaxed connections' startup setting: relaxed writes then use <c>SET LOCAL</c>.</summary>
-    private volatile bool _relaxedSourceRefused;
-
-    /// <summary>A store over its own pooled data sources built from <paramref name="connectionString"/>.</summary>
+    /// <summary>A store over its own pooled data source built from <paramref name="connectionString"/>.</summary>
     public PostgresHooklineStore(string connectionString, TimeProvider time)
-        : this(connectionString, time, RelaxedSessionOptions)
-    {
-    }
-
-    /// <summary>With the relaxed connections' startup options given (a test's, to see the fallback).</summary>
-    internal PostgresHooklineStore(string connectionString, TimeProvider time, string relaxedSessionOptions)
         : this(CreateDataSource(connectionString), time, ownsDataSource: true)
     {
-        _relaxedSource = CreateDataSource(connectionString, relaxedSessionOptions);
     }
-
-    /// <summary>What the relaxed connections add to the connection string's <c>Options</c>.</summary>
-    internal const string RelaxedSessionOptions = "-c synchronous_commit=off";
 
     /// <summary>A store over a data source the caller owns (and disposes).</summary>
     public PostgresHooklineStore(NpgsqlDataSource dataSource, TimeProvider time)
@@ -84,18 +64,11 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
     /// locks, and the two listening connections <c>UNLISTEN</c> before they go back.
     /// Pool size, timeouts and TLS come from the connection string.
     /// </summary>
-    public static NpgsqlDataSource CreateDataSource(string connectionString) => CreateDataSource(connectionString, sessionOptions: null);
-
-    /// <summary>As <see cref="CreateDataSource(string)"/>, with <paramref name="sessionOptions"/> (<c>-c name=value</c>) added to the connection string's <c>Options</c>.</summary>
-    private static NpgsqlDataSource CreateDataSource(string connectionString, string? sessionOptions)
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
-        if (sessionOptions is not null)
-        {
-            settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? sessionOptions : settings.Options + " " + sessionOptions;
-        }
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {
             settings.ApplicationName = "hookline";
@@ -129,10 +102,6 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
         {
             await DataSource.DisposeAsync();
         }
-        if (_relaxedSource is not null)
-        {
-            await _relaxedSource.DisposeAsync();
-        }
     }
 
     public void Dispose()
@@ -141,7 +110,6 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
         {
             DataSource.Dispose();
         }
-        _relaxedSource?.Dispose();
     }
 
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
@@ -149,65 +117,14 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
 
     protected override async Task<WriteTransaction> BeginWriteAsync(WriteDurability durability, CancellationToken cancellationToken)
     {
-        if (durability == WriteDurability.Relaxed && await OpenRelaxedAsync(cancellationToken) is { } relaxedConnection)
-        {
-            // Its session already commits without waiting for the WAL flush: BEGIN goes out with
-            // the transaction's first statement, so nothing is sent here.
-            return await BeginAsync(relaxedConnection, setRelaxed: false, cancellationToken);
-        }
-        return await BeginAsync(await DataSource.OpenConnectionAsync(cancellationToken), durability == WriteDurability.Relaxed, cancellationToken);
-    }
-
-    /// <summary>
-    /// A connection of the relaxed pool, or null to use the main pool with <c>SET LOCAL</c>: when
-    /// the store has no relaxed pool, or opening one of its connections failed with an error from
-    /// the server. When that error refuses the startup setting itself (a pooler that does not pass
-    /// <c>options</c> on, such as PgBouncer without <c>ignore_startup_parameters = options</c>), the
-    /// relaxed pool is not tried again.
-    /// </summary>
-    private async Task<NpgsqlConnection?> OpenRelaxedAsync(CancellationToken cancellationToken)
-    {
-        if (_relaxedSource is null || _relaxedSourceRefused)
-        {
-            return null;
-        }
-        try
-        {
-            return await _relaxedSource.OpenConnectionAsync(cancellationToken);
-        }
-        catch (PostgresException refused)
-        {
-            if (refused.SqlState is PostgresErrorCodes.ProtocolViolation or PostgresErrorCodes.InvalidParameterValue
-                or PostgresErrorCodes.UndefinedObject or PostgresErrorCodes.CantChangeRuntimeParam or PostgresErrorCodes.InsufficientPrivilege)
-            {
-                _relaxedSourceRefused = true;
-            }
-            return null;
-        }
-    }
-
-    /// <summary>Whether relaxed writes go through the relaxed pool (false once its startup setting was refused).</summary>
-    internal bool RelaxedPoolInUse => _relaxedSource is not null && !_relaxedSourceRefused;
-
-    /// <summary>For tests: <c>synchronous_commit</c> as a write transaction of this kind sees it, and its server process.</summary>
-    internal Task<(string Setting, int BackendPid)> WriteSettingAsync(bool relaxed, CancellationToken cancellationToken) =>
-        WriteAsync(async (c, t) =>
-        {
-            await using var show = new NpgsqlCommand("SELECT current_setting('synchronous_commit'), pg_backend_pid()", (NpgsqlConnection)c, (NpgsqlTransaction)t);
-            await using var reader = await show.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            return (reader.GetString(0), reader.GetInt32(1));
-        }, relaxed ? WriteDurability.Relaxed : WriteDurability.Durable, cancellationToken);
-
-    private static async Task<WriteTransaction> BeginAsync(NpgsqlConnection connection, bool setRelaxed, CancellationToken cancellationToken)
-    {
+        var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         try
         {
             // READ COMMITTED: every statement sees what committed before it started. Claims rely on
             // that — they count in-flight deliveries in a statement that runs after the endpoint locks
             // are held, so the count includes every claim that committed while they waited.
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            if (setRelaxed)
+            if (durability == WriteDurability.Relaxed)
             {
                 // The commit returns before its WAL record is flushed; a crash of the database server
                 // may lose the last moments of leases and outcomes, which only means a resend.
