@@ -72,13 +72,35 @@ public sealed partial class PostgresHooklineStore
         {
             return [];
         }
-        // One statement for the batch; each row is leased where its lease's node owns the endpoint, or
-        // (an offer) to whichever node does, this one included (an endpoint it owns that had no room for
-        // a hand-off: read later instead of claimed), in both cases with a live owner row; else pending. Rows
-        // come back keyed by (message, endpoint), which is unique. The owner rows read are held (KEY
-        // SHARE) until the commit: a node that gives its endpoints up (deletes its rows) waits for
-        // these inserts, so once it has, nothing more is offered to it and it can return what was.
-        await using var insert = new NpgsqlCommand(
+        var (sql, parameters) = LeasedDeliveriesStatement(rows);
+        await using var insert = new NpgsqlCommand(sql, (NpgsqlConnection)c, (NpgsqlTransaction)t);
+        foreach (var (name, value) in parameters)
+        {
+            insert.Parameters.AddWithValue(name.TrimStart('@'), value!);
+        }
+        var returned = new List<((string, string), InsertedDelivery)>(rows.Count);
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                returned.Add(ReadInsertedDelivery(reader));
+            }
+        }
+        return InsertedInOrder(rows, returned);
+    }
+
+    /// <summary>
+    /// One statement for the batch; each row is leased where its lease's node owns the endpoint, or
+    /// (an offer) to whichever node does, this one included (an endpoint it owns that had no room for
+    /// a hand-off: read later instead of claimed), in both cases with a live owner row; else pending. Rows
+    /// come back keyed by (message, endpoint), which is unique. The owner rows read are held (KEY
+    /// SHARE) until the commit: a node that gives its endpoints up (deletes its rows) waits for
+    /// these inserts, so once it has, nothing more is offered to it and it can return what was.
+    /// </summary>
+    protected override (string Sql, (string Name, object? Value)[] Parameters) LeasedDeliveriesStatement(IReadOnlyList<LeasedDeliveryRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return (
             "WITH held AS (SELECT o.endpoint_id, o.node_id, o.expires_at FROM endpoint_owners o " +
             "WHERE o.endpoint_id = ANY(@endpoint::text[]) FOR KEY SHARE) " +
             InsertLeasedDeliveryInto +
@@ -90,28 +112,27 @@ public sealed partial class PostgresHooklineStore
             "LEFT JOIN held o ON o.endpoint_id = r.endpoint AND o.expires_at > r.now " +
             "AND (r.offer OR o.node_id = r.node) " +
             "ORDER BY r.n RETURNING id, msg_id, endpoint_id, status, lease_token",
-            (NpgsqlConnection)c, (NpgsqlTransaction)t);
-        insert.Parameters.AddWithValue("msg", rows.Select(x => x.Row.MessageId).ToArray());
-        insert.Parameters.AddWithValue("endpoint", rows.Select(x => x.Row.EndpointId).ToArray());
-        insert.Parameters.AddWithValue("app", rows.Select(x => x.Row.AppId).ToArray());
-        insert.Parameters.AddWithValue("due", rows.Select(x => x.Row.Due.ToUnixTimeMilliseconds()).ToArray());
-        insert.Parameters.AddWithValue("created", rows.Select(x => x.Row.CreatedAt.ToUnixTimeMilliseconds()).ToArray());
-        insert.Parameters.AddWithValue("until", rows.Select(x => x.Lease.Until.ToUnixTimeMilliseconds()).ToArray());
-        insert.Parameters.AddWithValue("token", rows.Select(x => x.Lease.Token).ToArray());
-        insert.Parameters.AddWithValue("node", rows.Select(x => x.Lease.NodeId).ToArray());
-        insert.Parameters.AddWithValue("now", rows.Select(x => x.Lease.Now.ToUnixTimeMilliseconds()).ToArray());
-        insert.Parameters.AddWithValue("offer", rows.Select(x => x.Offer).ToArray());
-        var returned = new Dictionary<(string, string), InsertedDelivery>();
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                returned[(reader.GetString(1), reader.GetString(2))] = new InsertedDelivery(
-                    reader.GetInt64(0), reader.GetInt32(3) == 3, OfferedTo(reader.IsDBNull(4) ? null : reader.GetString(4)));
-            }
-        }
-        return rows.Select(x => returned[(x.Row.MessageId, x.Row.EndpointId)]).ToList();
+            [
+                ("@msg", rows.Select(x => x.Row.MessageId).ToArray()),
+                ("@endpoint", rows.Select(x => x.Row.EndpointId).ToArray()),
+                ("@app", rows.Select(x => x.Row.AppId).ToArray()),
+                ("@due", rows.Select(x => x.Row.Due.ToUnixTimeMilliseconds()).ToArray()),
+                ("@created", rows.Select(x => x.Row.CreatedAt.ToUnixTimeMilliseconds()).ToArray()),
+                ("@until", rows.Select(x => x.Lease.Until.ToUnixTimeMilliseconds()).ToArray()),
+                ("@token", rows.Select(x => x.Lease.Token).ToArray()),
+                ("@node", rows.Select(x => x.Lease.NodeId).ToArray()),
+                ("@now", rows.Select(x => x.Lease.Now.ToUnixTimeMilliseconds()).ToArray()),
+                ("@offer", rows.Select(x => x.Offer).ToArray()),
+            ]);
     }
+
+    /// <summary>
+    /// A connection of the main pool: a batch sent without a transaction is one implicit transaction,
+    /// whose commit waits for the WAL flush as the server's <c>synchronous_commit</c> says (these are
+    /// accepted messages), so a group commit with nothing to look up is one round trip.
+    /// </summary>
+    protected override async Task<DbConnection?> OpenDurableBatchConnectionAsync(CancellationToken cancellationToken) =>
+        await DataSource.OpenConnectionAsync(cancellationToken);
 
     protected override string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
     {

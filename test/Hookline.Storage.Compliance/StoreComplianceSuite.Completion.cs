@@ -82,6 +82,39 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task CompleteAsync_BatchThatFails_ChangesNothing()
+    {
+        // A batch of outcomes is one write, all or nothing.
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        var messages = await AddMessagesAsync(app, endpoint, 3);
+        var claimed = (await ClaimAsync(Start)).OrderBy(c => c.Message.Id, StringComparer.Ordinal).ToList();
+        var at = Start.AddSeconds(1);
+        var first = Succeeded(claimed[0], at);
+        await Store.CompleteAsync([first], None);
+
+        // The second batch's last attempt reuses the first's id: its insert fails, after the first row of the batch.
+        var clash = Succeeded(claimed[2], at) with { Attempt = Succeeded(claimed[2], at).Attempt with { Id = first.Attempt.Id } };
+        await Assert.ThrowsAnyAsync<Exception>(() => Store.CompleteAsync([Succeeded(claimed[1], at), clash], None));
+
+        foreach (var message in messages.Skip(1))
+        {
+            var delivery = await GetDeliveryAsync(message, endpoint);
+            Assert.Equal(MessageStatus.Sending, delivery.Status);
+            Assert.Equal(0, delivery.AttemptCount);
+        }
+        Assert.Single((await Store.ListAttemptsByEndpointAsync(app.Id, endpoint.Id, new AttemptFilter(), new ListQuery(), None)).Data);
+        // The stats' rollup is the batch's first statement, and it is gone with the rest.
+        Assert.Equal(1, await SucceededInStatsAsync());
+        await Store.CompleteAsync([Succeeded(claimed[1], at), Succeeded(claimed[2], at)], None);
+        Assert.Equal(MessageStatus.Success, (await GetDeliveryAsync(messages[2], endpoint)).Status);
+        Assert.Equal(3, await SucceededInStatsAsync());
+
+        async Task<long> SucceededInStatsAsync() =>
+            (await Store.GetOverviewAsync(Start, Start.AddHours(1), TimeSpan.FromHours(1), Start.AddHours(1), 10, None)).Buckets.Sum(b => b.AttemptsSucceeded);
+    }
+
+    [Fact]
     public async Task CompleteAsync_EndpointDeletedWhileSending_RecordsAttemptOnly()
     {
         var (app, endpoint, message, claimed) = await ClaimOneAsync();

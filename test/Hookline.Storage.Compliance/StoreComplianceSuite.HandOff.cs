@@ -63,6 +63,34 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task InsertMessagesAsync_BatchThatFails_KeepsNothing()
+    {
+        // A group commit is one write, all or nothing, however a store sends it (a server store sends
+        // a batch with nothing to look up in one round trip, without a transaction of its own).
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        var other = await AddEndpointAsync(app);
+        await OwnAsync(app, endpoint, "node-a");
+        var first = NewMessage(app, Start);
+        var second = NewMessage(app, Start.AddMilliseconds(1));
+
+        // The second message names the endpoint twice: its second leased row breaks the uniqueness of
+        // (message, endpoint), in the batch's last insert, after both messages and the pending row.
+        await Assert.ThrowsAnyAsync<Exception>(() => Store.InsertMessagesAsync(
+        [
+            new NewMessage(first, [endpoint.Id, other.Id]) { Lease = LeaseFor("node-a", Start), LeasedEndpointIds = [endpoint.Id] },
+            new NewMessage(second, [endpoint.Id, endpoint.Id]) { Lease = LeaseFor("node-a", Start), LeasedEndpointIds = [endpoint.Id] },
+        ], None));
+
+        Assert.Null(await Store.GetMessageAsync(app.Id, first.Id, None));
+        Assert.Null(await Store.GetMessageAsync(app.Id, second.Id, None));
+        Assert.Empty(await ClaimAsync(Start.AddSeconds(1), node: "node-a"));
+        var retried = Assert.Single(await Store.InsertMessagesAsync(
+            [new NewMessage(first, [endpoint.Id, other.Id]) { Lease = LeaseFor("node-a", Start), LeasedEndpointIds = [endpoint.Id] }], None));
+        Assert.Equal(endpoint.Id, Assert.Single(retried.Leased).EndpointId);
+    }
+
+    [Fact]
     public async Task InsertMessagesAsync_LeaseOfANodeThatDoesNotOwnTheEndpoint_InsertedPending()
     {
         var app = await AddApplicationAsync();

@@ -77,11 +77,19 @@ internal static class SqlCommands
     /// trip to a database server) where the provider batches, otherwise one after another, each
     /// distinct statement prepared once.
     /// </summary>
-    public static async Task ExecuteAllAsync(this DbConnection connection, DbTransaction transaction, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Without <paramref name="transaction"/> only a provider that batches may be used: the batch is
+    /// then the server's one implicit transaction, all or nothing.
+    /// </remarks>
+    public static async Task ExecuteAllAsync(this DbConnection connection, DbTransaction? transaction, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
     {
         if (statements.Count == 0)
         {
             return;
+        }
+        if (transaction is null && !connection.CanCreateBatch)
+        {
+            throw new InvalidOperationException("Statements run without a transaction only as one batch, and this provider does not batch.");
         }
         if (connection.CanCreateBatch)
         {
@@ -123,6 +131,48 @@ internal static class SqlCommands
                 await command.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="statements"/>, whose results nobody reads, and then <paramref name="query"/>,
+    /// whose rows are read, as one <see cref="DbBatch"/>: one round trip to the server. Without
+    /// <paramref name="transaction"/> the batch is the server's one implicit transaction.
+    /// </summary>
+    public static async Task<List<T>> ExecuteAllThenQueryAsync<T>(this DbConnection connection, DbTransaction? transaction,
+        IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> statements, (string Sql, (string Name, object? Value)[] Parameters) query,
+        Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    {
+        if (!connection.CanCreateBatch)
+        {
+            throw new InvalidOperationException("This provider does not batch.");
+        }
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var (sql, parameters) in statements.Append(query))
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = ToDbValue(value);
+                command.Parameters.Add(parameter);
+            }
+            batch.BatchCommands.Add(command);
+        }
+        var rows = new List<T>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        // Only the query returns rows; the statements before it have no columns.
+        do
+        {
+            while (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(map(reader));
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+        return rows;
     }
 
     public static async Task<int> ExecuteAsync(this DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)

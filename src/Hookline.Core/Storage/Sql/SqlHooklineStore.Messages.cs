@@ -29,15 +29,80 @@ public abstract partial class SqlHooklineStore
         "m.channels AS m_channels, m.tags AS m_tags, m.created_at AS m_created_at, m.payload_expires_at AS m_payload_expires_at, " +
         "m.trace_parent AS m_trace_parent, m.extra_headers AS m_extra_headers";
 
-    public Task<IReadOnlyList<MessageInsertResult>> InsertMessagesAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<MessageInsertResult>>(async (c, t) =>
+    public async Task<IReadOnlyList<MessageInsertResult>> InsertMessagesAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
+    {
+        // A batch with nothing to look up (no ingest request or eventId to deduplicate, the API's
+        // usual case) is known in full before anything is written. A store that can send it as one
+        // batch without a transaction of its own does: one round trip.
+        if (messages.All(m => m.Ingest is null && m.Message.EventId is null))
         {
-            var results = new MessageInsertResult[messages.Count];
-            await using var findEvent = c.Command(t, "SELECT * FROM messages WHERE app_id = @app AND event_id = @event");
-            await using var insertMessage = c.Command(t, InsertMessageSql + " ON CONFLICT DO NOTHING");
-            await using var insertIngest = IngestRequestInsert(c, t);
+            try
+            {
+                if (await OpenDurableBatchConnectionAsync(cancellationToken) is { } connection)
+                {
+                    await using (connection)
+                    {
+                        var plan = await PlanInsertAsync(null, null, messages, cancellationToken);
+                        var leasedRows = plan.LeasedRows.ConvertAll(x => x.Row);
+                        if (leasedRows.Count == 0)
+                        {
+                            await connection.ExecuteAllAsync(null, plan.Statements, cancellationToken);
+                            return plan.Results([]);
+                        }
+                        var returned = await connection.ExecuteAllThenQueryAsync(null, plan.Statements, LeasedDeliveriesStatement(leasedRows), ReadInsertedDelivery, cancellationToken);
+                        return plan.Results(InsertedInOrder(leasedRows, returned));
+                    }
+                }
+            }
+            catch (DbException ex) when (IsStorageFull(ex))
+            {
+                throw Full(ex);
+            }
+        }
+        return await WriteAsync<IReadOnlyList<MessageInsertResult>>(async (c, t) =>
+        {
+            var plan = await PlanInsertAsync(c, t, messages, cancellationToken);
+            await c.ExecuteAllAsync(t, plan.Statements, cancellationToken);
+            return plan.Results(plan.LeasedRows.Count > 0 ? await InsertLeasedDeliveriesAsync(c, t, plan.LeasedRows.ConvertAll(x => x.Row), cancellationToken) : []);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A group commit worked out: each message's result so far, the statements whose results nobody
+    /// reads, in order (messages before their deliveries), and the deliveries to insert leased or offered,
+    /// with the index of their message.
+    /// </summary>
+    private sealed record InsertPlan(MessageInsertResult[] Created, List<(string, (string, object?)[])> Statements, List<(int Message, LeasedDeliveryRow Row)> LeasedRows)
+    {
+        /// <summary>The results, with what became of each leased row (<paramref name="inserted"/>, in the order of <see cref="LeasedRows"/>).</summary>
+        public MessageInsertResult[] Results(IReadOnlyList<InsertedDelivery> inserted)
+        {
+            foreach (var group in LeasedRows.Select((x, n) => (x.Message, x.Row.Row.EndpointId, Inserted: inserted[n])).GroupBy(x => x.Message))
+            {
+                Created[group.Key] = Created[group.Key] with
+                {
+                    Leased = [.. group.Where(x => x.Inserted.Leased && x.Inserted.OfferedTo is null).Select(x => (x.EndpointId, x.Inserted.Id))],
+                    Offered = [.. group.Where(x => x.Inserted.OfferedTo is not null).Select(x => (x.EndpointId, x.Inserted.Id, x.Inserted.OfferedTo!))],
+                };
+            }
+            return Created;
+        }
+    }
+
+    /// <summary>
+    /// Works a group commit out. Ingest requests and eventIds are deduplicated here, so
+    /// <paramref name="c"/> and <paramref name="t"/> (the write transaction) are used only for a
+    /// message with one of them; a message with an eventId is inserted here too, because its insert must see its own conflict.
+    /// </summary>
+    private async Task<InsertPlan> PlanInsertAsync(DbConnection? c, DbTransaction? t, IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
+    {
+        var results = new MessageInsertResult[messages.Count];
+        DbCommand? findEvent = null, insertMessage = null, insertIngest = null;
+        try
+        {
             async Task<Message?> FindEventAsync(Message message)
             {
+                findEvent ??= c!.Command(t, "SELECT * FROM messages WHERE app_id = @app AND event_id = @event");
                 findEvent.Bind([("@app", message.AppId), ("@event", message.EventId)]);
                 await using var reader = await findEvent.ExecuteReaderAsync(cancellationToken);
                 return await reader.ReadAsync(cancellationToken) ? ReadMessage(reader) : null;
@@ -56,7 +121,7 @@ public abstract partial class SqlHooklineStore
             {
                 var (message, endpointIds, ingest, deliverAt) = messages[i];
                 var due = deliverAt is { } at && at > message.CreatedAt ? at : message.CreatedAt;
-                if (ingest is not null && await InsertIngestEntryAsync(c, t, insertIngest, ingest, message.Id, cancellationToken) is { } first)
+                if (ingest is not null && await InsertIngestEntryAsync(c!, t!, insertIngest ??= IngestRequestInsert(c!, t!), ingest, message.Id, cancellationToken) is { } first)
                 {
                     results[i] = new MessageInsertResult(MessageInsertOutcome.DuplicateDelivery, new Message { Id = first, AppId = message.AppId, EventType = message.EventType, CreatedAt = message.CreatedAt });
                     continue;
@@ -73,6 +138,7 @@ public abstract partial class SqlHooklineStore
                 }
                 else
                 {
+                    insertMessage ??= c!.Command(t, InsertMessageSql + " ON CONFLICT DO NOTHING");
                     insertMessage.Bind(MessageRow(message));
                     if (await insertMessage.ExecuteNonQueryAsync(cancellationToken) == 0)
                     {
@@ -116,21 +182,51 @@ public abstract partial class SqlHooklineStore
             AddMessageInserts(deferredMessages, unconflicting);
             deferredMessages.AddRange(deliveries);
             AddDeliveryInserts(deferredMessages, deliveryRows);
-            await c.ExecuteAllAsync(t, deferredMessages, cancellationToken);
-            if (leasedRows.Count > 0)
+            return new InsertPlan(results, deferredMessages, leasedRows);
+        }
+        finally
+        {
+            foreach (var command in new[] { findEvent, insertMessage, insertIngest })
             {
-                var inserted = await InsertLeasedDeliveriesAsync(c, t, leasedRows.ConvertAll(x => x.Row), cancellationToken);
-                foreach (var group in leasedRows.Select((x, n) => (x.Message, x.Row.Row.EndpointId, Inserted: inserted[n])).GroupBy(x => x.Message))
+                if (command is not null)
                 {
-                    results[group.Key] = results[group.Key] with
-                    {
-                        Leased = [.. group.Where(x => x.Inserted.Leased && x.Inserted.OfferedTo is null).Select(x => (x.EndpointId, x.Inserted.Id))],
-                        Offered = [.. group.Where(x => x.Inserted.OfferedTo is not null).Select(x => (x.EndpointId, x.Inserted.Id, x.Inserted.OfferedTo!))],
-                    };
+                    await command.DisposeAsync();
                 }
             }
-            return results;
-        }, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The insert of leased rows as one statement that returns, for each row, <c>id</c>, <c>msg_id</c>,
+    /// <c>endpoint_id</c>, <c>status</c> and <c>lease_token</c> (read by <see cref="ReadInsertedDelivery"/>),
+    /// for a store that sends a group commit as one batch (<see cref="OpenDurableBatchConnectionAsync"/>).
+    /// </summary>
+    protected virtual (string Sql, (string Name, object? Value)[] Parameters) LeasedDeliveriesStatement(IReadOnlyList<LeasedDeliveryRow> rows) =>
+        throw new NotSupportedException("This store inserts leased rows in its write transaction.");
+
+    /// <summary>
+    /// A connection on which one batch of statements without a transaction is one durable write, all
+    /// or nothing (a server that runs a batch as one implicit transaction, waiting for the commit's flush as
+    /// the server is set to), or null to use a write transaction. None here.
+    /// </summary>
+    protected virtual Task<DbConnection?> OpenDurableBatchConnectionAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection?>(null);
+
+    /// <summary>A row of <see cref="LeasedDeliveriesStatement"/>: its message and endpoint (which identify it), and what became of it.</summary>
+    protected static ((string Message, string Endpoint) Key, InsertedDelivery Inserted) ReadInsertedDelivery(DbDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return ((reader.GetString(1), reader.GetString(2)), new InsertedDelivery(
+            reader.GetInt64(0), Convert.ToInt64(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture) == 3, OfferedTo(reader.IsDBNull(4) ? null : reader.GetString(4))));
+    }
+
+    /// <summary>What became of each of <paramref name="rows"/>, in their order, from the rows a leased insert returned.</summary>
+    protected static IReadOnlyList<InsertedDelivery> InsertedInOrder(IReadOnlyList<LeasedDeliveryRow> rows, IReadOnlyList<((string Message, string Endpoint) Key, InsertedDelivery Inserted)> returned)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(returned);
+        var byKey = returned.ToDictionary(x => x.Key, x => x.Inserted);
+        return rows.Select(x => byKey[(x.Row.MessageId, x.Row.EndpointId)]).ToList();
+    }
 
     /// <summary>The insert of one message row, with the parameters of <see cref="MessageRow"/>.</summary>
     protected const string InsertMessageSql =
