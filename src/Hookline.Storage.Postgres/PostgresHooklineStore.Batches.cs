@@ -63,32 +63,6 @@ public sealed partial class PostgresHooklineStore
             ]));
     }
 
-    protected override async Task<IReadOnlyList<InsertedDelivery>> InsertLeasedDeliveriesAsync(
-        DbConnection c, DbTransaction t, IReadOnlyList<LeasedDeliveryRow> rows, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(c);
-        ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-        var (sql, parameters) = LeasedDeliveriesStatement(rows);
-        await using var insert = new NpgsqlCommand(sql, (NpgsqlConnection)c, (NpgsqlTransaction)t);
-        foreach (var (name, value) in parameters)
-        {
-            insert.Parameters.AddWithValue(name.TrimStart('@'), value!);
-        }
-        var returned = new List<((string, string), InsertedDelivery)>(rows.Count);
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                returned.Add(ReadInsertedDelivery(reader));
-            }
-        }
-        return InsertedInOrder(rows, returned);
-    }
-
     /// <summary>
     /// One statement for the batch; each row is leased where its lease's node owns the endpoint, or
     /// (an offer) to whichever node does, this one included (an endpoint it owns that had no room for
@@ -97,7 +71,7 @@ public sealed partial class PostgresHooklineStore
     /// SHARE) until the commit: a node that gives its endpoints up (deletes its rows) waits for
     /// these inserts, so once it has, nothing more is offered to it and it can return what was.
     /// </summary>
-    protected override (string Sql, (string Name, object? Value)[] Parameters) LeasedDeliveriesStatement(IReadOnlyList<LeasedDeliveryRow> rows)
+    protected override (string Sql, (string Name, object? Value)[] Parameters)? LeasedDeliveriesStatement(IReadOnlyList<LeasedDeliveryRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         return (

@@ -93,21 +93,7 @@ internal static class SqlCommands
         }
         if (connection.CanCreateBatch)
         {
-            await using var batch = connection.CreateBatch();
-            batch.Transaction = transaction;
-            foreach (var (sql, parameters) in statements)
-            {
-                var command = batch.CreateBatchCommand();
-                command.CommandText = sql;
-                foreach (var (name, value) in parameters)
-                {
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = name;
-                    parameter.Value = ToDbValue(value);
-                    command.Parameters.Add(parameter);
-                }
-                batch.BatchCommands.Add(command);
-            }
+            await using var batch = Batch(connection, transaction, statements);
             await batch.ExecuteNonQueryAsync(cancellationToken);
             return;
         }
@@ -146,21 +132,7 @@ internal static class SqlCommands
         {
             throw new InvalidOperationException("This provider does not batch.");
         }
-        await using var batch = connection.CreateBatch();
-        batch.Transaction = transaction;
-        foreach (var (sql, parameters) in statements.Append(query))
-        {
-            var command = batch.CreateBatchCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                parameter.Value = ToDbValue(value);
-                command.Parameters.Add(parameter);
-            }
-            batch.BatchCommands.Add(command);
-        }
+        await using var batch = Batch(connection, transaction, [.. statements, query]);
         var rows = new List<T>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         // Only the query returns rows; the statements before it have no columns.
@@ -173,6 +145,27 @@ internal static class SqlCommands
         }
         while (await reader.NextResultAsync(cancellationToken));
         return rows;
+    }
+
+    /// <summary>One <see cref="DbBatch"/> of <paramref name="statements"/>, in order, on a provider that batches.</summary>
+    private static DbBatch Batch(DbConnection connection, DbTransaction? transaction, IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> statements)
+    {
+        var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var (sql, parameters) in statements)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = ToDbValue(value);
+                command.Parameters.Add(parameter);
+            }
+            batch.BatchCommands.Add(command);
+        }
+        return batch;
     }
 
     public static async Task<int> ExecuteAsync(this DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)

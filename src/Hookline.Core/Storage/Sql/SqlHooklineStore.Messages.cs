@@ -49,7 +49,9 @@ public abstract partial class SqlHooklineStore
                             await connection.ExecuteAllAsync(null, plan.Statements, cancellationToken);
                             return plan.Results([]);
                         }
-                        var returned = await connection.ExecuteAllThenQueryAsync(null, plan.Statements, LeasedDeliveriesStatement(leasedRows), ReadInsertedDelivery, cancellationToken);
+                        var leasedInsert = LeasedDeliveriesStatement(leasedRows)
+                            ?? throw new InvalidOperationException("A store that writes a group commit as one batch inserts its leased rows in one statement.");
+                        var returned = await connection.ExecuteAllThenQueryAsync(null, plan.Statements, leasedInsert, ReadInsertedDelivery, cancellationToken);
                         return plan.Results(InsertedInOrder(leasedRows, returned));
                     }
                 }
@@ -199,10 +201,10 @@ public abstract partial class SqlHooklineStore
     /// <summary>
     /// The insert of leased rows as one statement that returns, for each row, <c>id</c>, <c>msg_id</c>,
     /// <c>endpoint_id</c>, <c>status</c> and <c>lease_token</c> (read by <see cref="ReadInsertedDelivery"/>),
-    /// for a store that sends a group commit as one batch (<see cref="OpenDurableBatchConnectionAsync"/>).
+    /// or null (here) to insert them one at a time (<see cref="InsertLeasedDeliveriesAsync"/>). A store
+    /// that sends a group commit as one batch (<see cref="OpenDurableBatchConnectionAsync"/>) must have one.
     /// </summary>
-    protected virtual (string Sql, (string Name, object? Value)[] Parameters) LeasedDeliveriesStatement(IReadOnlyList<LeasedDeliveryRow> rows) =>
-        throw new NotSupportedException("This store inserts leased rows in its write transaction.");
+    protected virtual (string Sql, (string Name, object? Value)[] Parameters)? LeasedDeliveriesStatement(IReadOnlyList<LeasedDeliveryRow> rows) => null;
 
     /// <summary>
     /// A connection on which one batch of statements without a transaction is one durable write, all
@@ -212,18 +214,15 @@ public abstract partial class SqlHooklineStore
     protected virtual Task<DbConnection?> OpenDurableBatchConnectionAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection?>(null);
 
     /// <summary>A row of <see cref="LeasedDeliveriesStatement"/>: its message and endpoint (which identify it), and what became of it.</summary>
-    protected static ((string Message, string Endpoint) Key, InsertedDelivery Inserted) ReadInsertedDelivery(DbDataReader reader)
+    private static ((string Message, string Endpoint) Key, InsertedDelivery Inserted) ReadInsertedDelivery(DbDataReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
         return ((reader.GetString(1), reader.GetString(2)), new InsertedDelivery(
             reader.GetInt64(0), Convert.ToInt64(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture) == 3, OfferedTo(reader.IsDBNull(4) ? null : reader.GetString(4))));
     }
 
     /// <summary>What became of each of <paramref name="rows"/>, in their order, from the rows a leased insert returned.</summary>
-    protected static IReadOnlyList<InsertedDelivery> InsertedInOrder(IReadOnlyList<LeasedDeliveryRow> rows, IReadOnlyList<((string Message, string Endpoint) Key, InsertedDelivery Inserted)> returned)
+    private static List<InsertedDelivery> InsertedInOrder(IReadOnlyList<LeasedDeliveryRow> rows, IReadOnlyList<((string Message, string Endpoint) Key, InsertedDelivery Inserted)> returned)
     {
-        ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(returned);
         var byKey = returned.ToDictionary(x => x.Key, x => x.Inserted);
         return rows.Select(x => byKey[(x.Row.MessageId, x.Row.EndpointId)]).ToList();
     }
@@ -302,14 +301,17 @@ public abstract partial class SqlHooklineStore
     /// offer, so in a burst nearly every row came here; decided in SQL one row at a time (a join with
     /// the owners and <c>RETURNING</c> per row) these inserts took about 2.5 times as long as plain
     /// ones, and held the single writer for it. A store whose database takes arrays, and has
-    /// concurrent writers, inserts them all in one statement that decides each row as it inserts it.
+    /// concurrent writers, inserts them all in one statement that decides each row as it inserts it
+    /// (<see cref="LeasedDeliveriesStatement"/>), run here when it has one.
     /// </para>
     /// </summary>
-    protected virtual async Task<IReadOnlyList<InsertedDelivery>> InsertLeasedDeliveriesAsync(
+    private async Task<IReadOnlyList<InsertedDelivery>> InsertLeasedDeliveriesAsync(
         DbConnection c, DbTransaction t, IReadOnlyList<LeasedDeliveryRow> rows, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(c);
-        ArgumentNullException.ThrowIfNull(rows);
+        if (LeasedDeliveriesStatement(rows) is { } statement)
+        {
+            return InsertedInOrder(rows, await c.QueryAsync(t, statement.Sql, ReadInsertedDelivery, cancellationToken, statement.Parameters));
+        }
         var endpointIds = rows.Select(r => r.Row.EndpointId).Distinct(StringComparer.Ordinal).ToList();
         var owners = new Dictionary<string, (string NodeId, long ExpiresAt)>(StringComparer.Ordinal);
         foreach (var (endpointId, nodeId, expiresAt) in await c.QueryAsync(t,
