@@ -151,11 +151,8 @@ public interface IDeliveryStore
     Task<int> ReturnStrandedOffersAsync(string nodeId, IReadOnlyCollection<string> endpointIds, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The earliest time after <paramref name="after"/> at which a pending delivery of an enabled
-    /// endpoint becomes due (a retry, a delayed send), or null when there is none. The end of a
-    /// lease is not reported: a lease runs out only when its node died or lost the endpoint, and the
-    /// dispatcher, which polls at least once a second, finds such rows when it looks for endpoints
-    /// to take; waking for them would spare it less than a second of a lease of many. Work
+    /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint
+    /// becomes due (a pending retry, or a lease that runs out), or null when there is none. Work
     /// already due but not claimable (its endpoint is at its concurrency limit, or it waits behind an
     /// ordered endpoint's head) is not reported: a completion frees it, and completions wake the
     /// dispatcher themselves. With <paramref name="before"/>, only times up to it are looked at: a
