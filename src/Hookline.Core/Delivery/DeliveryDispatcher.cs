@@ -261,7 +261,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         }
         lock (_ownedLock)
         {
-            if (!_owned.TryGetValue(endpoint.Id, out var state) || state.Draining || state.Ordered || state.Rate is not null)
+            if (!_owned.TryGetValue(endpoint.Id, out var state) || state.Draining || state.Ordered || state.Rate is not null
+                || _time.GetUtcNow().UtcTicks >= state.SendUntilTicks)
             {
                 return null;
             }
@@ -465,7 +466,15 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 }
                 _owned.Remove(id);
             }
-            Interlocked.Exchange(ref _sendUntilTicks, (start + OwnershipLease - SendMargin).UtcTicks);
+            var sendUntil = (start + OwnershipLease - SendMargin).UtcTicks;
+            Interlocked.Exchange(ref _sendUntilTicks, sendUntil);
+            // The renewal leased these until start + lease: they may be sent to until then, less the
+            // margin. Only those taken before it began: a row taken since may have been written after
+            // the renewal read the owners, with a lease of its own (kept from the take).
+            foreach (var state in _owned.Values.Where(x => x.Taken <= takenBefore && still.Contains(x.Id)))
+            {
+                state.SendUntilTicks = sendUntil;
+            }
             _liveNodes = Math.Max(1, renewal.LiveNodes);
             _ownedByLiveNodes = renewal.OwnedByLiveNodes;
             // The share counts only endpoints owned at this renewal, and a burst after a quiet spell
@@ -513,7 +522,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
 
     private bool MaySend(OwnedEndpointState state)
     {
-        if (_time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _sendUntilTicks))
+        var now = _time.GetUtcNow().UtcTicks;
+        if (now >= Interlocked.Read(ref _sendUntilTicks) || now >= state.SendUntilTicks)
         {
             return false;
         }
@@ -552,7 +562,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
             for (; looked < owned.Length && room > 0; looked++)
             {
                 var state = owned[(first + looked) % owned.Length];
-                var want = Math.Min(state.Want, room);
+                // One whose lease may have run out is not claimed for: what it got could not be sent.
+                var want = now.UtcTicks < state.SendUntilTicks ? Math.Min(state.Want, room) : 0;
                 if (want > 0)
                 {
                     wants.Add(new EndpointWant(state.Id, want));
@@ -757,6 +768,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                 Exclude = exclude,
             }, cancellationToken);
             _acquiredSinceClaim |= taken.Count > 0;
+            var sendUntil = (now + OwnershipLease - SendMargin).UtcTicks;
             lock (_ownedLock)
             {
                 foreach (var endpoint in taken)
@@ -765,6 +777,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
                         endpoint.MaxConcurrency ?? _options.MaxConcurrencyPerEndpoint, endpoint.ThrottleRate, now)
                     {
                         Taken = ++_taken,
+                        // Leased from now (the time the take began, however long its statement waited).
+                        SendUntilTicks = sendUntil,
                     };
                 }
             }

@@ -31,6 +31,7 @@ internal sealed class OwnedEndpointState
     private int _held;
     private int _unrecorded;
     private long _nextSlotTicks;
+    private long _sendUntilTicks;
     private long _windowStart;
     private int _windowFinished;
     private int _demand;
@@ -63,6 +64,18 @@ internal sealed class OwnedEndpointState
     /// only endpoints taken before its renewal began, whose rows the renewal saw.
     /// </summary>
     public long Taken { get; init; }
+
+    /// <summary>
+    /// Until when (UTC ticks) this node may start a send to it: the end of the lease its row was last
+    /// written with, by the take or by a renewal that listed it, less the send margin. The node's
+    /// heartbeats do not vouch for it: a take whose statement waited on a lock wrote a lease that
+    /// began when the take did, which may have run out by the time the node hears of it.
+    /// </summary>
+    public long SendUntilTicks
+    {
+        get => Interlocked.Read(ref _sendUntilTicks);
+        set => Interlocked.Exchange(ref _sendUntilTicks, value);
+    }
 
     /// <summary>When a delivery of it was last held here; an endpoint idle for a heartbeat is given up.</summary>
     public DateTimeOffset LastActive { get; set; }
