@@ -111,10 +111,6 @@ public abstract partial class SqlHooklineStore
             await c.ExecuteAsync(t,
                 "INSERT INTO engine_nodes (node_id, expires_at) VALUES (@node, @until) ON CONFLICT (node_id) DO UPDATE SET expires_at = excluded.expires_at",
                 cancellationToken, ("@node", request.NodeId), ("@until", until));
-            // Only rows whose lease has not run out: an endpoint another node may already have taken is not taken back.
-            var owned = await c.QueryAsync(t,
-                "UPDATE endpoint_owners SET expires_at = @until WHERE node_id = @node AND expires_at > @now RETURNING endpoint_id",
-                r => r.Text("endpoint_id")!, cancellationToken, ("@node", request.NodeId), ("@now", now), ("@until", until));
             var live = await c.ScalarAsync(t, "SELECT COUNT(*) FROM engine_nodes WHERE expires_at > @now", cancellationToken, ("@now", now));
             var ownedByLive = await c.ScalarAsync(t, "SELECT COUNT(*) FROM endpoint_owners WHERE expires_at > @now", cancellationToken, ("@now", now));
             var liveNodes = (int)Convert.ToInt64(live, System.Globalization.CultureInfo.InvariantCulture);
@@ -125,6 +121,14 @@ public abstract partial class SqlHooklineStore
                 cancellationToken, ("@now", now)) is not null;
             // Forget nodes long gone, so the table stays the size of the cluster.
             await c.ExecuteAsync(t, "DELETE FROM engine_nodes WHERE expires_at < @old", cancellationToken, ("@old", now - (long)TimeSpan.FromHours(1).TotalMilliseconds));
+            // Only rows whose lease has not run out: an endpoint another node may already have taken is
+            // not taken back. Last, just before the commit (the counts above are the same before and
+            // after it: it only extends live rows): the rows stay locked from here to the commit, and a
+            // node stopped in between (a GC pause, a frozen VM) would hold up every other node's take
+            // of its endpoints until it woke.
+            var owned = await c.QueryAsync(t,
+                "UPDATE endpoint_owners SET expires_at = @until WHERE node_id = @node AND expires_at > @now RETURNING endpoint_id",
+                r => r.Text("endpoint_id")!, cancellationToken, ("@node", request.NodeId), ("@now", now), ("@until", until));
             return new OwnershipRenewal(owned, liveNodes, (int)Convert.ToInt64(ownedByLive, System.Globalization.CultureInfo.InvariantCulture))
             {
                 WorkUnowned = workUnowned,
