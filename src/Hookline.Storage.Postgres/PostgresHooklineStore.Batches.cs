@@ -102,11 +102,16 @@ public sealed partial class PostgresHooklineStore
 
     /// <summary>
     /// A connection of the main pool: a batch sent without a transaction is one implicit transaction,
-    /// whose commit waits for the WAL flush as the server's <c>synchronous_commit</c> says (these are
-    /// accepted messages), so a group commit with nothing to look up is one round trip.
+    /// committed by the server at the end of the batch, so a write of statements known in full is one
+    /// round trip, and no row it writes stays locked while the node is away. A durable one waits for
+    /// the WAL flush as the server's <c>synchronous_commit</c> says (accepted messages); a relaxed one
+    /// starts with <c>SET LOCAL synchronous_commit = off</c>, which lasts until that implicit
+    /// transaction ends (a statement that returns no rows, so the batch's last result stays its only one).
     /// </summary>
-    protected override async Task<DbConnection?> OpenDurableBatchConnectionAsync(CancellationToken cancellationToken) =>
-        await DataSource.OpenConnectionAsync(cancellationToken);
+    protected override async Task<BatchWrite?> OpenBatchWriteAsync(WriteDurability durability, CancellationToken cancellationToken) =>
+        new(await DataSource.OpenConnectionAsync(cancellationToken), durability == WriteDurability.Relaxed ? RelaxedBatchPrelude : []);
+
+    private static readonly (string, (string, object?)[])[] RelaxedBatchPrelude = [("SET LOCAL synchronous_commit = off", [])];
 
     protected override string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
     {

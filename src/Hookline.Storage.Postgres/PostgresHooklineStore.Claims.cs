@@ -1,8 +1,5 @@
-using System.Data.Common;
 using Hookline.Core.Model;
 using Hookline.Core.Storage;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Hookline.Storage.Postgres;
 
@@ -51,13 +48,12 @@ public sealed partial class PostgresHooklineStore
     /// message, endpoint and application. <c>SKIP LOCKED</c> steps over a row an API request (a resend,
     /// a recover) holds at that moment; the next claim gets it.
     /// </summary>
-    protected override async Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(DbConnection c, DbTransaction t, OwnedClaimRequest request, string token, CancellationToken cancellationToken)
+    protected override (string Sql, (string Name, object? Value)[] Parameters)? ClaimStatement(OwnedClaimRequest request, string token)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = request.Now.ToUnixTimeMilliseconds();
-        await using var claim = new NpgsqlCommand(
-            $"""
-            WITH w AS (SELECT * FROM unnest(@ids, @ns) AS w(endpoint_id, n)),
+        return ($"""
+            WITH w AS (SELECT * FROM unnest(@ids::text[], @ns::integer[]) AS w(endpoint_id, n)),
             picked AS (
                 SELECT x.id FROM w
                 JOIN endpoint_owners o ON o.endpoint_id = w.endpoint_id AND o.node_id = @node AND o.expires_at > @now
@@ -77,19 +73,14 @@ public sealed partial class PostgresHooklineStore
             SELECT {ClaimedColumns}
             FROM leased d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id JOIN applications a ON a.id = e.app_id
             ORDER BY d.id
-            """, (NpgsqlConnection)c, (NpgsqlTransaction)t);
-        claim.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Wants.Select(x => x.EndpointId).ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter("ns", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = request.Wants.Select(x => x.Max).ToArray() });
-        claim.Parameters.AddWithValue("node", request.NodeId);
-        claim.Parameters.AddWithValue("now", now);
-        claim.Parameters.AddWithValue("until", now + (long)request.LeaseDuration.TotalMilliseconds);
-        claim.Parameters.AddWithValue("token", token);
-        var claimed = new List<ClaimedDelivery>();
-        await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            claimed.Add(ReadClaimed(reader));
-        }
-        return claimed;
+            """,
+            [
+                ("@ids", request.Wants.Select(x => x.EndpointId).ToArray()),
+                ("@ns", request.Wants.Select(x => x.Max).ToArray()),
+                ("@node", request.NodeId),
+                ("@now", now),
+                ("@until", now + (long)request.LeaseDuration.TotalMilliseconds),
+                ("@token", token),
+            ]);
     }
 }

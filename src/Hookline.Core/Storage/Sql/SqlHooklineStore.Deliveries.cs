@@ -187,15 +187,42 @@ public abstract partial class SqlHooklineStore
         {
             return Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]);
         }
-        return WriteAsync((c, t) => ClaimOwnedAsync(c, t, request,
-            Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), cancellationToken), WriteDurability.Relaxed, cancellationToken);
+        return ClaimAsync(request, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(OwnedClaimRequest request, string token, CancellationToken cancellationToken)
+    {
+        // A store whose claim is one statement, and that writes one batch without a transaction, claims
+        // in one round trip and locks nothing between round trips.
+        if (ClaimStatement(request, token) is { } claim)
+        {
+            try
+            {
+                if (await OpenBatchWriteAsync(WriteDurability.Relaxed, cancellationToken) is { } write)
+                {
+                    await using var connection = write.Connection;
+                    return await connection.ExecuteAllThenQueryAsync(null, write.Prelude, claim, ReadClaimed, cancellationToken);
+                }
+            }
+            catch (DbException ex) when (IsStorageFull(ex))
+            {
+                throw Full(ex);
+            }
+        }
+        return await WriteAsync((c, t) => ClaimOwnedAsync(c, t, request, token, cancellationToken), WriteDurability.Relaxed, cancellationToken);
     }
 
     /// <summary>
-    /// The claim, inside its write transaction. The default picks each endpoint's deliveries with one
-    /// query per endpoint, which suits an embedded database; a server database overrides it with one statement.
+    /// The whole claim as one statement that returns <see cref="ClaimedColumns"/> for each delivery it
+    /// leased, or null (here) to claim in a conversation (<see cref="ClaimOwnedAsync(DbConnection, DbTransaction, OwnedClaimRequest, string, CancellationToken)"/>).
     /// </summary>
-    protected virtual async Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(DbConnection c, DbTransaction t, OwnedClaimRequest request, string token, CancellationToken cancellationToken)
+    protected virtual (string Sql, (string Name, object? Value)[] Parameters)? ClaimStatement(OwnedClaimRequest request, string token) => null;
+
+    /// <summary>
+    /// The claim, inside its write transaction: each endpoint's deliveries picked with one query per
+    /// endpoint, which suits an embedded database (a server database has a <see cref="ClaimStatement"/>).
+    /// </summary>
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimOwnedAsync(DbConnection c, DbTransaction t, OwnedClaimRequest request, string token, CancellationToken cancellationToken)
     {
         var now = request.Now.ToUnixTimeMilliseconds();
         var ids = new List<long>();
@@ -264,46 +291,29 @@ public abstract partial class SqlHooklineStore
 
     public async Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
     {
+        var statements = CompletionWrites(completions, out var failing);
+        if (failing.Count == 0)
+        {
+            // Nothing to decide after the writes (no endpoint to disable): a store that writes one batch
+            // without a transaction does, in one round trip, and locks nothing between round trips.
+            try
+            {
+                if (await OpenBatchWriteAsync(WriteDurability.Relaxed, cancellationToken) is { } write)
+                {
+                    await using (var connection = write.Connection)
+                    {
+                        await connection.ExecuteAllAsync(null, [.. write.Prelude, .. statements], cancellationToken);
+                    }
+                    return [];
+                }
+            }
+            catch (DbException ex) when (IsStorageFull(ex))
+            {
+                throw Full(ex);
+            }
+        }
         var disabled = await WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
         {
-            // Everything but the disable checks goes in one batch (one round trip to a server).
-            // Endpoint rows are updated in id order, so two nodes recording failures for the same
-            // endpoints lock them in the same order and never deadlock.
-            var statements = new List<(string, (string, object?)[])>(completions.Count * 3);
-            var failing = new SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)>(StringComparer.Ordinal);
-            // Endpoint stats' rollup: one statement, before the updates below (it finds their rows by lease token).
-            if (RollupCompletions(completions) is { } rollup)
-            {
-                statements.Add(rollup);
-            }
-            var ordered = completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId).ToList();
-            AddCompletionWrites(statements, ordered);
-            // Endpoint health, one statement per endpoint (in id order): the effect the batch's outcomes
-            // would have one after another. A success clears failing_since; the first failure after the
-            // last success sets it (keeping an earlier time when the batch had no success).
-            foreach (var endpoint in ordered.GroupBy(x => x.Attempt.EndpointId, StringComparer.Ordinal))
-            {
-                var outcomes = endpoint.ToList();
-                var lastSuccess = outcomes.FindLastIndex(x => x.Outcome == DeliveryOutcome.Succeeded);
-                if (lastSuccess == outcomes.Count - 1)
-                {
-                    statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", endpoint.Key)]));
-                }
-                else
-                {
-                    var since = outcomes[lastSuccess + 1].Attempt.Timestamp;
-                    statements.Add((lastSuccess < 0
-                        ? "UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id"
-                        : "UPDATE endpoints SET failing_since = @now WHERE id = @id",
-                        [("@id", endpoint.Key), ("@now", since)]));
-                }
-                foreach (var done in outcomes.Where(x => x.Outcome != DeliveryOutcome.Succeeded))
-                {
-                    var a = done.Attempt;
-                    var seen = failing.GetValueOrDefault(a.EndpointId);
-                    failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
-                }
-            }
             await c.ExecuteAllAsync(t, statements, cancellationToken);
 
             // Then, once per endpoint that failed in this batch: disable it when it answered 410 or
@@ -326,6 +336,53 @@ public abstract partial class SqlHooklineStore
             _endpointCache.Invalidate(off.AppId);
         }
         return disabled;
+    }
+
+    /// <summary>
+    /// The writes of a batch of outcomes, none of whose results is read, in one list; and, in endpoint
+    /// id order, each endpoint with a failure in the batch, for the disable check after them.
+    /// </summary>
+    private List<(string, (string, object?)[])> CompletionWrites(IReadOnlyList<DeliveryCompletion> completions,
+        out SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)> failing)
+    {
+        // Endpoint rows are updated in id order, so two nodes recording failures for the same
+        // endpoints lock them in the same order and never deadlock.
+        var statements = new List<(string, (string, object?)[])>(completions.Count * 3);
+        failing = new SortedDictionary<string, (DateTimeOffset Latest, bool Force, TimeSpan DisableAfter)>(StringComparer.Ordinal);
+        // Endpoint stats' rollup: one statement, before the updates below (it finds their rows by lease token).
+        if (RollupCompletions(completions) is { } rollup)
+        {
+            statements.Add(rollup);
+        }
+        var ordered = completions.OrderBy(x => x.Attempt.EndpointId, StringComparer.Ordinal).ThenBy(x => x.DeliveryId).ToList();
+        AddCompletionWrites(statements, ordered);
+        // Endpoint health, one statement per endpoint (in id order): the effect the batch's outcomes
+        // would have one after another. A success clears failing_since; the first failure after the
+        // last success sets it (keeping an earlier time when the batch had no success).
+        foreach (var endpoint in ordered.GroupBy(x => x.Attempt.EndpointId, StringComparer.Ordinal))
+        {
+            var outcomes = endpoint.ToList();
+            var lastSuccess = outcomes.FindLastIndex(x => x.Outcome == DeliveryOutcome.Succeeded);
+            if (lastSuccess == outcomes.Count - 1)
+            {
+                statements.Add(("UPDATE endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", [("@id", endpoint.Key)]));
+            }
+            else
+            {
+                var since = outcomes[lastSuccess + 1].Attempt.Timestamp;
+                statements.Add((lastSuccess < 0
+                    ? "UPDATE endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id"
+                    : "UPDATE endpoints SET failing_since = @now WHERE id = @id",
+                    [("@id", endpoint.Key), ("@now", since)]));
+            }
+            foreach (var done in outcomes.Where(x => x.Outcome != DeliveryOutcome.Succeeded))
+            {
+                var a = done.Attempt;
+                var seen = failing.GetValueOrDefault(a.EndpointId);
+                failing[a.EndpointId] = (a.Timestamp > seen.Latest ? a.Timestamp : seen.Latest, seen.Force || done.DisableEndpoint, done.DisableAfter);
+            }
+        }
+        return statements;
     }
 
     /// <summary>The delivery's state after its attempt: its status, and when a retry is due.</summary>
