@@ -105,13 +105,15 @@ public sealed partial class PostgresHooklineStore
     /// committed by the server at the end of the batch, so a write of statements known in full is one
     /// round trip, and no row it writes stays locked while the node is away. A durable one waits for
     /// the WAL flush as the server's <c>synchronous_commit</c> says (accepted messages); a relaxed one
-    /// starts with <c>SET LOCAL synchronous_commit = off</c>, which lasts until that implicit
-    /// transaction ends (a statement that returns no rows, so the batch's last result stays its only one).
+    /// starts with <c>set_config('synchronous_commit', 'off', true)</c>, which lasts until that
+    /// implicit transaction ends. Not <c>SET LOCAL</c>: it takes effect in a batch too, but the server
+    /// logs a warning each time (it is not in a transaction block). Selected with no columns, so
+    /// the batch's only result with columns stays its query's.
     /// </summary>
     protected override async Task<BatchWrite?> OpenBatchWriteAsync(WriteDurability durability, CancellationToken cancellationToken) =>
         new(await DataSource.OpenConnectionAsync(cancellationToken), durability == WriteDurability.Relaxed ? RelaxedBatchPrelude : []);
 
-    private static readonly (string, (string, object?)[])[] RelaxedBatchPrelude = [("SET LOCAL synchronous_commit = off", [])];
+    internal static readonly (string Sql, (string Name, object? Value)[] Parameters)[] RelaxedBatchPrelude = [("SELECT FROM set_config('synchronous_commit', 'off', true)", [])];
 
     protected override string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
     {

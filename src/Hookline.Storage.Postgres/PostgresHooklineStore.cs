@@ -60,7 +60,8 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
     /// statements of Npgsql's session reset (with prepared statements kept, the reset is
     /// <c>DISCARD ALL</c> less its <c>DEALLOCATE</c>), which PostgreSQL otherwise parses and runs on
     /// every next use: 16,000 resets, 114,000 statements, in one two-node benchmark run. Hookline
-    /// leaves no session state behind: settings are <c>SET LOCAL</c>, advisory locks are transaction
+    /// leaves no session state behind: settings are local to a transaction (<c>SET LOCAL</c>, or
+    /// <c>set_config(…, true)</c> in a batch without one), advisory locks are transaction
     /// locks, and the two listening connections <c>UNLISTEN</c> before they go back.
     /// Pool size, timeouts and TLS come from the connection string.
     /// </summary>
