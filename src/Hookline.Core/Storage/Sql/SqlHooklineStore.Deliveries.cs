@@ -194,27 +194,21 @@ public abstract partial class SqlHooklineStore
     {
         // A store whose claim is one statement, and that writes one batch without a transaction, claims
         // in one round trip and locks nothing between round trips.
-        if (ClaimStatement(request, token) is { } claim)
+        var statement = ClaimStatement(request, token);
+        if (statement is { } claim && await BatchWriteAsync(WriteDurability.Relaxed,
+            (connection, prelude) => connection.ExecuteAllThenQueryAsync(null, prelude, claim, ReadClaimed, cancellationToken), cancellationToken) is { } claimed)
         {
-            try
-            {
-                if (await OpenBatchWriteAsync(WriteDurability.Relaxed, cancellationToken) is { } write)
-                {
-                    await using var connection = write.Connection;
-                    return await connection.ExecuteAllThenQueryAsync(null, write.Prelude, claim, ReadClaimed, cancellationToken);
-                }
-            }
-            catch (DbException ex) when (IsStorageFull(ex))
-            {
-                throw Full(ex);
-            }
+            return claimed;
         }
-        return await WriteAsync((c, t) => ClaimOwnedAsync(c, t, request, token, cancellationToken), WriteDurability.Relaxed, cancellationToken);
+        return await WriteAsync(async (c, t) => statement is { } inTransaction
+            ? await c.QueryAsync(t, inTransaction.Sql, ReadClaimed, cancellationToken, inTransaction.Parameters)
+            : await ClaimOwnedAsync(c, t, request, token, cancellationToken), WriteDurability.Relaxed, cancellationToken);
     }
 
     /// <summary>
     /// The whole claim as one statement that returns <see cref="ClaimedColumns"/> for each delivery it
-    /// leased, or null (here) to claim in a conversation (<see cref="ClaimOwnedAsync(DbConnection, DbTransaction, OwnedClaimRequest, string, CancellationToken)"/>).
+    /// leased (sent as one batch where the store writes those, else in a write transaction), or null
+    /// (here) to claim in a conversation (<see cref="ClaimOwnedAsync(DbConnection, DbTransaction, OwnedClaimRequest, string, CancellationToken)"/>).
     /// </summary>
     protected virtual (string Sql, (string Name, object? Value)[] Parameters)? ClaimStatement(OwnedClaimRequest request, string token) => null;
 
@@ -292,25 +286,15 @@ public abstract partial class SqlHooklineStore
     public async Task<IReadOnlyList<EndpointDisabled>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
     {
         var statements = CompletionWrites(completions, out var failing);
-        if (failing.Count == 0)
+        // Nothing to decide after the writes (no endpoint to disable): a store that writes one batch
+        // without a transaction does, in one round trip, and locks nothing between round trips.
+        if (failing.Count == 0 && await BatchWriteAsync(WriteDurability.Relaxed, async (connection, prelude) =>
+            {
+                await connection.ExecuteAllAsync(null, [.. prelude, .. statements], cancellationToken);
+                return Array.Empty<EndpointDisabled>();
+            }, cancellationToken) is { } none)
         {
-            // Nothing to decide after the writes (no endpoint to disable): a store that writes one batch
-            // without a transaction does, in one round trip, and locks nothing between round trips.
-            try
-            {
-                if (await OpenBatchWriteAsync(WriteDurability.Relaxed, cancellationToken) is { } write)
-                {
-                    await using (var connection = write.Connection)
-                    {
-                        await connection.ExecuteAllAsync(null, [.. write.Prelude, .. statements], cancellationToken);
-                    }
-                    return [];
-                }
-            }
-            catch (DbException ex) when (IsStorageFull(ex))
-            {
-                throw Full(ex);
-            }
+            return none;
         }
         var disabled = await WriteAsync<IReadOnlyList<EndpointDisabled>>(async (c, t) =>
         {

@@ -34,32 +34,23 @@ public abstract partial class SqlHooklineStore
         // A batch with nothing to look up (no ingest request or eventId to deduplicate, the API's
         // usual case) is known in full before anything is written. A store that can send it as one
         // batch without a transaction of its own does: one round trip.
-        if (messages.All(m => m.Ingest is null && m.Message.EventId is null))
-        {
-            try
+        if (messages.All(m => m.Ingest is null && m.Message.EventId is null)
+            && await BatchWriteAsync(WriteDurability.Durable, async (connection, prelude) =>
             {
-                if (await OpenBatchWriteAsync(WriteDurability.Durable, cancellationToken) is { } write)
+                var plan = await PlanInsertAsync(null, null, messages, cancellationToken);
+                var leasedRows = plan.LeasedRows.ConvertAll(x => x.Row);
+                if (leasedRows.Count == 0)
                 {
-                    await using (var connection = write.Connection)
-                    {
-                        var plan = await PlanInsertAsync(null, null, messages, cancellationToken);
-                        var leasedRows = plan.LeasedRows.ConvertAll(x => x.Row);
-                        if (leasedRows.Count == 0)
-                        {
-                            await connection.ExecuteAllAsync(null, [.. write.Prelude, .. plan.Statements], cancellationToken);
-                            return plan.Results([]);
-                        }
-                        var leasedInsert = LeasedDeliveriesStatement(leasedRows)
-                            ?? throw new InvalidOperationException("A store that writes a group commit as one batch inserts its leased rows in one statement.");
-                        var returned = await connection.ExecuteAllThenQueryAsync(null, [.. write.Prelude, .. plan.Statements], leasedInsert, ReadInsertedDelivery, cancellationToken);
-                        return plan.Results(InsertedInOrder(leasedRows, returned));
-                    }
+                    await connection.ExecuteAllAsync(null, [.. prelude, .. plan.Statements], cancellationToken);
+                    return plan.Results([]);
                 }
-            }
-            catch (DbException ex) when (IsStorageFull(ex))
-            {
-                throw Full(ex);
-            }
+                var leasedInsert = LeasedDeliveriesStatement(leasedRows)
+                    ?? throw new InvalidOperationException("A store that writes a group commit as one batch inserts its leased rows in one statement.");
+                var returned = await connection.ExecuteAllThenQueryAsync(null, [.. prelude, .. plan.Statements], leasedInsert, ReadInsertedDelivery, cancellationToken);
+                return plan.Results(InsertedInOrder(leasedRows, returned));
+            }, cancellationToken) is { } written)
+        {
+            return written;
         }
         return await WriteAsync<IReadOnlyList<MessageInsertResult>>(async (c, t) =>
         {
@@ -202,21 +193,9 @@ public abstract partial class SqlHooklineStore
     /// The insert of leased rows as one statement that returns, for each row, <c>id</c>, <c>msg_id</c>,
     /// <c>endpoint_id</c>, <c>status</c> and <c>lease_token</c> (read by <see cref="ReadInsertedDelivery"/>),
     /// or null (here) to insert them one at a time (<see cref="InsertLeasedDeliveriesAsync"/>). A store
-    /// that sends a group commit as one batch (<see cref="OpenBatchWriteAsync"/>) must have one.
+    /// that sends a group commit as one batch (<see cref="BatchWriteAsync"/>) must have one.
     /// </summary>
     protected virtual (string Sql, (string Name, object? Value)[] Parameters)? LeasedDeliveriesStatement(IReadOnlyList<LeasedDeliveryRow> rows) => null;
-
-    /// <summary>
-    /// A connection on which one batch of statements without a transaction is one write, all or
-    /// nothing (a server that runs a batch as one implicit transaction), with the statements that
-    /// start such a batch to give it <paramref name="durability"/>; or null to use a write transaction.
-    /// None here. Nothing stays locked between round trips of such a write, because there are none: a
-    /// node stopped in the middle of one (a GC pause, a frozen VM) holds up no other node.
-    /// </summary>
-    protected virtual Task<BatchWrite?> OpenBatchWriteAsync(WriteDurability durability, CancellationToken cancellationToken) => Task.FromResult<BatchWrite?>(null);
-
-    /// <summary>A connection for one batch written without a transaction, and the statements that start the batch (<see cref="OpenBatchWriteAsync"/>).</summary>
-    protected sealed record BatchWrite(DbConnection Connection, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> Prelude);
 
     /// <summary>A row of <see cref="LeasedDeliveriesStatement"/>: its message and endpoint (which identify it), and what became of it.</summary>
     private static ((string Message, string Endpoint) Key, InsertedDelivery Inserted) ReadInsertedDelivery(DbDataReader reader)

@@ -225,6 +225,42 @@ public abstract partial class SqlHooklineStore : IHooklineStore
     }
 
     /// <summary>
+    /// A connection on which one batch of statements without a transaction is one write, all or
+    /// nothing (a server that runs a batch as one implicit transaction), with the statements that
+    /// start such a batch to give it <paramref name="durability"/>; or null to use a write transaction.
+    /// None here. Nothing stays locked between round trips of such a write, because there are none: a
+    /// node stopped in the middle of one (a GC pause, a frozen VM) holds up no other node.
+    /// </summary>
+    protected virtual Task<BatchWrite?> OpenBatchWriteAsync(WriteDurability durability, CancellationToken cancellationToken) => Task.FromResult<BatchWrite?>(null);
+
+    /// <summary>A connection for one batch written without a transaction, and the statements that start the batch (<see cref="OpenBatchWriteAsync"/>).</summary>
+    protected sealed record BatchWrite(DbConnection Connection, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> Prelude);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> as one batch without a transaction of its own, on a connection of
+    /// <see cref="OpenBatchWriteAsync"/>, given the statements the batch must start with; or, where the
+    /// store has no such connection, returns null without running it (the caller uses a write transaction).
+    /// </summary>
+    private async Task<T?> BatchWriteAsync<T>(WriteDurability durability,
+        Func<DbConnection, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)>, Task<T>> work, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            if (await OpenBatchWriteAsync(durability, cancellationToken) is not { } write)
+            {
+                return null;
+            }
+            await using var connection = write.Connection;
+            return await work(connection, write.Prelude);
+        }
+        catch (DbException ex) when (IsStorageFull(ex))
+        {
+            throw Full(ex);
+        }
+    }
+
+    /// <summary>
     /// Runs after a write committed and its transaction (and any write lock) was released, before the
     /// caller is told it succeeded. SQLite makes durable commits durable here, outside its write lock.
     /// </summary>
