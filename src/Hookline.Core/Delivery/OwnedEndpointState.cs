@@ -65,6 +65,9 @@ internal sealed class OwnedEndpointState
     /// </summary>
     public long Taken { get; init; }
 
+    /// <summary>When the take that made this state began: offers stranded by it run out within a lease of it.</summary>
+    public DateTimeOffset TakenAt { get; init; }
+
     /// <summary>
     /// Until when (UTC ticks) this node may start a send to it: the end of the lease its row was last
     /// written with, by the take or by a renewal that listed it, less the send margin. The node's
