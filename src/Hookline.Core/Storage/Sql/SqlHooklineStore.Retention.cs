@@ -62,7 +62,7 @@ public abstract partial class SqlHooklineStore
         return (
             $"WITH v (id, token, hour, ok) AS ({RollupRowsSql(rows, parameters)}), " +
             "done AS (SELECT d.endpoint_id, d.app_id, v.hour, v.ok FROM deliveries d JOIN v ON d.id = v.id AND d.lease_token = v.token " +
-            $"WHERE d.trigger_type <> {ManualResendWaiting}{LockRowsClause("d")}) " +
+            $"WHERE d.trigger_type <> {ManualResendWaiting}{RollupRowsFilter}{LockRowsClause("d")}) " +
             "INSERT INTO delivery_rollups (endpoint_id, hour, app_id, succeeded, failed) " +
             "SELECT endpoint_id, hour, MIN(app_id), SUM(ok), SUM(1 - ok) FROM done GROUP BY endpoint_id, hour ORDER BY endpoint_id, hour " +
             RollupUpsert,
@@ -77,6 +77,13 @@ public abstract partial class SqlHooklineStore
     /// a <c>VALUES</c> list with four named parameters a row here. A store whose database looks named
     /// parameters up in a list overrides it, as <see cref="InList{T}"/>.
     /// </summary>
+    /// <summary>
+    /// More of the rollup's condition on <c>deliveries d</c>, naming the rows' ids again where the
+    /// database's planner needs them as a condition on the table to look the rows up by key (see
+    /// PostgreSQL's store); empty by default.
+    /// </summary>
+    protected virtual string RollupRowsFilter => "";
+
     protected virtual string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
     {
         ArgumentNullException.ThrowIfNull(rows);
