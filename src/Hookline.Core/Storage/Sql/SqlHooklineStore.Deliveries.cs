@@ -196,12 +196,12 @@ public abstract partial class SqlHooklineStore
         // in one round trip and locks nothing between round trips.
         var statement = ClaimStatement(request, token);
         if (statement is { } claim && await BatchWriteAsync(WriteDurability.Relaxed,
-            (connection, prelude) => connection.ExecuteAllThenQueryAsync(null, prelude, claim, ReadClaimed, cancellationToken), cancellationToken) is { } claimed)
+            (connection, prelude) => connection.ExecuteAllThenQueryAsync(null, prelude, claim, ClaimedReader(), cancellationToken), cancellationToken) is { } claimed)
         {
             return claimed;
         }
         return await WriteAsync(async (c, t) => statement is { } inTransaction
-            ? await c.QueryAsync(t, inTransaction.Sql, ReadClaimed, cancellationToken, inTransaction.Parameters)
+            ? await c.QueryAsync(t, inTransaction.Sql, ClaimedReader(), cancellationToken, inTransaction.Parameters)
             : await ClaimOwnedAsync(c, t, request, token, cancellationToken), WriteDurability.Relaxed, cancellationToken);
     }
 
@@ -251,7 +251,7 @@ public abstract partial class SqlHooklineStore
         return await c.QueryAsync(t,
             $"SELECT {ClaimedColumns} FROM deliveries d JOIN messages m ON m.id = d.msg_id JOIN endpoints e ON e.id = d.endpoint_id " +
             $"JOIN applications a ON a.id = e.app_id WHERE d.id IN ({inList}) ORDER BY d.id",
-            ReadClaimed, cancellationToken, parameters);
+            ClaimedReader(), cancellationToken, parameters);
     }
 
     /// <summary>What a claim returns for each leased delivery (<c>d</c>, <c>m</c>, <c>e</c>, <c>a</c> joined).</summary>
@@ -259,16 +259,35 @@ public abstract partial class SqlHooklineStore
         "d.id AS d_id, d.lease_token AS d_lease_token, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, " +
         "COALESCE(e.throttle_rate, a.throttle_rate) AS d_rate, " + MessageColumnsAliased + ", " + EndpointColumnsAliased;
 
-    protected ClaimedDelivery ReadClaimed(DbDataReader reader) => new()
+    /// <summary>
+    /// Reads the rows of one claim or read of offers. Rows of the same endpoint share one
+    /// <see cref="Endpoint"/>: one statement sees one version of the endpoint's row, so its
+    /// headers, secrets and lists are parsed once a read instead of once a delivery.
+    /// </summary>
+    protected Func<DbDataReader, ClaimedDelivery> ClaimedReader()
     {
-        DeliveryId = reader.Long("d_id"),
-        LeaseToken = reader.Text("d_lease_token")!,
-        AttemptCount = (int)reader.Long("d_attempt_count"),
-        Trigger = (AttemptTrigger)reader.Long("d_trigger_type"),
-        ThrottleRate = reader.NullableInt("d_rate"),
-        Message = ReadMessage(reader, "m_", withContent: true),
-        Endpoint = ReadEndpoint(reader, "e_"),
-    };
+        Dictionary<string, Endpoint>? endpoints = null;
+        return reader =>
+        {
+            endpoints ??= new Dictionary<string, Endpoint>(StringComparer.Ordinal);
+            var endpointId = reader.Text("e_id")!;
+            if (!endpoints.TryGetValue(endpointId, out var endpoint))
+            {
+                endpoint = ReadEndpoint(reader, "e_");
+                endpoints[endpointId] = endpoint;
+            }
+            return new ClaimedDelivery
+            {
+                DeliveryId = reader.Long("d_id"),
+                LeaseToken = reader.Text("d_lease_token")!,
+                AttemptCount = (int)reader.Long("d_attempt_count"),
+                Trigger = (AttemptTrigger)reader.Long("d_trigger_type"),
+                ThrottleRate = reader.NullableInt("d_rate"),
+                Message = ReadMessage(reader, "m_", withContent: true),
+                Endpoint = endpoint,
+            };
+        };
+    }
 
     /// <summary>
     /// For an ordered endpoint only the oldest unfinished delivery may go, and only when it is due:
@@ -454,7 +473,7 @@ public abstract partial class SqlHooklineStore
         return ReadAsync<IReadOnlyList<ClaimedDelivery>>(async c =>
         {
             var inList = InList(ids, "@d", out var parameters);
-            return await c.QueryAsync(null, TakeOffersSql(inList), ReadClaimed, cancellationToken, [("@token", OfferToken(nodeId)), .. parameters]);
+            return await c.QueryAsync(null, TakeOffersSql(inList), ClaimedReader(), cancellationToken, [("@token", OfferToken(nodeId)), .. parameters]);
         }, cancellationToken);
     }
 
