@@ -266,10 +266,9 @@ public abstract partial class SqlHooklineStore
     /// </summary>
     protected Func<DbDataReader, ClaimedDelivery> ClaimedReader()
     {
-        Dictionary<string, Endpoint>? endpoints = null;
+        var endpoints = new Dictionary<string, Endpoint>(StringComparer.Ordinal);
         return reader =>
         {
-            endpoints ??= new Dictionary<string, Endpoint>(StringComparer.Ordinal);
             var endpointId = reader.Text("e_id")!;
             if (!endpoints.TryGetValue(endpointId, out var endpoint))
             {

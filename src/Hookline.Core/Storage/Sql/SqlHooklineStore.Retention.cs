@@ -73,17 +73,17 @@ public abstract partial class SqlHooklineStore
     protected readonly record struct RollupRow(long Id, string Token, long Hour, long Ok);
 
     /// <summary>
-    /// The rollup's rows as a query with the columns <c>(id, token, hour, ok)</c>, adding its parameters:
-    /// a <c>VALUES</c> list with four named parameters a row here. A store whose database looks named
-    /// parameters up in a list overrides it, as <see cref="InList{T}"/>.
-    /// </summary>
-    /// <summary>
     /// More of the rollup's condition on <c>deliveries d</c>, naming the rows' ids again where the
     /// database's planner needs them as a condition on the table to look the rows up by key (see
     /// PostgreSQL's store); empty by default.
     /// </summary>
     protected virtual string RollupRowsFilter => "";
 
+    /// <summary>
+    /// The rollup's rows as a query with the columns <c>(id, token, hour, ok)</c>, adding its parameters:
+    /// a <c>VALUES</c> list with four named parameters a row here. A store whose database looks named
+    /// parameters up in a list overrides it, as <see cref="InList{T}"/>.
+    /// </summary>
     protected virtual string RollupRowsSql(IReadOnlyList<RollupRow> rows, List<(string Name, object? Value)> parameters)
     {
         ArgumentNullException.ThrowIfNull(rows);
