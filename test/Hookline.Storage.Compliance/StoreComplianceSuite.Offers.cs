@@ -161,6 +161,38 @@ public abstract partial class StoreComplianceSuite
     }
 
     [Fact]
+    public async Task ReturnStrandedOffersAsync_OnlyOffersToOtherNodesWhoseLeaseRanOutInTheWindow()
+    {
+        var app = await AddApplicationAsync();
+        var endpoint = await AddEndpointAsync(app);
+        var other = await AddEndpointAsync(app);
+        await OwnAsync(app, endpoint, "node-b");
+        await OwnAsync(app, other, "node-b");
+        var (early, earlyMessage) = await OfferAsync(app, [endpoint], from: "node-a", Start);
+        var (late, lateMessage) = await OfferAsync(app, [endpoint], from: "node-a", Start.AddSeconds(5));
+        var (elsewhere, elsewhereMessage) = await OfferAsync(app, [other], from: "node-a", Start);
+        Assert.Single(early.Offered);
+        Assert.Single(late.Offered);
+        Assert.Single(elsewhere.Offered);
+
+        // Leases that have not run out stay; so do offers to the asking node itself.
+        Assert.Equal(0, await Store.ReturnStrandedOffersAsync("node-c", [endpoint.Id], null, Start + Lease - TimeSpan.FromSeconds(1), None));
+        var now = Start + Lease + TimeSpan.FromSeconds(10);
+        Assert.Equal(0, await Store.ReturnStrandedOffersAsync("node-b", [endpoint.Id, other.Id], null, now, None));
+
+        // A window that starts where the early offer's lease ended leaves it alone; the late one goes back.
+        Assert.Equal(1, await Store.ReturnStrandedOffersAsync("node-c", [endpoint.Id], Start + Lease, now, None));
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(earlyMessage, endpoint)).Status);
+        var returned = await GetDeliveryAsync(lateMessage, endpoint);
+        Assert.Equal((MessageStatus.Pending, 0), (returned.Status, returned.AttemptCount));
+
+        // Without a window, every lease that ran out, of the endpoints named only.
+        Assert.Equal(1, await Store.ReturnStrandedOffersAsync("node-c", [endpoint.Id], null, now, None));
+        Assert.Equal(MessageStatus.Pending, (await GetDeliveryAsync(earlyMessage, endpoint)).Status);
+        Assert.Equal(MessageStatus.Sending, (await GetDeliveryAsync(elsewhereMessage, other)).Status);
+    }
+
+    [Fact]
     public async Task InsertMessagesAsync_OfferedThenTheOwnerDies_PendingAgainWhenTakenOver()
     {
         var app = await AddApplicationAsync();

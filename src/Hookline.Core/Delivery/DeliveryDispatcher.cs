@@ -112,6 +112,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
     private DateTimeOffset _lastLostOffers = DateTimeOffset.MinValue;
     private DateTimeOffset _lastFullLostOffers = DateTimeOffset.MinValue;
     private DateTimeOffset? _lostOffersUpTo;
+    private DateTimeOffset? _strandedLookedAt;
 
     /// <summary>How old an offer this node has not heard of is when it is taken as lost.</summary>
     private static readonly TimeSpan LostOfferAge = TimeSpan.FromSeconds(2);
@@ -820,28 +821,47 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         var full = now - _lastFullLostOffers >= LostOfferFullSweep;
         var after = full ? (DateTimeOffset?)null : _lostOffersUpTo;
         // A stranded offer (to an owner this node took the endpoint from, committed just after the
-        // take) has a lease that ends at most a lease duration after the take, by its maker's clock:
-        // only endpoints taken that recently can have one whose lease runs out now. The full sweep
-        // looks at all of them, for an offer whose maker stalled between reading the owner and
-        // committing. Once a second over every owned endpoint, this statement was 10 % of
-        // PostgreSQL's time with one node, all of it finding nothing.
-        var takenSince = full ? DateTimeOffset.MinValue : now - _options.EffectiveLeaseDuration - OfferClockMargin - PollInterval;
-        string[] owned;
+        // take) was made by a node that read the previous owner before the take committed, and
+        // committed after it: its lease ends about a lease duration after the take, by its maker's
+        // clock, neither later than that nor, unless the maker stalled for more than the clock margin
+        // between reading the owner and committing, earlier than the margin before it. So each look
+        // covers only endpoints taken about a lease duration ago, and only leases that ended since
+        // the last look or since the earliest such an offer could end. The full sweep looks
+        // at every owned endpoint and every lease that ran out, for a maker that stalled. Once a second
+        // over every owned endpoint and every lease that had run out, this statement was 10 % of
+        // PostgreSQL's time with one node, all of it finding nothing: the leases' index holds an entry
+        // for every delivery leased since the last vacuum, and a range over all that had ended read
+        // through them.
+        var lease = _options.EffectiveLeaseDuration;
+        var takenSince = now - lease - OfferClockMargin - PollInterval;
+        var takenUntil = now - lease + OfferClockMargin;
+        List<OwnedEndpointState> looked;
         lock (_ownedLock)
         {
-            owned = [.. _owned.Values.Where(x => x.TakenAt > takenSince).Select(x => x.Id)];
+            looked = [.. _owned.Values.Where(x => full || (x.TakenAt > takenSince && x.TakenAt <= takenUntil))];
         }
+        // Where each endpoint's look starts: where the last look left it, if that look covered it,
+        // else where its earliest stranded offer could end.
+        DateTimeOffset? strandedAfter = null;
+        if (!full && looked.Count > 0)
+        {
+            strandedAfter = looked.Min(x => _strandedLookedAt is { } last && x.TakenAt <= last && x.TakenAt <= last - lease + OfferClockMargin
+                ? last
+                : x.TakenAt + lease - OfferClockMargin);
+        }
+        string[] owned = [.. looked.Select(x => x.Id)];
         // An offer in the window was made after (after - lease) by its maker's clock, so it was heard
         // of here after that, less the clock difference between nodes (OfferClockMargin): only those
         // known offers can be in the window. A full sweep sends them all.
         var heardSince = after is { } windowStart ? (windowStart - _options.EffectiveLeaseDuration - OfferClockMargin).UtcTicks : long.MinValue;
         long[] known = [.. _offersKnown.Where(x => x.Value > heardSince).Select(x => x.Key)];
         if (await _store.ReturnLostOffersAsync(_nodeId, known, after, madeBefore, now, cancellationToken)
-            + await _store.ReturnStrandedOffersAsync(_nodeId, owned, now, cancellationToken) > 0)
+            + await _store.ReturnStrandedOffersAsync(_nodeId, owned, strandedAfter, now, cancellationToken) > 0)
         {
             _signal.Notify();
         }
         _lostOffersUpTo = madeBefore;
+        _strandedLookedAt = now;
         if (full)
         {
             _lastFullLostOffers = now;

@@ -146,9 +146,10 @@ public interface IDeliveryStore
     /// Puts back to pending, due at <paramref name="now"/>, the deliveries of <paramref name="endpointIds"/>
     /// (endpoints <paramref name="nodeId"/> owns) offered to another node whose lease has run out: that node no longer
     /// owned the endpoint by the time it could have sent them (its owner died, or was taken over, as
-    /// the offer committed), so nobody else will. Returns how many.
+    /// the offer committed), so nobody else will. With <paramref name="leasedAfter"/>, only those whose
+    /// lease ended after it (what an earlier call looked at already is left out). Returns how many.
     /// </summary>
-    Task<int> ReturnStrandedOffersAsync(string nodeId, IReadOnlyCollection<string> endpointIds, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<int> ReturnStrandedOffersAsync(string nodeId, IReadOnlyCollection<string> endpointIds, DateTimeOffset? leasedAfter, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// The earliest time after <paramref name="after"/> at which a delivery of an enabled endpoint

@@ -534,7 +534,7 @@ public abstract partial class SqlHooklineStore
         }, WriteDurability.Relaxed, cancellationToken);
     }
 
-    public Task<int> ReturnStrandedOffersAsync(string nodeId, IReadOnlyCollection<string> endpointIds, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<int> ReturnStrandedOffersAsync(string nodeId, IReadOnlyCollection<string> endpointIds, DateTimeOffset? leasedAfter, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
         ArgumentNullException.ThrowIfNull(endpointIds);
@@ -544,12 +544,15 @@ public abstract partial class SqlHooklineStore
         }
         return WriteAsync(async (c, t) =>
         {
-            // Through the leases' expiry index: only leases that ran out are looked at.
+            // Through the leases' expiry index: only leases that ran out (since leasedAfter) are looked
+            // at. The range matters: the index keeps an entry for every delivery leased since the last
+            // vacuum, finished or not, so a range over every lease that ran out reads through them all.
             var inList = InList([.. endpointIds], "@e", out var parameters);
+            var since = leasedAfter is null ? "" : " AND next_attempt_at > @after";
             return await c.ExecuteAsync(t,
                 "UPDATE deliveries SET status = 1, next_attempt_at = @now, lease_token = NULL " +
-                $"WHERE status = 3 AND next_attempt_at <= @now AND lease_token LIKE '{OfferTokenPrefix}%' AND lease_token <> @mine AND endpoint_id IN ({inList})",
-                cancellationToken, [("@now", now), ("@mine", OfferToken(nodeId)), .. parameters]);
+                $"WHERE status = 3 AND next_attempt_at <= @now{since} AND lease_token LIKE '{OfferTokenPrefix}%' AND lease_token <> @mine AND endpoint_id IN ({inList})",
+                cancellationToken, [("@now", now), ("@after", leasedAfter ?? DateTimeOffset.UnixEpoch), ("@mine", OfferToken(nodeId)), .. parameters]);
         }, WriteDurability.Relaxed, cancellationToken);
     }
 

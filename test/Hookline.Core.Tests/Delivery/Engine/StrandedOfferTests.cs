@@ -15,7 +15,10 @@ public sealed class StrandedOfferTests
     public async Task OfferToThePreviousOwnerCommittedAfterTheTake_SentByTheNewOwnerOnceItsLeaseRunsOut()
     {
         await using var receiver = await TestReceiver.StartAsync();
-        await using var engine = await EngineHarness.StartAsync();
+        // A short lease: the owner looks for stranded offers only on endpoints it took about a lease
+        // duration ago (give or take ten seconds), and between full sweeps (30 s apart) only at leases
+        // that ran out since its last look, so with the default lease the first look would come 35 s in.
+        await using var engine = await EngineHarness.StartAsync(o => o.LeaseDuration = TimeSpan.FromSeconds(5));
         var app = await engine.CreateApplicationAsync();
         var endpoint = await engine.CreateEndpointAsync(app, receiver.Url("/hooks"), e => e with { EventTypes = ["keep"] });
 
