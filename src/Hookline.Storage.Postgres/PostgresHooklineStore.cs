@@ -43,6 +43,8 @@ public sealed partial class PostgresHooklineStore : SqlHooklineStore, IAsyncDisp
     /// <summary>Delivery rows another claimer holds are skipped, never waited for.</summary>
     protected override string SkipLockedClause => " FOR UPDATE SKIP LOCKED";
 
+    protected override bool WritesInWith => true;
+
     protected override string LockRowsClause(string tableAlias) => $" FOR UPDATE OF {tableAlias}";
 
     /// <summary>Statements each connection keeps prepared, unless the connection string says otherwise.</summary>

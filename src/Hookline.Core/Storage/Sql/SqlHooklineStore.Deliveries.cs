@@ -47,49 +47,66 @@ public abstract partial class SqlHooklineStore
         "attempt_count = CASE WHEN trigger_type = 2 THEN 0 ELSE attempt_count + 1 END, " +
         "trigger_type = CASE WHEN trigger_type = 2 THEN 1 ELSE trigger_type END";
 
-    public Task<IReadOnlyList<OwnedEndpoint>> AcquireEndpointsAsync(OwnershipRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<OwnedEndpoint>> AcquireEndpointsAsync(OwnershipRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return WriteAsync<IReadOnlyList<OwnedEndpoint>>(async (c, t) =>
+        var now = request.Now.ToUnixTimeMilliseconds();
+        var parameters = new List<(string, object?)>
         {
-            var now = request.Now.ToUnixTimeMilliseconds();
-            var parameters = new List<(string, object?)>
-            {
-                ("@node", request.NodeId), ("@now", now), ("@until", LeaseEnd(request)), ("@max", (long)request.MaxEndpoints),
-            };
-            var exclude = "";
-            if (request.Exclude.Count > 0)
-            {
-                exclude = $" AND e.id NOT IN ({InList([.. request.Exclude], "@x", out var excludeParameters)})";
-                parameters.AddRange(excludeParameters);
-            }
-            // One statement: the candidates (a database-specific query of enabled endpoints with due
-            // work), taken where no live owner holds them. A row whose owner's lease ran out is taken
-            // over by the conflict clause; a live one is left alone, so two nodes never both get it.
-            var taken = await c.QueryAsync(t,
-                "INSERT INTO endpoint_owners (endpoint_id, node_id, expires_at) " +
-                $"SELECT e.id, @node, @until FROM endpoints e WHERE e.disabled = 0 AND e.id IN ({AcquireCandidatesSql}){exclude} " +
-                "AND NOT EXISTS (SELECT 1 FROM endpoint_owners o WHERE o.endpoint_id = e.id AND o.expires_at > @now) LIMIT @max " +
-                "ON CONFLICT (endpoint_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at " +
-                "WHERE endpoint_owners.expires_at <= @now RETURNING endpoint_id",
-                r => r.Text("endpoint_id")!, cancellationToken, [.. parameters]);
+            ("@node", request.NodeId), ("@now", now), ("@until", LeaseEnd(request)), ("@max", (long)request.MaxEndpoints),
+        };
+        var exclude = "";
+        if (request.Exclude.Count > 0)
+        {
+            exclude = $" AND e.id NOT IN ({InList([.. request.Exclude], "@x", out var excludeParameters)})";
+            parameters.AddRange(excludeParameters);
+        }
+        // The candidates (a database-specific query of enabled endpoints with due work), taken where no
+        // live owner holds them. A row whose owner's lease ran out is taken over by the conflict clause;
+        // a live one is left alone, so two nodes never both get it.
+        var take =
+            "INSERT INTO endpoint_owners (endpoint_id, node_id, expires_at) " +
+            $"SELECT e.id, @node, @until FROM endpoints e WHERE e.disabled = 0 AND e.id IN ({AcquireCandidatesSql}){exclude} " +
+            "AND NOT EXISTS (SELECT 1 FROM endpoint_owners o WHERE o.endpoint_id = e.id AND o.expires_at > @now) LIMIT @max " +
+            "ON CONFLICT (endpoint_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at " +
+            "WHERE endpoint_owners.expires_at <= @now RETURNING endpoint_id";
+        // What the previous owner had leased is pending again, due now: its lease on the endpoint ran
+        // out (it is gone) or it gave the endpoint up (nothing of it was held there any more), so
+        // nothing of it is still being sent. Offers on their way to it when it gave the endpoint up
+        // are among these: it gives back only what is still leased to it.
+        static string Return(string taken) => $"UPDATE deliveries SET {ReturnLeasedToPending} WHERE status = 3 AND endpoint_id IN ({taken})";
+        static string Settings(string taken) =>
+            $"SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate FROM endpoints e JOIN applications a ON a.id = e.app_id WHERE e.id IN ({taken})";
+        static OwnedEndpoint Read(DbDataReader r) => new(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate"));
+
+        // Where statements in WITH may write, the whole take is one statement, sent as one batch
+        // without a transaction of its own: one round trip, and no owner row stays locked while the
+        // database waits for this node.
+        if (WritesInWith && await BatchWriteAsync(WriteDurability.Relaxed, (connection, prelude) => connection.ExecuteAllThenQueryAsync(null, prelude,
+                ($"WITH taken AS ({take}), returned AS ({Return("SELECT endpoint_id FROM taken")} RETURNING 1) {Settings("SELECT endpoint_id FROM taken")}",
+                    [.. parameters]),
+                Read, cancellationToken), cancellationToken) is { } owned)
+        {
+            return owned;
+        }
+        return await WriteAsync<IReadOnlyList<OwnedEndpoint>>(async (c, t) =>
+        {
+            var taken = await c.QueryAsync(t, take, r => r.Text("endpoint_id")!, cancellationToken, [.. parameters]);
             if (taken.Count == 0)
             {
                 return [];
             }
-            // What the previous owner had leased is pending again, due now: its lease on the endpoint ran
-            // out (it is gone) or it gave the endpoint up (nothing of it was held there any more), so
-            // nothing of it is still being sent. Offers on their way to it when it gave the endpoint up
-            // are among these: it gives back only what is still leased to it.
             var ids = InList(taken, "@t", out var idParameters);
-            await c.ExecuteAsync(t, $"UPDATE deliveries SET {ReturnLeasedToPending} WHERE status = 3 AND endpoint_id IN ({ids})",
-                cancellationToken, [("@now", now), .. idParameters]);
-            return await c.QueryAsync(t,
-                $"SELECT e.id, e.ordered, e.max_concurrency, COALESCE(e.throttle_rate, a.throttle_rate) AS rate FROM endpoints e JOIN applications a ON a.id = e.app_id WHERE e.id IN ({ids})",
-                r => new OwnedEndpoint(r.Text("id")!, r.Bool("ordered"), r.NullableInt("max_concurrency"), r.NullableInt("rate")),
-                cancellationToken, idParameters);
+            await c.ExecuteAsync(t, Return(ids), cancellationToken, [("@now", now), .. idParameters]);
+            return await c.QueryAsync(t, Settings(ids), Read, cancellationToken, idParameters);
         }, WriteDurability.Relaxed, cancellationToken);
     }
+
+    /// <summary>
+    /// Whether a statement in <c>WITH</c> may be an <c>INSERT</c>, <c>UPDATE</c> or <c>DELETE</c> (PostgreSQL),
+    /// so that a write of several steps whose later steps need the earlier ones' rows is one statement.
+    /// </summary>
+    protected virtual bool WritesInWith => false;
 
     /// <summary>
     /// The ids of endpoints with due work, as a subquery over <c>@now</c>: pending deliveries due, or
