@@ -118,34 +118,54 @@ public abstract partial class SqlHooklineStore
         "EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = c.id AND p.status = 1 AND p.next_attempt_at <= @now) OR " +
         "EXISTS (SELECT 1 FROM deliveries s WHERE s.endpoint_id = c.id AND s.status = 3 AND s.next_attempt_at <= @now)";
 
-    public Task<OwnershipRenewal> RenewOwnershipAsync(OwnershipRequest request, CancellationToken cancellationToken)
+    public async Task<OwnershipRenewal> RenewOwnershipAsync(OwnershipRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return WriteAsync(async (c, t) =>
+        var now = request.Now.ToUnixTimeMilliseconds();
+        (string, object?)[] parameters =
+            [("@node", request.NodeId), ("@now", now), ("@until", LeaseEnd(request)), ("@old", now - (long)TimeSpan.FromHours(1).TotalMilliseconds)];
+        const string Live = "INSERT INTO engine_nodes (node_id, expires_at) VALUES (@node, @until) ON CONFLICT (node_id) DO UPDATE SET expires_at = excluded.expires_at";
+        const string OwnedByLive = "SELECT COUNT(*) FROM endpoint_owners WHERE expires_at > @now";
+        // Forget nodes long gone, so the table stays the size of the cluster.
+        const string Forget = "DELETE FROM engine_nodes WHERE expires_at < @old AND node_id <> @node";
+        // Only rows whose lease has not run out: an endpoint another node may already have taken is
+        // not taken back. It only extends live rows, so the counts are the same before and after it.
+        const string Extend = "UPDATE endpoint_owners SET expires_at = @until WHERE node_id = @node AND expires_at > @now RETURNING endpoint_id";
+        // Some enabled endpoint with due work and no live owner. Alone, a node owns everything and
+        // never hands over, so only several nodes ask.
+        var unowned = $"SELECT 1 FROM endpoints e WHERE e.disabled = 0 AND e.id IN ({AcquireCandidatesSql}) " +
+            "AND NOT EXISTS (SELECT 1 FROM endpoint_owners o WHERE o.endpoint_id = e.id AND o.expires_at > @now) LIMIT 1";
+
+        // Where statements in WITH may write, the heartbeat is one statement, sent as one batch without
+        // a transaction of its own: one round trip, so the owner rows it extends are locked only while
+        // it runs. Its reads see the database as the statement began (not its own writes), so this node
+        // counts itself.
+        if (WritesInWith && await BatchWriteAsync(WriteDurability.Relaxed, (connection, prelude) => connection.ExecuteAllThenQueryAsync(null, prelude,
+                ($"WITH live AS ({Live} RETURNING 1), forgotten AS ({Forget} RETURNING 1), extended AS ({Extend}), " +
+                 "counts AS (SELECT 1 + (SELECT COUNT(*) FROM engine_nodes WHERE expires_at > @now AND node_id <> @node) AS live_nodes, " +
+                 $"({OwnedByLive}) AS owned_by_live) " +
+                 $"SELECT c.live_nodes, c.owned_by_live, CASE WHEN c.live_nodes > 1 THEN CASE WHEN EXISTS ({unowned}) THEN 1 ELSE 0 END ELSE 0 END AS unowned, x.endpoint_id " +
+                 "FROM counts c LEFT JOIN extended x ON true", parameters),
+                r => (Live: r.Long("live_nodes"), OwnedByLive: r.Long("owned_by_live"), Unowned: r.Bool("unowned"), Endpoint: r.Text("endpoint_id")),
+                cancellationToken), cancellationToken) is { Count: > 0 } rows)
         {
-            var now = request.Now.ToUnixTimeMilliseconds();
-            var until = LeaseEnd(request);
-            await c.ExecuteAsync(t,
-                "INSERT INTO engine_nodes (node_id, expires_at) VALUES (@node, @until) ON CONFLICT (node_id) DO UPDATE SET expires_at = excluded.expires_at",
-                cancellationToken, ("@node", request.NodeId), ("@until", until));
-            var live = await c.ScalarAsync(t, "SELECT COUNT(*) FROM engine_nodes WHERE expires_at > @now", cancellationToken, ("@now", now));
-            var ownedByLive = await c.ScalarAsync(t, "SELECT COUNT(*) FROM endpoint_owners WHERE expires_at > @now", cancellationToken, ("@now", now));
+            return new OwnershipRenewal([.. rows.Where(x => x.Endpoint is not null).Select(x => x.Endpoint!)], (int)rows[0].Live, (int)rows[0].OwnedByLive)
+            {
+                WorkUnowned = rows[0].Unowned,
+            };
+        }
+        return await WriteAsync(async (c, t) =>
+        {
+            await c.ExecuteAsync(t, Live, cancellationToken, parameters);
+            var live = await c.ScalarAsync(t, "SELECT COUNT(*) FROM engine_nodes WHERE expires_at > @now", cancellationToken, parameters);
+            var ownedByLive = await c.ScalarAsync(t, OwnedByLive, cancellationToken, parameters);
             var liveNodes = (int)Convert.ToInt64(live, System.Globalization.CultureInfo.InvariantCulture);
-            // Alone, a node owns everything and never hands over, so only several nodes ask.
-            var workUnowned = liveNodes > 1 && await c.ScalarAsync(t,
-                $"SELECT 1 FROM endpoints e WHERE e.disabled = 0 AND e.id IN ({AcquireCandidatesSql}) " +
-                "AND NOT EXISTS (SELECT 1 FROM endpoint_owners o WHERE o.endpoint_id = e.id AND o.expires_at > @now) LIMIT 1",
-                cancellationToken, ("@now", now)) is not null;
-            // Forget nodes long gone, so the table stays the size of the cluster.
-            await c.ExecuteAsync(t, "DELETE FROM engine_nodes WHERE expires_at < @old", cancellationToken, ("@old", now - (long)TimeSpan.FromHours(1).TotalMilliseconds));
-            // Only rows whose lease has not run out: an endpoint another node may already have taken is
-            // not taken back. Last, just before the commit (the counts above are the same before and
-            // after it: it only extends live rows): the rows stay locked from here to the commit, and a
-            // node stopped in between (a GC pause, a frozen VM) would hold up every other node's take
-            // of its endpoints until it woke.
-            var owned = await c.QueryAsync(t,
-                "UPDATE endpoint_owners SET expires_at = @until WHERE node_id = @node AND expires_at > @now RETURNING endpoint_id",
-                r => r.Text("endpoint_id")!, cancellationToken, ("@node", request.NodeId), ("@now", now), ("@until", until));
+            var workUnowned = liveNodes > 1 && await c.ScalarAsync(t, unowned, cancellationToken, parameters) is not null;
+            await c.ExecuteAsync(t, Forget, cancellationToken, parameters);
+            // Last, just before the commit: the rows stay locked from here to the commit, and a node
+            // stopped in between (a GC pause, a frozen VM) would hold up every other node's take of its
+            // endpoints until it woke.
+            var owned = await c.QueryAsync(t, Extend, r => r.Text("endpoint_id")!, cancellationToken, parameters);
             return new OwnershipRenewal(owned, liveNodes, (int)Convert.ToInt64(ownedByLive, System.Globalization.CultureInfo.InvariantCulture))
             {
                 WorkUnowned = workUnowned,
