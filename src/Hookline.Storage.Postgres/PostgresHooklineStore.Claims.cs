@@ -42,8 +42,7 @@ public sealed partial class PostgresHooklineStore
     protected override string TakeOffersSql(string ids) =>
         "WITH x AS MATERIALIZED (" +
         $"SELECT y.* FROM ({ids}) AS w(id) CROSS JOIN LATERAL (" +
-        "SELECT d.id AS d_id, d.lease_token AS d_lease_token, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, " +
-        $"d.endpoint_id AS d_endpoint_id, {MessageColumnsAliased} " +
+        $"SELECT {ClaimedDeliveryColumns}, d.endpoint_id AS d_endpoint_id, {MessageColumnsAliased} " +
         "FROM deliveries d JOIN messages m ON m.id = d.msg_id WHERE d.id = w.id AND d.lease_token = @token LIMIT 1) y), " +
         "k AS MATERIALIZED (" +
         $"SELECT COALESCE(e.throttle_rate, a.throttle_rate) AS d_rate, {EndpointColumnsAliased} " +

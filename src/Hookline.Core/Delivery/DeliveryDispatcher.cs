@@ -817,7 +817,8 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         // Each call looks only at offers made since the last one looked (a backlog of offers waiting
         // here would otherwise be read every second); every LostOfferFullSweep all of them, for an
         // offer whose maker's clock ran behind this node's.
-        var madeBefore = now + _options.EffectiveLeaseDuration - LostOfferAge;
+        var lease = _options.EffectiveLeaseDuration;
+        var madeBefore = now + lease - LostOfferAge;
         var full = now - _lastFullLostOffers >= LostOfferFullSweep;
         var after = full ? (DateTimeOffset?)null : _lostOffersUpTo;
         // A stranded offer (to an owner this node took the endpoint from, committed just after the
@@ -832,7 +833,6 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         // PostgreSQL's time with one node, all of it finding nothing: the leases' index holds an entry
         // for every delivery leased since the last vacuum, and a range over all that had ended read
         // through them.
-        var lease = _options.EffectiveLeaseDuration;
         var takenSince = now - lease - OfferClockMargin - PollInterval;
         var takenUntil = now - lease + OfferClockMargin;
         List<OwnedEndpointState> looked;
@@ -853,7 +853,7 @@ internal sealed partial class DeliveryDispatcher : BackgroundService, IDeliveryH
         // An offer in the window was made after (after - lease) by its maker's clock, so it was heard
         // of here after that, less the clock difference between nodes (OfferClockMargin): only those
         // known offers can be in the window. A full sweep sends them all.
-        var heardSince = after is { } windowStart ? (windowStart - _options.EffectiveLeaseDuration - OfferClockMargin).UtcTicks : long.MinValue;
+        var heardSince = after is { } windowStart ? (windowStart - lease - OfferClockMargin).UtcTicks : long.MinValue;
         long[] known = [.. _offersKnown.Where(x => x.Value > heardSince).Select(x => x.Key)];
         if (await _store.ReturnLostOffersAsync(_nodeId, known, after, madeBefore, now, cancellationToken)
             + await _store.ReturnStrandedOffersAsync(_nodeId, owned, strandedAfter, now, cancellationToken) > 0)

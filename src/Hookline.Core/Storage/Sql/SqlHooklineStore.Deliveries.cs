@@ -293,8 +293,11 @@ public abstract partial class SqlHooklineStore
 
     /// <summary>What a claim returns for each leased delivery (<c>d</c>, <c>m</c>, <c>e</c>, <c>a</c> joined).</summary>
     protected const string ClaimedColumns =
-        "d.id AS d_id, d.lease_token AS d_lease_token, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type, " +
-        "COALESCE(e.throttle_rate, a.throttle_rate) AS d_rate, " + MessageColumnsAliased + ", " + EndpointColumnsAliased;
+        ClaimedDeliveryColumns + ", COALESCE(e.throttle_rate, a.throttle_rate) AS d_rate, " + MessageColumnsAliased + ", " + EndpointColumnsAliased;
+
+    /// <summary>The delivery's own part of <see cref="ClaimedColumns"/> (<c>d</c>).</summary>
+    protected const string ClaimedDeliveryColumns =
+        "d.id AS d_id, d.lease_token AS d_lease_token, d.attempt_count AS d_attempt_count, d.trigger_type AS d_trigger_type";
 
     /// <summary>
     /// Reads the rows of one claim or read of offers. Rows of the same endpoint share one
